@@ -1,0 +1,161 @@
+"""Periods, windows and active days (policies.md, shared semantics).
+
+Days are handled as integers (days since 1970-01-01) so that every computation over
+subjects × periods is a numpy broadcast, never a Python loop over days.
+
+- week: Monday–Sunday; biweek: pairs of weeks counted from the week that holds the
+  term's first day; month: calendar month; term: the term's dates; year: the 学年, from
+  the first day of its first term to the last day of its last term.
+- A period is labelled by the ISO date of its own first day (unclipped).
+- A period is *required* for a subject when its active days are at least half of the
+  period's calendar days.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mentor_xl.problems import FatalInputError
+
+OPEN_START = -(10**7)  # an open 聘任开始/开始日期
+OPEN_END = 10**7
+
+
+def day(ts) -> int:
+    """A date-like value as a day number."""
+    return int(pd.Timestamp(ts).to_datetime64().astype("datetime64[D]").astype(np.int64))
+
+
+def days(series: pd.Series, fill: int) -> np.ndarray:
+    """A datetime64 Series as day numbers, NaT replaced by ``fill`` (an open end)."""
+    arr = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = arr.astype(np.int64)
+    out[np.isnat(arr)] = fill
+    return out
+
+
+def iso(d: int) -> str:
+    return str(np.datetime64(int(d), "D"))
+
+
+def timestamp(d: int) -> pd.Timestamp:
+    return pd.Timestamp(np.datetime64(int(d), "D"))
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    start: int
+    end: int
+    year: str  # 学年, e.g. "2024-2025"
+    year_start: int
+    year_end: int
+
+
+def find_term(terms: pd.DataFrame, code: str) -> Term:
+    """The term ``code`` (any accepted spelling) from the 学期 frame, with its 学年 span."""
+    from mentor_xl.workbook.values import parse_term
+
+    want = parse_term(code) or str(code).strip()
+    known = terms.dropna(subset=["学期", "开始日期", "结束日期"])
+    row = known[known["学期"] == want]
+    if row.empty:
+        listed = "、".join(known["学期"].astype(str)) or "（学期表为空）"
+        raise FatalInputError(f"学期表中没有学期“{code}”。已登记的学期：{listed}")
+    r = row.iloc[0]
+    start, end = day(r["开始日期"]), day(r["结束日期"])
+    if end < start:
+        raise FatalInputError(f"学期“{want}”的结束日期早于开始日期（学期表第 {int(r['_row'])} 行）")
+    year = want.rsplit("-", 1)[0]
+    same = known[known["学期"].astype(str).str.startswith(year + "-")]
+    return Term(want, start, end, year,
+                int(days(same["开始日期"], OPEN_START).min()), int(days(same["结束日期"], OPEN_END).max()))
+
+
+def year_terms(terms: pd.DataFrame, year: str) -> list[str]:
+    """The term codes of a 学年, in date order."""
+    known = terms.dropna(subset=["学期", "开始日期"]).sort_values("开始日期")
+    return [t for t in known["学期"].astype(str) if t.startswith(f"{year}-")]
+
+
+def periods(kind: str, term: Term) -> pd.DataFrame:
+    """The periods of ``kind`` that overlap the rule's window, with their calendar days.
+
+    Columns: label (ISO first day), start, end (inclusive day numbers), calendar_days.
+    The window is the term, except for ``year`` (the 学年 span).
+    """
+    lo, hi = window(kind, term)
+    if kind in ("term", "year"):
+        starts = np.array([lo])
+        ends = np.array([hi])
+    elif kind in ("week", "biweek"):
+        # 1970-01-01 was a Thursday: Monday of day d is d - (d + 3) % 7.
+        step = 7 if kind == "week" else 14
+        anchor = term.start - (term.start + 3) % 7
+        first = anchor + ((lo - anchor) // step) * step
+        starts = np.arange(first, hi + 1, step)
+        ends = starts + step - 1
+    elif kind == "month":
+        m0 = np.datetime64(int(lo), "D").astype("datetime64[M]")
+        m1 = np.datetime64(int(hi), "D").astype("datetime64[M]")
+        months = np.arange(m0, m1 + 1)
+        starts = months.astype("datetime64[D]").astype(np.int64)
+        ends = (months + 1).astype("datetime64[D]").astype(np.int64) - 1
+    else:
+        raise ValueError(kind)
+    return pd.DataFrame({
+        "label": [iso(s) for s in starts], "start": starts.astype(np.int64),
+        "end": ends.astype(np.int64), "calendar_days": (ends - starts + 1).astype(np.int64),
+    })
+
+
+def window(kind: str, term: Term) -> tuple[int, int]:
+    return (term.year_start, term.year_end) if kind == "year" else (term.start, term.end)
+
+
+class Holidays:
+    """Excluded days (假期 sheet) with O(log n) counting over any day range."""
+
+    def __init__(self, frame: pd.DataFrame | None):
+        ds: list[np.ndarray] = []
+        if frame is not None and len(frame):
+            f = frame.dropna(subset=["开始日期"])
+            s = days(f["开始日期"], OPEN_START)
+            e = days(f["结束日期"].fillna(f["开始日期"]), OPEN_END)
+            ds = [np.arange(a, b + 1) for a, b in zip(s, e) if b >= a and b - a < 400]
+        self.days = np.unique(np.concatenate(ds)) if ds else np.array([], dtype=np.int64)
+
+    def count(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Excluded days in [lo, hi] (inclusive), elementwise; 0 where hi < lo."""
+        n = np.searchsorted(self.days, hi, "right") - np.searchsorted(self.days, lo, "left")
+        return np.where(hi >= lo, n, 0)
+
+
+def active_days(seg_lo: np.ndarray, seg_hi: np.ndarray, p_start: np.ndarray, p_end: np.ndarray,
+                holidays: Holidays) -> np.ndarray:
+    """Active days of each (segment, period) pair: the overlap less the excluded days in it.
+
+    Segments are already clipped to the rule's window, appointment and assignment and must
+    not overlap within one subject (see ``merge_segments``).
+    """
+    lo = np.maximum(seg_lo, p_start)
+    hi = np.minimum(seg_hi, p_end)
+    return np.where(hi >= lo, hi - lo + 1 - holidays.count(lo, hi), 0)
+
+
+def merge_segments(seg: pd.DataFrame, key: str = "subject") -> pd.DataFrame:
+    """Union overlapping or touching [lo, hi] segments per key (vectorised)."""
+    if seg.empty:
+        return seg
+    seg = seg.sort_values([key, "lo"], kind="stable").reset_index(drop=True)
+    reach = seg.groupby(key, sort=False)["hi"].cummax()
+    prev_reach = reach.groupby(seg[key], sort=False).shift()
+    new = prev_reach.isna() | (seg["lo"] > prev_reach + 1)
+    grp = new.cumsum()
+    out = seg.groupby(grp, sort=False).agg({key: "first", "lo": "min", "hi": "max"})
+    rest = [c for c in seg.columns if c not in (key, "lo", "hi")]
+    if rest:
+        out = out.join(seg.groupby(grp, sort=False)[rest].first())
+    return out.reset_index(drop=True)
