@@ -59,3 +59,28 @@ def log(*rows: tuple) -> list[dict]:
             d.update(r[4])
         out.append(d)
     return out
+
+
+TERM_1 = {"学期": "2024-2025-1", "开始日期": "2024-09-02", "结束日期": "2025-01-12"}  # Mon … Sun
+NATIONAL_DAY = {"开始日期": "2024-10-01", "结束日期": "2024-10-07", "名称": "国庆节"}
+
+
+def run(policy: str, term: str = "2024-2025-1", **sheets):
+    """Compliance of a hand-built book; returns the JSON dict (the public contract)."""
+    from mentor_xl.engine import compliance
+    from mentor_xl.packs import load_pack
+
+    sheets.setdefault("学期", [TERM_1])
+    book = make_book(policy, **sheets)
+    return compliance(book, load_pack(policy), term).to_json()
+
+
+def pick(out: dict, rule: str, staff: str, student: str | None = None, cls: str | None = None) -> dict:
+    hits = [r for r in out["results"] if r["rule"] == rule and r["staff_id"] == staff
+            and r["student_id"] == student and r["class"] == cls]
+    assert len(hits) == 1, f"{rule} {staff} {student} {cls}: {len(hits)} results"
+    return hits[0]
+
+
+def staff_row(out: dict, staff: str) -> dict:
+    return next(s for s in out["staff"] if s["staff_id"] == staff)
