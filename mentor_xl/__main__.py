@@ -1,0 +1,3 @@
+from mentor_xl.cli import main
+
+main()

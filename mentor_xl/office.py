@@ -1,0 +1,74 @@
+"""Open an office workbook with its policy pack: the one entry every face (CLI, Excel, mail) uses.
+
+    office = open_office("导师工作.xlsx")            # pack from 设置/制度
+    office = open_office(path, policy="hfut-math")   # --policy overrides 设置/制度
+    result = office.compliance("2024-2025-1")
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mentor_xl.packs import Pack, PackError, apply_settings, load_pack
+from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.workbook.model import OfficeBook
+
+
+@dataclass
+class Office:
+    book: OfficeBook
+    pack: Pack
+    _prepared: object = field(default=None, repr=False)
+
+    @property
+    def problems(self) -> Problems:
+        return self.book.problems
+
+    @property
+    def prepared(self):
+        """The engine's inputs, built once and reused by every term and every command."""
+        if self._prepared is None:
+            from mentor_xl.engine import prepare
+            self._prepared = prepare(self.book, self.pack)
+        return self._prepared
+
+    def compliance(self, term: str):
+        from mentor_xl.engine import compliance
+        return compliance(self.book, self.pack, term, prepared=self.prepared)
+
+    def all_problems(self) -> Problems:
+        """Reader problems and the engine's (unknown types, unknown staff …), once each."""
+        out = Problems()
+        out.extend(self.book.problems)
+        out.extend(self.prepared.problems)
+        return out
+
+
+def open_office(path: str | Path, policy: str | None = None, *, book: OfficeBook | None = None) -> Office:
+    """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides."""
+    from mentor_xl.workbook.reader import read_book
+
+    path = Path(path)
+    if book is None:
+        if not path.exists():
+            raise FatalInputError(f"找不到工作簿：{path}")
+        book = read_book(path)
+    pack_id = policy or book.policy
+    if not pack_id:
+        raise FatalInputError("工作簿的“设置”表中没有“制度”一项，请填写（如 bit-2022）或用 --policy 指定")
+    try:
+        pack = load_pack(pack_id)
+    except PackError as e:
+        raise FatalInputError(str(e)) from e
+    rownums = {}
+    sf = book.settings_frame
+    if sf is not None and len(sf):
+        rownums = dict(zip(sf["项目"].astype(str), sf["_row"].astype(int)))
+    apply_settings(pack, book.settings, book.problems, rownums)
+    return Office(book, pack)
+
+
+def results_path(book_path: str | Path, suffix: str = "结果") -> Path:
+    """``<name>-结果.xlsx`` beside the input: the input itself is never overwritten."""
+    p = Path(book_path)
+    return p.with_name(f"{p.stem}-{suffix}.xlsx")

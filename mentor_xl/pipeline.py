@@ -1,0 +1,73 @@
+"""Whole jobs built from the library's steps, and their short Chinese summaries.
+
+The CLI and the Excel buttons both call these, so a job means the same thing
+whichever face starts it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from mentor_xl.packs import Pack
+from mentor_xl.problems import Problems
+
+
+def problems_summary(pack: Pack, problems: Problems, limit: int = 30) -> str:
+    if not len(problems):
+        return f"制度 {pack.id}：未发现数据问题。"
+    errors = sum(p.level == "error" for p in problems)
+    lines = [f"制度 {pack.id}：发现 {len(problems)} 个数据问题（错误 {errors}，提示 {len(problems) - errors}）。"]
+    for cat, n in Counter(p.category for p in problems).most_common():
+        lines.append(f"  {cat}：{n}")
+    lines.append("")
+    for p in list(problems)[:limit]:
+        where = f"{p.sheet}" + (f" 第{p.row}行" if p.row else "") + (f"“{p.column}”列" if p.column else "")
+        lines.append(f"  [{where}] {p.message}")
+    if len(problems) > limit:
+        lines.append(f"  ……另有 {len(problems) - limit} 条，见结果工作簿的“数据问题”表或 --json 输出")
+    return "\n".join(lines)
+
+
+def compliance_summary(result) -> str:
+    s = result.staff
+    assessed = s[s["periods_required"] > 0]
+    full = int((assessed["rate"] >= 1).sum())
+    short = assessed[assessed["rate"] < 1]
+    lines = [f"制度 {result.policy}，学期 {result.term}（{result.term_start:%Y年%-m月%-d日}—{result.term_end:%Y年%-m月%-d日}）：",
+             f"  应考核 {len(assessed)} 人，全部达标 {full} 人，未全部达标 {len(short)} 人。"]
+    if len(assessed):
+        lines.append(f"  合规率：平均 {assessed['rate'].mean():.1%}，最低 {assessed['rate'].min():.1%}。")
+    r = result.results
+    missed = r[r["status"] == "missed"].groupby(["rule", "title"]).size().sort_values(ascending=False)
+    for (rule, title), n in missed.head(5).items():
+        lines.append(f"  不达标最多：{title}（{rule}）{n} 项")
+    if len(result.problems):
+        lines.append(f"  数据问题 {len(result.problems)} 条，见“数据问题”表。")
+    return "\n".join(lines)
+
+
+def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
+    """Build the demo office for ``policy`` in ``directory`` and run every step on it."""
+    from mentor_xl.demo import build_demo_book
+    from mentor_xl.office import open_office, results_path
+    from mentor_xl.periods import year_terms
+    from mentor_xl.workbook.results import write_results
+
+    directory.mkdir(parents=True, exist_ok=True)
+    book_path = directory / f"示例单位-{policy}.xlsx"
+    build_demo_book(book_path, policy, seed=seed)
+    office = open_office(book_path)
+    year = office.book.settings.get("学年") or _first_year(office.book.frame("学期"))
+    terms = year_terms(office.book.frame("学期"), year)
+    out = [f"示例工作簿：{book_path}"]
+    for term in terms:
+        result = office.compliance(term)
+        path = write_results(results_path(book_path, f"{term}-结果"), result)
+        out += [compliance_summary(result), f"结果工作簿：{path}"]
+    return "\n".join(out)
+
+
+def _first_year(terms: pd.DataFrame) -> str:
+    return str(terms["学期"].dropna().iloc[0]).rsplit("-", 1)[0]

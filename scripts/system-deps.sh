@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: LibreOffice headless (recalculate and convert Excel/Word
+# output), CJK fonts (PDFs and charts without tofu), poppler (pdftotext/pdftoppm).
+# Skips the install when everything is already there.
+set -euo pipefail
+need=()
+command -v soffice >/dev/null || need+=(libreoffice-calc libreoffice-writer)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
