@@ -1,8 +1,10 @@
 """Turn an OfficeBook into the engine's inputs, once per book and pack.
 
-Everything pack-specific is read from the pack's data: role and type aliases.
+Identifiers (工号, 学号, 班级, 宿舍, 活动类型) become integer codes here, so that every
+later step is numpy on int arrays; the code → text arrays turn them back for output.
+Everything pack-specific comes from the pack's data: role and type aliases.
 Problems found here (unknown roles, unknown activity types, log rows of unknown staff)
-are reported with the sheet's Excel row; the rows involved count for no rule.
+are reported with the sheet's Excel row; those rows count for no rule.
 """
 from __future__ import annotations
 
@@ -18,113 +20,139 @@ from mentor_xl.problems import Problems
 from mentor_xl.workbook.model import OfficeBook
 
 _ROLE_SPLIT = re.compile(r"[、,，;；/／\s]+")
+NONE = -1  # the code of a blank
 
 
 @dataclass
 class Prepared:
     pack: Pack
-    staff: pd.DataFrame  # staff_id, role, name, college, lo, hi (appointment, one row per segment)
-    names: pd.DataFrame  # staff_id -> name, college, roles (one row per staff member)
-    pairs: pd.DataFrame  # staff_id, student_id, lo, hi (指导关系 with a 学号)
-    classes: pd.DataFrame  # staff_id, class, lo, hi (指导关系 with a 班级 and no 学号)
-    roster: pd.DataFrame  # student_id, class, dorm, grade
-    log: pd.DataFrame  # row (Excel), day, staff_id, type, class, dorm, hours, persons
-    log_students: pd.DataFrame  # idx (position in log), student_id — one-to-many exploded
+    staff_ids: np.ndarray  # code -> 工号
+    student_ids: np.ndarray  # code -> 学号
+    class_names: np.ndarray  # code -> 班级
+    type_names: np.ndarray  # code -> canonical 活动类型 (the pack's order)
+    staff: pd.DataFrame  # staff, role, lo, hi — appointment segments, one row per (person row, role)
+    names: pd.DataFrame  # staff_id (text), name, college, role (roles joined with 、)
+    pairs: pd.DataFrame  # staff, student, lo, hi — non-overlapping per pair
+    classes: pd.DataFrame  # staff, cls, lo, hi — non-overlapping per pair
+    roster: pd.DataFrame  # student, cls, grade (one row per student)
+    log: pd.DataFrame  # row (Excel), day, staff, type, cls, dorm, hours, persons — codes
+    log_students: pd.DataFrame  # idx (position in log, sorted), student
     holidays: Holidays
     problems: Problems
+
+    def type_codes(self, names) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.type_names, list(names)))
 
 
 def prepare(book: OfficeBook, pack: Pack) -> Prepared:
     problems = Problems()
-    staff = _staff(book, pack, problems)
-    names = (staff.groupby("staff_id", sort=False)
-             .agg(name=("name", "first"), college=("college", "first"),
-                  role=("role", lambda r: "、".join(dict.fromkeys(r))))
+    person = book.frame("人员")
+    staff_ids = pd.unique(person["工号"].dropna().to_numpy(dtype=object))
+    staff_index = pd.Index(staff_ids)
+    staff = _staff(book, pack, staff_index, problems)
+    names = (pd.DataFrame({"staff": staff["staff"], "name": staff.pop("name"), "college": staff.pop("college"),
+                           "role": staff["role"]})
+             .groupby("staff", sort=True)
+             .agg(name=("name", "first"), college=("college", "first"), role=("role", lambda r: "、".join(dict.fromkeys(r))))
              .reset_index())
-    pairs, classes = _assignments(book)
+    names.insert(0, "staff_id", staff_ids[names.pop("staff").to_numpy()])
+
+    lg = book.frame("活动记录")
+    a = book.frame("指导关系")
     st = book.frame("学生")
-    roster = pd.DataFrame({"student_id": st["学号"], "class": st["班级"], "dorm": st["宿舍"],
-                           "grade": st["年级"]}).dropna(subset=["student_id"])
-    roster = roster.drop_duplicates("student_id", keep="last")
-    log, log_students = _log(book, pack, set(names["staff_id"]), problems)
-    return Prepared(pack, staff, names, pairs, classes, roster, log, log_students,
+    type_names = np.array(list(pack.types), dtype=object)
+    log, listed = _log(book, pack, lg, staff_index, type_names, set(staff["staff"]), problems)
+
+    # One code space per kind of identifier, shared by the roster, the pairings and the log.
+    student_codes, student_ids = pd.factorize(pd.concat(
+        [st["学号"], a["学号"], pd.Series(listed["student"], dtype=object)], ignore_index=True), use_na_sentinel=True)
+    n1, n2 = len(st), len(a)
+    class_codes, class_names = pd.factorize(pd.concat(
+        [st["班级"], a["班级"], pd.Series(log.pop("cls_text"), dtype=object)], ignore_index=True), use_na_sentinel=True)
+    log["cls"] = class_codes[n1 + n2:].astype(np.int32)
+    log_students = pd.DataFrame({"idx": listed["idx"], "student": student_codes[n1 + n2:].astype(np.int32)})
+    log_students = log_students.drop_duplicates().sort_values("idx", kind="stable").reset_index(drop=True)
+
+    roster = pd.DataFrame({"student": student_codes[:n1], "cls": class_codes[:n1], "grade": st["年级"].to_numpy()})
+    roster = roster[roster["student"] != NONE].drop_duplicates("student", keep="last").reset_index(drop=True)
+
+    lo, hi = days(a["开始日期"], OPEN_START), days(a["结束日期"], OPEN_END)
+    a_staff = staff_index.get_indexer(a["工号"])
+    a_student, a_class = student_codes[n1:n1 + n2], class_codes[n1:n1 + n2]
+    known = a_staff >= 0
+    is_pair = known & (a_student != NONE)
+    is_class = known & (a_student == NONE) & (a_class != NONE)
+    pairs = _union(a_staff[is_pair], a_student[is_pair], lo[is_pair], hi[is_pair], "student")
+    classes = _union(a_staff[is_class], a_class[is_class], lo[is_class], hi[is_class], "cls")
+    return Prepared(pack, staff_ids, np.asarray(student_ids, dtype=object), np.asarray(class_names, dtype=object),
+                    type_names, staff, names, pairs, classes, roster, log, log_students,
                     Holidays(book.frame("假期")), problems)
 
 
-def _staff(book: OfficeBook, pack: Pack, problems: Problems) -> pd.DataFrame:
+def _staff(book: OfficeBook, pack: Pack, staff_index: pd.Index, problems: Problems) -> pd.DataFrame:
     p = book.frame("人员")
     sheet = book.sheet_names.get("人员", "人员")
     role_map = pack.role_map()
-    # One row per (person row, role): a cell may name several roles (本科生导师、班主任).
+    # One row per (person row, role): a cell may name several roles (本科生导师、班主任),
+    # or one role spelled with a separator (班主任/班导师).
     cell = p["角色"].fillna("").astype(str)
-    split = cell.map(lambda s: [x for x in _ROLE_SPLIT.split(s) if x])
-    whole = cell.map(lambda s: role_map.get(normalise_label(s)))  # e.g. 班主任（班导师） unsplit
-    roles = [[w] if w else [role_map.get(normalise_label(x)) for x in parts]
-             for w, parts in zip(whole, split)]
+    whole = cell.map(lambda s: role_map.get(normalise_label(s)))
+    roles = [[w] if w else [role_map.get(normalise_label(x)) for x in _ROLE_SPLIT.split(c) if x]
+             for w, c in zip(whole, cell)]
     out = p.assign(_roles=roles).explode("_roles")
-    bad = out["_roles"].isna()
+    bad = out["_roles"].isna() & out["工号"].notna()
     for r in out[bad].itertuples():  # few rows: unknown roles are rare
         problems.add(sheet, int(r._row), "角色", getattr(r, "角色"),
                      f"角色“{getattr(r, '角色')}”不是制度 {pack.id} 的角色（{'、'.join(pack.roles)}），该人员不参与合规计算",
                      "未知角色", "warning")
-    out = out[~bad]
-    lo = days(out["聘任开始"], OPEN_START)
+    out = out[out["_roles"].notna() & out["工号"].notna()]
     end = out["聘任结束"]
-    if "撤销日期" in out:  # removal ends the appointment
-        end = end.where(out["撤销日期"].isna() | (end.notna() & (end <= out["撤销日期"])), out["撤销日期"])
-    hi = days(end, OPEN_END)
-    return pd.DataFrame({"staff_id": out["工号"].to_numpy(), "role": out["_roles"].to_numpy(),
-                         "name": out["姓名"].to_numpy(), "college": out["学院"].to_numpy(),
-                         "lo": lo, "hi": hi})
+    removed = out["撤销日期"]  # removal ends the appointment
+    end = end.where(removed.isna() | (end.notna() & (end <= removed)), removed)
+    return pd.DataFrame({"staff": staff_index.get_indexer(out["工号"]).astype(np.int32),
+                         "role": out["_roles"].to_numpy(), "name": out["姓名"].to_numpy(),
+                         "college": out["学院"].to_numpy(),
+                         "lo": days(out["聘任开始"], OPEN_START), "hi": days(end, OPEN_END)})
 
 
-def _assignments(book: OfficeBook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    a = book.frame("指导关系")
-    lo, hi = days(a["开始日期"], OPEN_START), days(a["结束日期"], OPEN_END)
-    base = pd.DataFrame({"staff_id": a["工号"].to_numpy(), "student_id": a["学号"].to_numpy(),
-                         "class": a["班级"].to_numpy(), "lo": lo, "hi": hi})
-    has_student = base["student_id"].notna()
-    pairs = _union(base[has_student], "student_id")
-    classes = _union(base[~has_student & base["class"].notna()], "class")
-    return pairs, classes
+def _union(staff, other, lo, hi, col: str) -> pd.DataFrame:
+    """One set of non-overlapping segments per (staff, student|class): a pairing listed twice,
+    or renewed, must not count a student twice."""
+    seg = pd.DataFrame({"subject": staff.astype(np.int64) * (1 << 31) + other, "staff": staff.astype(np.int32),
+                        col: other.astype(np.int32), "lo": lo, "hi": hi})
+    return merge_segments(seg)[["staff", col, "lo", "hi"]]
 
 
-def _union(links: pd.DataFrame, col: str) -> pd.DataFrame:
-    """One set of non-overlapping segments per (staff, student|class): listing a pairing
-    twice, or re-pairing, must not count a student twice."""
-    key = links["staff_id"].astype(str) + "\x1f" + links[col].astype(str)
-    merged = merge_segments(links.assign(subject=key)[["subject", "staff_id", col, "lo", "hi"]])
-    return merged[["staff_id", col, "lo", "hi"]]
-
-
-def _log(book: OfficeBook, pack: Pack, known_staff: set, problems: Problems):
-    lg = book.frame("活动记录")
+def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, type_names: np.ndarray,
+         with_role: set, problems: Problems):
     sheet = book.sheet_names.get("活动记录", "活动记录")
     type_map = pack.type_map()
+    code_of_type = {t: i for i, t in enumerate(type_names)}
     raw = lg["活动类型"]
-    uniq = {u: type_map.get(normalise_label(u)) for u in raw.dropna().unique()}
-    canon = raw.map(uniq)
-    unknown = canon.isna() & raw.notna()
-    for r, v in zip(lg["_row"][unknown], raw[unknown]):
+    uniq = raw.dropna().unique()
+    lookup = {u: code_of_type.get(type_map.get(normalise_label(u)), NONE) for u in uniq}
+    tcode = raw.map(lookup).fillna(NONE).to_numpy(dtype=np.int64)
+    unknown = (tcode == NONE) & raw.notna().to_numpy()
+    for r, v in zip(lg["_row"].to_numpy()[unknown], raw.to_numpy()[unknown]):
         problems.add(sheet, int(r), "活动类型", v,
                      f"活动类型“{v}”不是制度 {pack.id} 规定的类型，该行不计入任何规则。"
-                     f"可用类型：{'、'.join(pack.types)}；如是同义写法，请改为标准类型",
-                     "未知活动类型")
-    stranger = ~lg["工号"].isin(known_staff) & canon.notna()
-    for r, v in zip(lg["_row"][stranger], lg["工号"][stranger]):
+                     f"可用类型：{'、'.join(pack.types)}；如是同义写法，请改为标准类型", "未知活动类型")
+    scode = staff_index.get_indexer(lg["工号"])
+    has_role = np.isin(scode, np.fromiter(with_role, dtype=np.int64, count=len(with_role)))
+    stranger = ~has_role & (tcode != NONE)
+    for r, v in zip(lg["_row"].to_numpy()[stranger], lg["工号"].to_numpy()[stranger]):
         problems.add(sheet, int(r), "工号", v, f"工号“{v}”不在人员表中（或其角色不属于本制度），该行不计入任何人",
                      "未知人员", "warning")
-    keep = canon.notna() & ~stranger
+    keep = (tcode != NONE) & has_role
+    dorm_codes, _ = pd.factorize(lg["宿舍"], use_na_sentinel=True)
     log = pd.DataFrame({
-        "row": lg["_row"].to_numpy(), "day": days(lg["日期"], OPEN_START),
-        "staff_id": lg["工号"].to_numpy(), "type": canon.to_numpy(),
-        "class": lg["班级"].to_numpy(), "dorm": lg["宿舍"].to_numpy(),
-        "hours": pd.to_numeric(lg["时长"], errors="coerce").to_numpy(dtype=float),
-        "persons": pd.to_numeric(lg["人次"], errors="coerce").to_numpy(dtype=float),
-    })[keep.to_numpy()].reset_index(drop=True)
-    students = lg["学号"][keep].reset_index(drop=True)
-    ex = students.explode()
+        "row": lg["_row"].to_numpy()[keep], "day": days(lg["日期"], OPEN_START)[keep],
+        "staff": scode[keep].astype(np.int32), "type": tcode[keep].astype(np.int16),
+        "cls_text": lg["班级"].to_numpy(dtype=object)[keep], "dorm": dorm_codes[keep].astype(np.int32),
+        "hours": pd.to_numeric(lg["时长"], errors="coerce").to_numpy(dtype=float)[keep],
+        "persons": pd.to_numeric(lg["人次"], errors="coerce").to_numpy(dtype=float)[keep],
+    })
+    ex = lg["学号"][keep].reset_index(drop=True).explode()
     ex = ex[ex.notna()]
-    log_students = pd.DataFrame({"idx": ex.index.to_numpy(dtype=np.int64), "student_id": ex.to_numpy()})
-    log_students = log_students.drop_duplicates()
-    return log, log_students
+    listed = {"idx": ex.index.to_numpy(dtype=np.int64), "student": ex.to_numpy(dtype=object)}
+    return log, listed
