@@ -89,6 +89,7 @@ def check(book: Path, policy: str | None, as_json: bool):
 
     office = open_office(book, policy)
     problems = office.all_problems()
+    problems.extend(office.eligibility().as_problems())
     if as_json:
         emit_json({"policy": office.pack.id, "book": str(book), "problems": problems.to_list()})
     else:
@@ -116,6 +117,97 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
     path = write_results(out or results_path(book), result)
     click.echo(compliance_summary(result))
     click.echo(f"结果工作簿：{path}")
+
+
+def _report(book: Path, out: Path | None, suffix: str, result, as_json: bool, summary: str) -> None:
+    """--json → the result's JSON; otherwise its sheets and 数据问题 into a workbook beside the input."""
+    from mentor_xl.office import results_path
+    from mentor_xl.workbook.report import write_report
+
+    if as_json:
+        emit_json(result.to_json())
+        return
+    path = write_report(out or results_path(book, suffix), result.sheets(), result.problems)
+    click.echo(summary)
+    click.echo(f"结果工作簿：{path}")
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", "-y", default=None, help="学年，如 2024-2025（按学年考核的制度）")
+@click.option("--term", "-t", default=None, help="学期，如 2024-2025-2（按学期考核的制度）")
+@POLICY
+@AS_JSON
+@OUT
+@_fatal_to_exit
+def assess(book: Path, year: str | None, term: str | None, policy: str | None, as_json: bool, out: Path | None):
+    """按制度评定考核等次（配额、并列处理、一票否决、待定、不计），每条结果附中文理由。"""
+    from mentor_xl.office import open_office
+    from mentor_xl.pipeline import assess_summary
+
+    if (year is None) == (term is None):
+        raise click.UsageError("请给出 --year 或 --term 之一")
+    result = open_office(book, policy).assess(year=year, term=term)
+    _report(book, out, "考核结果", result, as_json, assess_summary(result))
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--term", "-t", default=None, help="按哪个学期审查（默认：今天）")
+@POLICY
+@AS_JSON
+@OUT
+@_fatal_to_exit
+def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool, out: Path | None):
+    """导师任职资格审查（职称、学历、任职年限、撤销后两年内不得申请等），以及班级对接优先顺序。"""
+    from mentor_xl.office import open_office
+
+    result = open_office(book, policy).eligibility(term=term)
+    bad = [r for r in result.to_json().get("results", []) if r.get("eligible") is False]
+    _report(book, out, "资格审查", result, as_json, f"资格审查：{len(bad)} 人不符合条件，详见“资格审查”表。")
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", "-y", required=True, help="评选的学年，如 2024-2025")
+@click.option("--budget", default=None, help="预算（万元），如 25 或 12.5")
+@POLICY
+@AS_JSON
+@OUT
+@_fatal_to_exit
+def awards(book: Path, year: str, budget: str | None, policy: str | None, as_json: bool, out: Path | None):
+    """核对奖项提名（名额、角色、同一系列只取最高奖），按元精确计算奖励总额与预算差额。"""
+    from mentor_xl.money import MoneyError
+    from mentor_xl.office import open_office
+
+    try:
+        result = open_office(book, policy).awards(year, budget_wan=budget)
+    except MoneyError as e:
+        raise click.BadParameter(str(e), param_hint="--budget")
+    _report(book, out, "奖励预算", result, as_json, result.budget_message())
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--total", required=True, help="经费总额（元），如 100000 或 “10万”")
+@click.option("--by", default="学院", show_default=True, help="按学生表的哪一列分配")
+@POLICY
+@AS_JSON
+@OUT
+@_fatal_to_exit
+def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool, out: Path | None):
+    """按学生人数用最大余额法分配经费（各部分之和恰等于总额，单位：元）。"""
+    from mentor_xl.money import MoneyError, parse_yuan
+    from mentor_xl.office import open_office
+
+    try:
+        total_yuan = parse_yuan(total)
+    except MoneyError as e:
+        raise click.BadParameter(str(e), param_hint="--total")
+    result = open_office(book, policy).allocate(total_yuan, by=by)
+    parts = result.to_json()["parts"]
+    _report(book, out, "经费分配", result, as_json,
+            f"经费 {total_yuan} 元按{by}人数分配给 {len(parts)} 个单位，合计 {sum(p['amount_yuan'] for p in parts)} 元。")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,33 @@ class Office:
         from mentor_xl.engine import compliance
         return compliance(self.book, self.pack, term, prepared=self.prepared)
 
+    def assess(self, *, year: str | None = None, term: str | None = None):
+        """Assessment tiers; compliance is computed for each term the scheme needs."""
+        from mentor_xl.assess import assess, required_terms
+
+        terms = required_terms(self.book, self.pack, year=year, term=term)
+        return self._with_input_problems(assess(self.book, self.pack, year=year, term=term,
+                                                compliance={t: self.compliance(t) for t in terms}))
+
+    def eligibility(self, *, term: str | None = None):
+        from mentor_xl.eligibility import eligibility
+        return self._with_input_problems(eligibility(self.book, self.pack, term=term))
+
+    def awards(self, year: str, *, budget_wan: str | None = None):
+        from mentor_xl.awards import awards
+        return self._with_input_problems(awards(self.book, self.pack, year=year, budget_wan=budget_wan))
+
+    def allocate(self, total_yuan: int, *, by: str = "学院"):
+        from mentor_xl.allocate import allocate
+        return allocate(self.book, total_yuan=total_yuan, by=by)
+
+    def _with_input_problems(self, result):
+        """The workbook's own problems first, then the step's: every JSON names them all."""
+        merged = self.all_problems()
+        merged.extend(result.problems)
+        result.problems = merged
+        return result
+
     def all_problems(self) -> Problems:
         """Reader problems and the engine's (unknown types, unknown staff …), once each."""
         out = Problems()

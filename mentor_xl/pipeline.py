@@ -48,6 +48,16 @@ def compliance_summary(result) -> str:
     return "\n".join(lines)
 
 
+def assess_summary(result) -> str:
+    j = result.to_json()
+    if j.get("message") and not j["results"]:
+        return j["message"]
+    label = j.get("year") or j.get("term")
+    tiers = Counter(r["tier"] for r in j["results"])
+    parts = "，".join(f"{t} {n} 人" for t, n in tiers.most_common())
+    return f"制度 {j['policy']}，{label} 考核：{parts}。每人的理由见“考核结果”表。"
+
+
 def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     """Build the demo office for ``policy`` in ``directory`` and run every step on it."""
     from mentor_xl.demo import build_demo_book

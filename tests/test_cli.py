@@ -97,3 +97,58 @@ def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"`mentor-xl ([a-z-]+)", readme))
     assert set(main.commands) <= documented, set(main.commands) - documented
+
+
+@pytest.fixture
+def ustb_book(tmp_path):
+    path = tmp_path / "北科.xlsx"
+    write_xlsx(path, {
+        "设置": [["项目", "值"], ["制度", "ustb-2022"]],
+        "学期": [["学期", "开始日期", "结束日期"], ["2024-2025-1", "2024-09-02", "2025-01-12"]],
+        "人员": [["工号", "姓名", "角色", "学院"], ["M1", "导师甲", "本科生导师", "数理学院"],
+               ["M2", "导师乙", "本科生导师", "数理学院"], ["F1", "辅导员甲", "辅导员", "材料学院"]],
+        "学生": [["学号", "学院"], *[[f"S{i}", "数理学院" if i % 3 else "材料学院"] for i in range(1, 8)]],
+        "奖项提名": [["奖项", "工号", "学院", "排序"], ["本科生十佳导师", "M1", None, 1],
+                 ["本科生十佳导师提名", "M1", None, 1],   # same ladder: the higher award stands
+                 ["本科生优秀导师", "M2", None, 1], ["十佳辅导员", "M2", None, 2],  # role mismatch
+                 ["学院学生工作专项", None, "材料学院", 1]],
+    })
+    return path
+
+
+def test_awards_json_exact_yuan_and_budget(ustb_book):
+    r = cli("awards", ustb_book, "--year", "2024-2025", "--budget", "1.5", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    status = {(a["award"], a["staff_id"] or a["college"]): a["status"] for a in out["awards"]}
+    assert status[("本科生十佳导师", "M1")] == "ok"
+    assert status[("本科生十佳导师提名", "M1")] == "ineligible"
+    assert status[("十佳辅导员", "M2")] == "ineligible"
+    assert out["total_yuan"] == 10000 + 2000 + 3000
+    assert out["shortfall_yuan"] == 0 and out["headroom_yuan"] == 0
+
+
+def test_allocate_parts_sum_to_the_total(ustb_book):
+    r = cli("allocate", ustb_book, "--total", "100001", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert sum(p["amount_yuan"] for p in out["parts"]) == 100001
+    assert {p["group"]: p["students"] for p in out["parts"]} == {"数理学院": 5, "材料学院": 2}
+
+
+def test_assess_needs_year_or_term_and_ustb_points_to_awards(ustb_book):
+    assert cli("assess", ustb_book).returncode == 2
+    r = cli("assess", ustb_book, "--year", "2024-2025", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "awards" in json.loads(r.stdout)["message"]
+
+
+def test_assess_and_eligibility_write_their_sheets(book):
+    r = cli("assess", book, "--year", "2024-2025")
+    assert r.returncode == 0, r.stderr
+    import openpyxl
+    wb = openpyxl.load_workbook(book.parent / "导师-考核结果.xlsx")
+    assert wb.sheetnames[:1] == ["考核结果"] and "数据问题" in wb.sheetnames
+    r = cli("eligibility", book, "--json")
+    assert r.returncode == 0, r.stderr
+    assert {x["staff_id"] for x in json.loads(r.stdout)["results"]} == {"T1", "T2"}
