@@ -1,0 +1,319 @@
+"""Read an office workbook as the office keeps it into an ``OfficeBook`` (workbook.md).
+
+Sheets are found by name or alias, the header row by the most known column names among the
+first rows (titles and blank rows above it are skipped, merged header cells handled), columns
+by name, alias, the pack's ``[columns]`` section or the office's 列映射 sheet. Values are
+parsed column-wise by ``values``; every value that cannot be read becomes a Problem naming
+sheet, Excel row, column and value, and the rest of the sheet is still used.
+
+Cell values come from fastexcel (calamine → Arrow), loaded with ``skip_rows=0`` so that row i
+of the result is Excel row i + 1 even when the used range starts lower (calamine trims it).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+import fastexcel
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mentor_xl.packs import normalise_label
+from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.workbook import values
+from mentor_xl.workbook.limits import check_workbook_file
+from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
+from mentor_xl.workbook.schema import BY_NAME, SHEETS, Sheet
+
+HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header
+MAX_PROBLEMS_PER_COLUMN = 1000  # beyond this one summary line: a whole bad column is one mistake
+_FIRST = ("列映射", "设置")  # read before the others: the mapping applies to every other sheet
+_KEY_IDS = ("工号", "学号")  # join keys: a lost leading zero breaks matching (联系电话 is no key)
+
+
+def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None) -> OfficeBook:
+    """Read the workbook at ``path``; never raises on bad data (FatalInputError only for a non-workbook).
+
+    ``policy_pack`` (a ``packs.Pack``) may add column aliases in a ``[columns]`` section
+    (``{sheet = {canonical = [aliases]}}``); ``sheets`` limits reading to these canonical
+    sheet names (列映射 and 设置 are always read).
+    """
+    path = Path(path)
+    kind = check_workbook_file(path)
+    # calamine picks its parser by file name; a misnamed file (an .xlsx saved as .xls, an
+    # attachment without extension) is handed over as bytes so the content decides
+    suffix = path.suffix.lower()
+    by_name = suffix in (".xlsx", ".xlsm", ".xlsb") if kind == "xlsx" else suffix == ".xls"
+    try:
+        reader = fastexcel.read_excel(str(path) if by_name else path.read_bytes())
+        actual_names = list(reader.sheet_names)
+    except Exception as e:  # calamine's errors are not a stable type set
+        raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
+    wanted = list(BY_NAME) if sheets is None else list(sheets)
+    for s in wanted:
+        if s not in BY_NAME:
+            raise ValueError(f"unknown sheet {s!r}; expected one of {list(BY_NAME)}")
+
+    book = OfficeBook(path=path)
+    book.sheet_names = _find_sheets(actual_names, book.problems)
+    book.present = set(book.sheet_names)
+    pack_columns = policy_pack.section("columns") if policy_pack is not None else {}
+    mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
+    order = list(_FIRST) + [s.name for s in SHEETS if s.name not in _FIRST and s.name in wanted]
+    for name in order:
+        sheet = BY_NAME[name]
+        actual = book.sheet_names.get(name)
+        if actual is None:
+            if sheet.required:
+                book.problems.add(name, None, None, None, f"工作簿中缺少工作表“{name}”"
+                                  + (f"（也可命名为：{'、'.join(sheet.aliases)}）" if sheet.aliases else ""),
+                                  "缺少工作表")
+            continue
+        aliases = _aliases(sheet, pack_columns.get(name, {}), mapping.get(name, {}))
+        frame = _read_sheet(reader, actual, sheet, aliases, book.problems)
+        setattr(book, ATTRS[name], frame)
+        if name == "列映射":
+            mapping = _column_map(frame, actual, book.problems)
+    if book.settings_frame is not None:
+        f = book.settings_frame.dropna(subset=["项目"])
+        book.settings = {k: ("" if v is None else v) for k, v in zip(f["项目"], f["值"])}
+    return book
+
+
+# sheets and headers ----------------------------------------------------------------------
+def _find_sheets(actual_names: list[str], problems: Problems) -> dict[str, str]:
+    """canonical sheet name -> actual sheet name; an exact name wins over an alias."""
+    found: dict[str, str] = {}
+    for sheet in SHEETS:
+        labels = [normalise_label(n) for n in (sheet.name, *sheet.aliases)]
+        hits = [a for a in actual_names if normalise_label(a) in labels]
+        if not hits:
+            continue
+        hits.sort(key=lambda a: labels.index(normalise_label(a)))
+        found[sheet.name] = hits[0]
+        if len(hits) > 1:
+            problems.add(hits[1], None, None, None,
+                         f"工作表“{'”“'.join(hits)}”都对应“{sheet.name}”，只读取了“{hits[0]}”",
+                         "重复工作表", "warning")
+    return found
+
+
+def _aliases(sheet: Sheet, pack_cols: dict, office_map: dict[str, str]) -> dict[str, str]:
+    """normalised header -> canonical column: schema names and aliases, the pack's, the office's."""
+    m: dict[str, str] = {}
+    for c in sheet.columns:
+        for label in (c.name, *c.aliases, *pack_cols.get(c.name, ())):
+            m.setdefault(normalise_label(label), c.name)
+    m.update(office_map)  # the office's own names win
+    return m
+
+
+def _column_map(frame: pd.DataFrame, actual: str, problems: Problems) -> dict[str, dict[str, str]]:
+    sheet_by_label = {normalise_label(n): s.name for s in SHEETS for n in (s.name, *s.aliases)}
+    out: dict[str, dict[str, str]] = {}
+    for table, own, std, row in zip(frame["表"], frame["原列名"], frame["标准列名"], frame["_row"]):
+        target = sheet_by_label.get(normalise_label(table))
+        if target is None:
+            problems.add(actual, int(row), "表", table, f"列映射第{row}行：没有名为“{table}”的工作表", "列映射", "warning")
+            continue
+        names = BY_NAME[target].names
+        canon = std if std in names else next((n for n in names if normalise_label(n) == normalise_label(std)), None)
+        if canon is None:
+            problems.add(actual, int(row), "标准列名", std, f"列映射第{row}行：工作表“{target}”没有标准列“{std}”"
+                         f"（可用：{'、'.join(names)}）", "列映射", "warning")
+            continue
+        out.setdefault(target, {})[normalise_label(own)] = canon
+    return out
+
+
+def _cell_text(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def _header(rows: list[list], aliases: dict[str, str]) -> tuple[int, list[str]] | None:
+    """(index of the header row, its names) among the first rows; None when nothing matches.
+
+    A blank header cell takes the name from the row above when that name is a known column or
+    that row is itself header-like (two cells or more): the cell is under a vertical merge. A group label merged across
+    columns above the names is never used because the names row has a value there.
+    """
+    best, best_score = None, 0
+    non_blank = [i for i, r in enumerate(rows) if any(_cell_text(v) for v in r)][:HEADER_SCAN_ROWS]
+    for i in non_blank:
+        names = [_cell_text(v) for v in rows[i]]
+        if i > 0:
+            above = [_cell_text(v) for v in rows[i - 1]]
+            header_like = sum(1 for v in above if v) >= 2
+            names = [n or (up if header_like or normalise_label(up) in aliases else "")
+                     for n, up in zip(names, above)]
+        score = len({aliases[k] for k in map(normalise_label, names) if k in aliases})
+        if score > best_score:
+            best, best_score = (i, names), score
+    return best
+
+
+# one sheet -----------------------------------------------------------------------------
+def _read_sheet(reader, actual: str, sheet: Sheet, aliases: dict[str, str], problems: Problems) -> pd.DataFrame:
+    try:
+        batch, cell_errors = reader.load_sheet(actual, header_row=None, dtypes="string",
+                                               skip_rows=0).to_arrow_with_errors()
+    except Exception as e:  # an empty or unreadable sheet
+        if "empty" not in str(e).lower():
+            problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")
+        batch, cell_errors = pa.record_batch([], names=[]), None
+    errors = _error_cells(cell_errors)
+    cols = [batch.column(j).cast(pa.large_string()) for j in range(batch.num_columns)]
+    head_rows = pa.table(cols, names=[str(j) for j in range(len(cols))]).slice(0, 200).to_pylist() if cols else []
+    grid = [list(r.values()) for r in head_rows]
+    if not any(_cell_text(v) for r in grid for v in r):
+        return empty_frame(sheet)  # an empty sheet (e.g. left from the template): nothing to say
+    found = _header(grid, aliases)
+    if found is None:
+        problems.add(actual, None, None, None, f"工作表“{actual}”找不到表头行：前{HEADER_SCAN_ROWS}行中没有"
+                     f"“{'”“'.join(sheet.names[:4])}”等列名", "缺少列")
+        return empty_frame(sheet)
+    h, names = found
+
+    # which column holds which canonical name; the rest are kept as they are
+    canon_at: dict[str, int] = {}
+    extra: list[tuple[str, int, str | None]] = []  # (name in the frame, grid column, canonical it repeats)
+    for j, label in enumerate(names):
+        canon = aliases.get(normalise_label(label))
+        if canon is not None and canon not in canon_at:
+            canon_at[canon] = j
+        elif label or _has_text(cols[j].slice(h + 1)).any():
+            name = label or "未命名列"
+            while name in sheet.names or name == "_row" or name in (e[0] for e in extra):
+                name += "'"  # two columns with one header: both kept
+            extra.append((name, j, canon))
+    missing = [c.name for c in sheet.columns if c.required and c.name not in canon_at]
+    if missing:
+        problems.add(actual, h + 1, "、".join(missing), None,
+                     f"工作表“{actual}”缺少必需的列：{'、'.join(missing)}（表头在第{h + 1}行），此表的数据无法使用",
+                     "缺少列")
+        return empty_frame(sheet)
+    for name, _, repeats in extra:
+        if repeats:
+            problems.add(actual, h + 1, name, None, f"工作表“{actual}”有两列都对应“{repeats}”，只使用了第一列，"
+                         f"这一列“{name}”原样保留", "重复列", "warning")
+        else:
+            problems.add(actual, h + 1, name, None, f"工作表“{actual}”中的列“{name}”不是标准列，已原样保留",
+                         "未知列", "warning")
+
+    # data rows: everything below the header that is not blank
+    data = [c.slice(h + 1) for c in cols]
+    n = len(data[0]) if data else 0
+    blank = np.ones(n, dtype=bool)
+    for c in data:
+        blank &= ~_has_text(c)
+    for r, _ in errors:  # a cell showing #N/A is not blank
+        if r > h:
+            blank[r - h - 1] = False
+    keep = np.flatnonzero(~blank)
+    rows = keep + h + 2  # Excel row numbers (1-based; row 0 of `data` is Excel row h + 2)
+    take = pa.array(keep)
+
+    out: dict[str, pd.Series] = {}
+    drop = np.zeros(len(keep), dtype=bool)
+    for col in sheet.columns:
+        if col.name not in canon_at:
+            out[col.name] = _null_column(col.kind, len(keep))
+            continue
+        raw = values.arrow_series(data[canon_at[col.name]].take(take))
+        parsed, bad = values.parse(col.kind, raw)
+        bad = bad.to_numpy(bool, copy=True)
+        out[col.name] = parsed
+        _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
+        bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
+        if col.required:
+            empty = ~bad & _is_blank(parsed, col.kind)
+            _report_missing(problems, actual, col.name, rows, empty)
+            drop |= bad | empty
+        if col.kind == "id" and col.name in _KEY_IDS:
+            _report_short_ids(problems, actual, col.name, parsed, rows, raw)
+    for name, j, _ in extra:
+        out[name] = values.parse_text(values.arrow_series(data[j].take(take)))[0]
+    out["_row"] = pd.Series(rows, dtype="int64")
+    frame = pd.DataFrame(out)
+    return frame[~drop].reset_index(drop=True)
+
+
+def _has_text(arr: pa.Array) -> np.ndarray:
+    """Cells that are neither empty nor only whitespace."""
+    return values.true_mask(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0))
+
+
+def _error_cells(cell_errors) -> dict[tuple[int, int], str]:
+    """(row, column) in the loaded grid -> the error Excel shows (#N/A, #DIV/0! …) for formula errors."""
+    out = {}
+    for e in getattr(cell_errors, "errors", None) or ():
+        m = re.search(r"Error\((\w+)\)", e.detail)
+        if m:
+            out[tuple(e.position)] = _EXCEL_ERRORS.get(m.group(1), "#" + m.group(1).upper())
+    return out
+
+
+_EXCEL_ERRORS = {"NA": "#N/A", "Div0": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+                 "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
+
+
+def _report_errors(problems: Problems, sheet: str, column: str, errors: dict, j: int, h: int,
+                   keep: np.ndarray, required: bool) -> np.ndarray:
+    """Report formula-error cells of grid column ``j``; returns their mask over the kept rows."""
+    mask = np.zeros(len(keep), dtype=bool)
+    for (r, c), code in errors.items():
+        pos = np.searchsorted(keep, r - h - 1)
+        if c == j and r > h and pos < len(keep) and keep[pos] == r - h - 1:
+            mask[pos] = True
+            problems.add(sheet, r + 1, column, code, f"工作表“{sheet}”第{r + 1}行“{column}”列：单元格是错误值 {code}"
+                         f"（公式出错），{'此行已跳过' if required else '已按空值处理'}", "公式错误")
+    return mask
+
+
+def _null_column(kind: str, n: int) -> pd.Series:
+    return values.parse(kind, pd.Series([None] * n, dtype=object))[0].reset_index(drop=True)
+
+
+def _is_blank(parsed: pd.Series, kind: str) -> np.ndarray:
+    if kind == "idlist":
+        return (parsed.str.len() == 0).to_numpy(bool)
+    return parsed.isna().to_numpy(bool)
+
+
+def _report(problems: Problems, sheet: str, column: str, kind: str, raw: pd.Series,
+            rows: np.ndarray, bad: np.ndarray, required: bool) -> None:
+    category, template = values.BAD_VALUE[kind]
+    what = "此行已跳过" if required else "已按空值处理"
+    idx = np.flatnonzero(bad)
+    for i in idx[:MAX_PROBLEMS_PER_COLUMN]:
+        v = raw.iloc[i]
+        problems.add(sheet, int(rows[i]), column, v,
+                     f"工作表“{sheet}”第{rows[i]}行“{column}”列：{template.format(v=v)}；{what}", category)
+    _summary(problems, sheet, column, category, len(idx))
+
+
+def _report_missing(problems: Problems, sheet: str, column: str, rows: np.ndarray, empty: np.ndarray) -> None:
+    idx = np.flatnonzero(empty)
+    for i in idx[:MAX_PROBLEMS_PER_COLUMN]:
+        problems.add(sheet, int(rows[i]), column, None,
+                     f"工作表“{sheet}”第{rows[i]}行：“{column}”为必填项，未填写，此行已跳过", "缺少必填值")
+    _summary(problems, sheet, column, "缺少必填值", len(idx))
+
+
+def _summary(problems: Problems, sheet: str, column: str, category: str, count: int) -> None:
+    if count > MAX_PROBLEMS_PER_COLUMN:
+        problems.add(sheet, None, column, None, f"工作表“{sheet}”“{column}”列另有 {count - MAX_PROBLEMS_PER_COLUMN} "
+                     f"行同样的问题（共 {count} 行），未逐一列出", category)
+
+
+def _report_short_ids(problems: Problems, sheet: str, column: str, ids: pd.Series,
+                      rows: np.ndarray, raw: pd.Series) -> None:
+    short = np.flatnonzero(values.leading_zero_suspects(ids).to_numpy(bool))
+    for i in short[:MAX_PROBLEMS_PER_COLUMN]:
+        problems.add(sheet, int(rows[i]), column, raw.iloc[i],
+                     f"工作表“{sheet}”第{rows[i]}行“{column}”列：编号“{ids.iloc[i]}”比同列其他编号短，"
+                     "可能被 Excel 去掉了开头的 0，请把该列设为文本格式后重新填写", "编号格式", "warning")
+    _summary(problems, sheet, column, "编号格式", len(short))
