@@ -73,7 +73,7 @@ def init(book: Path, policy: str, year: str | None, force: bool):
         raise click.BadParameter(str(e), param_hint="--policy")
     if book.exists() and not force:
         raise FatalInputError(f"{book} 已存在。如要覆盖请加 --force（原文件会备份）")
-    path = write_blank_book(book, pack, year=year)
+    path = write_blank_book(book, pack, year=year, overwrite=force)
     click.echo(f"已生成空白工作簿：{path}（制度 {pack.id}）")
 
 

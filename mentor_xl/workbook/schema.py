@@ -64,6 +64,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("设置", (
         Column("项目", "text", True, ("设置项", "名称", "参数"), width=18),
         Column("值", "text", True, ("取值", "内容", "参数值"), width=30),
+        Column("说明", "text", False, ("备注",), width=60),
     ), aliases=("参数", "配置"), note="制度、单位名称、发文机关、学年，以及制度中可由本单位设定的参数（⚙）"),
     Sheet("学期", (
         Column("学期", "term", True, ("学期代码", "学期名称")),

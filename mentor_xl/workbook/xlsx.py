@@ -1,0 +1,402 @@
+"""Shared XlsxWriter formatting for every workbook mentor_xl writes.
+
+One look everywhere: Chinese headers in a bold, shaded, wrapped header row that stays
+frozen; filters; widths from ``schema.Column.width`` (or measured, CJK counted double);
+dates ``yyyy-mm-dd``, rates as %, 万元 to 2 decimals, whole numbers without decimals;
+bad rows (不达标 …) in light red through a *conditional format* on the status column,
+so the colour follows the row when the office sorts or filters.
+
+Every string goes through ``safe.cell_text`` and ``write_string`` (never a formula; risky
+text also gets Excel's quote prefix, see ``mentor_xl.safe``).
+
+Large sheets: frames are written row by row (each row left to right, rows in order), the
+order XlsxWriter's ``constant_memory`` mode requires, so a ~1M-row 活动记录 can be
+written with ``new_workbook(path, constant_memory=True)`` in bounded memory. Values
+are prepared per column with pandas first; the row loop only calls the writer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from mentor_xl.safe import cell_text, needs_quote
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"
+MONEY_FORMAT = "0.00"  # 万元, two decimals (workbook.md)
+INT_FORMAT = "0"
+TEXT_FORMAT = "@"
+CHUNK_ROWS = 50_000  # rows converted to Python values at a time by write_frame_sheet
+BAD_FILL = "#FFC7CE"  # Excel's "light red fill"
+BAD_FONT = "#9C0006"
+HEADER_FILL = "#DDEBF7"
+FONT = "等线"  # Excel's default CJK font; WPS/LibreOffice substitute a CJK font
+
+
+def new_workbook(path, *, constant_memory: bool = False) -> Workbook:
+    """An XlsxWriter workbook with safe defaults: no string is ever turned into a formula,
+    URL or number behind our back; NaN/inf never reach a cell (we skip them)."""
+    return xlsxwriter.Workbook(str(path), {
+        "constant_memory": constant_memory,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_date_format": DATE_FORMAT,
+        "nan_inf_to_errors": True,
+    })
+
+
+class Styles:
+    """The formats of one workbook (XlsxWriter formats belong to a workbook), created once."""
+
+    def __init__(self, wb: Workbook):
+        base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        self.wb = wb
+        self.header = wb.add_format({**base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
+                                     "text_wrap": True, "align": "center"})
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
+        self.warn = wb.add_format({**base, "bold": True, "font_color": BAD_FONT, "bg_color": BAD_FILL,
+                                   "text_wrap": True, "valign": "top"})
+        self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.bad = wb.add_format({"bg_color": BAD_FILL, "font_color": BAD_FONT})  # conditional
+        self._cell: dict[tuple[str, bool], Any] = {}
+        self._fills: dict[str, Any] = {}
+        self._base = base
+
+    def fill(self, colour: str):
+        """A conditional-format fill of ``colour`` (e.g. per 考核 tier)."""
+        f = self._fills.get(colour)
+        if f is None:
+            f = self._fills[colour] = self.wb.add_format({"bg_color": colour})
+        return f
+
+    _NUM_FORMATS = {"text": None, "id": TEXT_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT,
+                    "percent": PERCENT_FORMAT, "money": MONEY_FORMAT, "int": INT_FORMAT,
+                    "number": None, "wrap": None}
+
+    def cell(self, kind: str = "text", quoted: bool = False):
+        """Format for a data cell of ``kind`` (text, id, date, datetime, percent, money, int,
+        number, wrap = wrapped text); ``quoted`` adds Excel's quote prefix (risky text stays text when edited)."""
+        key = (kind, quoted)
+        f = self._cell.get(key)
+        if f is None:
+            props = dict(self._base)
+            nf = self._NUM_FORMATS[kind]
+            if nf:
+                props["num_format"] = nf
+            if quoted:
+                props["quote_prefix"] = True
+            if kind == "wrap":
+                props.update(text_wrap=True, valign="top")
+            f = self._cell[key] = self.wb.add_format(props)
+        return f
+
+
+def styles(wb: Workbook) -> Styles:
+    """The workbook's Styles (created on first use, then reused)."""
+    st = getattr(wb, "_mentor_xl_styles", None)
+    if st is None:
+        st = Styles(wb)
+        wb._mentor_xl_styles = st
+    return st
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str) -> str:
+    """A legal Excel sheet name: no []:*?/\\, no leading/trailing ', at most 31 characters."""
+    s = _BAD_SHEET_CHARS.sub("_", str(name)).strip().strip("'")
+    return (s or "Sheet")[:31]
+
+
+def text_width(s: Any) -> int:
+    """Display width of a value in Excel column units: CJK/full-width characters count 2."""
+    t = cell_text(s) or ""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in t)
+
+
+def write_text(ws: Worksheet, row: int, col: int, value: Any, st: Styles, kind: str = "text") -> None:
+    """Write ``value`` as a string cell (never a formula); blank values write nothing."""
+    s = cell_text(value)
+    if s is None:
+        return
+    ws.write_string(row, col, s, st.cell(kind, needs_quote(s)))
+
+
+def write_header(ws: Worksheet, names: Sequence[str], st: Styles, *, row: int = 0,
+                 freeze: bool = True) -> None:
+    """The header row (bold, shaded) at ``row``; frozen so it stays visible when scrolling."""
+    for j, name in enumerate(names):
+        ws.write_string(row, j, cell_text(name) or "", st.header)
+    if freeze:
+        ws.freeze_panes(row + 1, 0)
+
+
+def highlight_rows(ws: Worksheet, first_row: int, last_row: int, ncols: int, status_col: int,
+                   bad_values: Iterable[str], st: Styles, *, fill: str | None = None) -> None:
+    """Rows whose ``status_col`` cell is one of ``bad_values`` in light red (or ``fill``,
+    a colour like ``#C6EFCE``); 0-based rows/cols.
+
+    A conditional format (not a static fill) so the highlight follows the data when the
+    office sorts or filters, and updates when someone corrects a status.
+    """
+    bad = [str(v) for v in bad_values]
+    if not bad or ncols <= 0:
+        return
+    last_row = max(last_row, first_row)
+    col = xl_col_to_name(status_col)
+    tests = ",".join(f'${col}{first_row + 1}="{v.replace(chr(34), chr(34) * 2)}"' for v in bad)
+    ws.conditional_format(first_row, 0, last_row, ncols - 1, {
+        "type": "formula", "criteria": f"=OR({tests})",
+        "format": st.bad if fill is None else st.fill(fill)})
+
+
+# --------------------------------------------------------------------------- frames
+
+@dataclass
+class SheetSpec:
+    """A frame plus how to format it, for ``write_frame_sheet`` (and ``extra_sheets``)."""
+    df: pd.DataFrame
+    percent_cols: Sequence[str] = ()
+    money_cols: Sequence[str] = ()
+    int_cols: Sequence[str] = ()
+    date_cols: Sequence[str] = ()
+    text_cols: Sequence[str] = ()
+    status_col: str | None = None
+    bad_values: Sequence[str] = ()
+    widths: dict[str, int] = field(default_factory=dict)
+    status_colours: dict[str, str] | None = None
+
+
+def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
+                      percent_cols: Sequence[str] = (), money_cols: Sequence[str] = (),
+                      int_cols: Sequence[str] = (), date_cols: Sequence[str] = (),
+                      text_cols: Sequence[str] = (), status_col: str | None = None,
+                      bad_values: Sequence[str] = (), widths: dict[str, int] | None = None,
+                      status_colours: dict[str, str] | None = None,
+                      freeze: bool = True, autofilter: bool = True) -> Worksheet:
+    """Add sheet ``name`` holding ``df`` (its column names are the headers, in order).
+
+    Formats come from the dtypes — datetime64 → date, integers → whole numbers, bool →
+    是/否 — unless a column is listed: ``percent_cols`` (fractions shown as %),
+    ``money_cols`` (万元, 0.00), ``int_cols``, ``date_cols``, ``text_cols`` (ids kept as
+    text). Lists in cells are joined with 、. Rows whose ``status_col`` is one of
+    ``bad_values`` are highlighted light red; ``status_colours`` (status value → fill colour,
+    default ``df.attrs["tier_colours"]`` when the producer put one there) colours other
+    values, e.g. one colour per 考核 tier — bad values keep light red. Header row frozen, filter over the data, widths
+    from ``widths`` (header → width) or measured. Works in constant_memory workbooks.
+    Raises ValueError (Chinese) when the frame has more rows than an Excel sheet holds.
+    """
+    n, m = len(df), len(df.columns)
+    if n + 1 > EXCEL_MAX_ROWS:
+        raise ValueError(f"工作表“{name}”有 {n} 行数据，超过 Excel 单个工作表的上限 {EXCEL_MAX_ROWS - 1} 行")
+    if m > EXCEL_MAX_COLS:
+        raise ValueError(f"工作表“{name}”有 {m} 列，超过 Excel 的上限 {EXCEL_MAX_COLS} 列")
+    st = styles(workbook)
+    ws = workbook.add_worksheet(sheet_name(name))
+    headers = [str(c) for c in df.columns]
+    write_header(ws, headers, st, freeze=freeze)
+
+    forced = {}
+    for kind, cols in (("percent", percent_cols), ("money", money_cols), ("int", int_cols),
+                       ("date", date_cols), ("id", text_cols)):
+        for c in cols:
+            if c in df.columns:
+                forced[c] = kind
+    plans = [_plan_column(ws, j, df.iloc[:, j], forced.get(c), st) for j, c in enumerate(df.columns)]
+    writers: list[Callable[[int, Any], None]] = [p[2] for p in plans]
+    widths = dict(widths or {})
+    # Values are converted a chunk of rows at a time, so a 1M-row frame does not need all
+    # its cells as Python objects at once; rows still go out strictly in order.
+    for start in range(0, max(n, 1), CHUNK_ROWS):
+        part = df.iloc[start:start + CHUNK_ROWS]
+        columns = [convert(part.iloc[:, j]) for j, (_, convert, _) in enumerate(plans)]
+        if start == 0:
+            for j, c in enumerate(df.columns):
+                kind = plans[j][0]
+                if str(c) not in widths:
+                    widths[str(c)] = _measure(str(c), columns[j], kind)
+                ws.set_column(j, j, widths[str(c)],
+                              st.cell(kind) if kind in ("id", "date", "datetime", "percent", "money", "int") else None)
+        for i, row in enumerate(zip(*columns), start=start + 1):
+            for j, v in enumerate(row):
+                if v is not None:
+                    writers[j](i, v)
+
+    if autofilter and m:
+        ws.autofilter(0, 0, max(n, 1), m - 1)
+    if status_col is not None and status_col in df.columns:
+        k = headers.index(str(status_col))
+        # Added first = higher priority in Excel: the bad-row red wins over a tier colour.
+        highlight_rows(ws, 1, max(n, 1), m, k, bad_values, st)
+        colours = status_colours if status_colours is not None else df.attrs.get("tier_colours") or {}
+        for value, colour in colours.items():
+            if value not in bad_values:
+                highlight_rows(ws, 1, max(n, 1), m, k, [value], st, fill=colour)
+    return ws
+
+
+def write_spec_sheet(workbook: Workbook, name: str, spec: "SheetSpec | pd.DataFrame") -> Worksheet:
+    """``write_frame_sheet`` for a SheetSpec (or a bare DataFrame with formats from dtypes)."""
+    if isinstance(spec, pd.DataFrame):
+        return write_frame_sheet(workbook, name, spec)
+    return write_frame_sheet(workbook, name, spec.df, percent_cols=spec.percent_cols,
+                             money_cols=spec.money_cols, int_cols=spec.int_cols,
+                             date_cols=spec.date_cols, text_cols=spec.text_cols,
+                             status_col=spec.status_col, bad_values=spec.bad_values,
+                             widths=spec.widths, status_colours=spec.status_colours)
+
+
+def _measure(header: str, values: list, kind: str) -> int:
+    w = text_width(header) + 3  # room for the filter arrow
+    if kind in ("date",):
+        w = max(w, 12)
+    elif kind == "datetime":
+        w = max(w, 17)
+    else:
+        for v in values[:200]:
+            if v is not None:
+                w = max(w, text_width(v) + 2 if isinstance(v, str) else 10)
+    return max(6, min(w, 50))
+
+
+def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: Styles):
+    """Decide once, from the whole column: (format kind, convert(chunk) → cell values with
+    None for blank, writer(row, value))."""
+    if forced in ("percent", "money", "int") or (forced is None and _is_numeric(s)):
+        kind = forced or ("int" if _is_int(s) else "number")
+        fmt = st.cell(kind)
+        return kind, _numbers, lambda r, v: ws.write_number(r, j, v, fmt)
+    if forced == "date" or (forced is None and pd.api.types.is_datetime64_any_dtype(s)):
+        d = _dates(s)
+        ok = d.notna() & (d.dt.year >= 1900)
+        kind = "datetime" if ((d[ok] != d[ok].dt.normalize()).any()) else "date"
+        fmt = st.cell(kind)
+        if forced == "date" and not pd.api.types.is_datetime64_any_dtype(s):
+            # Unparseable entries of a forced date column stay visible as text.
+            def convert(c: pd.Series) -> list:
+                dc = _dates(c)
+                good = dc.notna() & (dc.dt.year >= 1900)
+                return [dv.to_pydatetime() if k else cell_text(o) for dv, k, o in zip(dc, good, c.tolist())]
+            return kind, convert, _mixed_writer(ws, j, st, fmt)
+
+        def convert(c: pd.Series) -> list:
+            dc = _dates(c)
+            good = dc.notna() & (dc.dt.year >= 1900)
+            return [v.to_pydatetime() if k else None for v, k in zip(dc, good)]
+        return kind, convert, lambda r, v: ws.write_datetime(r, j, v, fmt)
+    if forced is None and pd.api.types.is_bool_dtype(s):
+        def convert(c: pd.Series) -> list:
+            return [None if v is None or v is pd.NA else ("是" if v else "否") for v in c.astype(object).tolist()]
+        return "text", convert, _text_writer(ws, j, st, "text")
+    if forced == "id":
+        return "id", lambda c: [_id_text(v) for v in c.tolist()], _text_writer(ws, j, st, "id")
+    if pd.api.types.is_string_dtype(s) and _all_text(s):
+        return "text", lambda c: [cell_text(v) for v in c.tolist()], _text_writer(ws, j, st, "text")
+    # Mixed object column (e.g. 数据问题/值): each cell by its own type.
+    return "text", lambda c: [_normalise(v) for v in c.tolist()], _mixed_writer(ws, j, st, st.cell("date"))
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    d = pd.to_datetime(s, errors="coerce")
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_localize(None)
+    return d
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def _is_int(s: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(s)
+
+
+def _numbers(s: pd.Series) -> list:
+    x = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+    ok = np.isfinite(x)
+    out = x.astype(object)
+    out[~ok] = None
+    return out.tolist()
+
+
+def _all_text(s: pd.Series) -> bool:
+    # object columns holding only str/None are written as text without per-cell dispatch
+    if s.dtype != object:
+        return True
+    sample = s.dropna()
+    return bool(sample.map(type).eq(str).all()) if len(sample) else True
+
+
+def _id_text(v: Any) -> str | None:
+    # An id that went through a float column (2024010123.0) is written without ".0".
+    if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
+        return str(int(v))
+    return cell_text(v)
+
+
+def _normalise(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return "是" if v else "否"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v
+    return cell_text(v)
+
+
+def _text_writer(ws: Worksheet, j: int, st: Styles, kind: str):
+    plain, quoted = st.cell(kind), st.cell(kind, True)
+
+    def write(r: int, v: str) -> None:
+        ws.write_string(r, j, v, quoted if needs_quote(v) else plain)
+    return write
+
+
+def _mixed_writer(ws: Worksheet, j: int, st: Styles, date_fmt):
+    text = _text_writer(ws, j, st, "text")
+
+    def write(r: int, v: Any) -> None:
+        if isinstance(v, str):
+            text(r, v)
+        elif isinstance(v, float):
+            ws.write_number(r, j, v)
+        elif isinstance(v, (dt.datetime, dt.date)):
+            if v.year >= 1900:
+                ws.write_datetime(r, j, v, date_fmt)
+            else:
+                text(r, v.isoformat())
+        else:
+            text(r, cell_text(v))
+    return write
+
+
+# --------------------------------------------------------------------------- schema sheets
+
+def format_schema_columns(ws: Worksheet, columns, st: Styles, *, first_col: int = 0) -> None:
+    """Column widths and cell formats for a schema sheet (``schema.Column`` list), so that
+    what the office types later is kept right: ids as text ('@', leading zeros stay), dates
+    as dates, whole numbers without decimals."""
+    for j, c in enumerate(columns, start=first_col):
+        kind = {"id": "id", "idlist": "id", "date": "date", "int": "int"}.get(c.kind)
+        ws.set_column(j, j, max(c.width, text_width(c.name) + 2), st.cell(kind) if kind else None)
