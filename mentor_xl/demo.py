@@ -27,6 +27,7 @@ HOLIDAYS = (("中秋节", date(2024, 9, 15), date(2024, 9, 17)), ("国庆节", d
             ("元旦", date(2025, 1, 1), None), ("春节", date(2025, 1, 28), date(2025, 2, 4)),
             ("清明节", date(2025, 4, 4), date(2025, 4, 6)), ("劳动节", date(2025, 5, 1), date(2025, 5, 5)),
             ("端午节", date(2025, 5, 31), date(2025, 6, 2)))
+PREVIOUS_TERM = "2023-2024-2"
 MID_TERM_START, EARLY_END, HANDOVER = date(2024, 10, 15), date(2025, 4, 30), date(2024, 10, 14)
 MAJORS = (("数学与统计学院", "数学与应用数学", "数学"), ("物理学院", "应用物理学", "物理"),
           ("计算机学院", "计算机科学与技术", "计科"), ("机械工程学院", "机械设计制造及其自动化", "机械"),
@@ -35,7 +36,8 @@ MAJORS = (("数学与统计学院", "数学与应用数学", "数学"), ("物理
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
                 "姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰飞鹏辉宇浩然涵欣怡思远博文雨轩佳琪萱晨阳鸣嘉天翊诗俊晓东海燕春梅婷")
-TITLES = (("讲师", .3), ("副教授", .3), ("教授", .12), ("高级讲师", .08), ("高级工程师", .08), ("工程师", .06), ("助教", .06))
+# Offices appoint mostly senior staff as mentors: most meet every pack's title conditions.
+TITLES = (("讲师", .2), ("副教授", .35), ("教授", .15), ("高级讲师", .1), ("高级工程师", .1), ("工程师", .05), ("助教", .05))
 POSTS = ((None, .7), ("系主任", .06), ("教研室主任", .1), ("学院党委副书记", .04), ("团委书记", .05), ("学院副院长", .05))
 DEGREES = (("博士研究生", .6), ("硕士研究生", .3), ("大学本科", .1))
 PARTIES = (("中共党员", .6), ("群众", .3), ("九三学社社员", .05), ("中国民主同盟盟员", .05))
@@ -424,10 +426,12 @@ def _office_sheets(rng, pack: Pack, w: dict) -> dict[str, pd.DataFrame]:
     f["组织考核"] = rv = pd.DataFrame({"工号": ids, "学年": YEAR, "得分": np.round(rng.uniform(65, 98, n), 1),
                                     "一票否决": "否", "备注": None})
     rv.loc[rng.integers(0, n), ["一票否决", "备注"]] = ["是", "年度内发生师德失范行为"]
-    rk = pd.concat([classes.assign(学期=t[0]) for t in TERMS], ignore_index=True)
+    # Ranks for the term before the 学年 too, so an old class's improvement can be judged.
+    before = classes[classes["年级"] < int(YEAR[:4])].assign(学期=PREVIOUS_TERM)
+    rk = pd.concat([before, *[classes.assign(学期=t[0]) for t in TERMS]], ignore_index=True)
     rk["排名"] = rk.groupby(["学期", "年级"])["班级"].transform(lambda g: rng.permutation(len(g)) + 1)
     rk["年级班级数"] = rk.groupby(["学期", "年级"])["班级"].transform("size")
-    rk["新生班"] = np.where(rk["年级"] == int(YEAR[:4]), "是", "否")
+    rk["新生班"] = np.where(rk["年级"] == rk["学期"].str[:4].astype(int), "是", "否")
     f["班级量化"] = rk[["班级", "学期", "排名", "年级班级数", "新生班"]]
     f["奖项提名"] = _nominations(rng, pack, f["人员"])
     return f

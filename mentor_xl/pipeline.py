@@ -63,6 +63,7 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     from mentor_xl.demo import build_demo_book
     from mentor_xl.office import open_office, results_path
     from mentor_xl.periods import year_terms
+    from mentor_xl.workbook.report import write_report
     from mentor_xl.workbook.results import write_results
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -71,12 +72,40 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     office = open_office(book_path)
     year = office.book.settings.get("学年") or _first_year(office.book.frame("学期"))
     terms = year_terms(office.book.frame("学期"), year)
-    out = [f"示例工作簿：{book_path}"]
-    for term in terms:
+    out = [f"示例工作簿：{book_path}", ""]
+
+    def report(suffix: str, result, summary: str) -> None:
+        path = write_report(results_path(book_path, suffix), result.sheets(), result.problems)
+        out.extend([summary, f"  → {path}", ""])
+
+    for term in terms:  # 1. compliance, every term of the 学年
         result = office.compliance(term)
-        path = write_results(results_path(book_path, f"{term}-结果"), result)
-        out += [compliance_summary(result), f"结果工作簿：{path}"]
-    return "\n".join(out)
+        path = write_results(results_path(book_path, f"{term}-合规"), result)
+        out.extend([compliance_summary(result), f"  → {path}", ""])
+    # 2. assessment: per term or per 学年, as the pack's scheme says
+    per_term = office.pack.section("assessment").get("period") == "term"
+    for label in (terms if per_term else [year]):
+        result = office.assess(term=label) if per_term else office.assess(year=year)
+        if result.to_json()["results"]:
+            report(f"{label}-考核", result, assess_summary(result))
+        else:
+            out.extend([assess_summary(result), ""])
+    # 3. eligibility, 4. awards (packs with a catalogue), 5. the fund split by college
+    if office.pack.section("eligibility"):
+        elig = office.eligibility(term=terms[-1])
+        bad = sum(r.get("eligible") is False for r in elig.to_json()["results"])
+        report("资格审查", elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。")
+    if office.pack.raw.get("awards"):
+        aw = office.awards(year, budget_wan="50")
+        report("奖励预算", aw, "奖励预算：" + aw.budget_message())
+    fund = office.allocate(DEMO_FUND_YUAN)
+    parts = fund.to_json()["parts"]
+    report("经费分配", fund, f"经费分配：{DEMO_FUND_YUAN} 元按学院学生人数分给 {len(parts)} 个学院，"
+                           f"合计 {sum(p['amount_yuan'] for p in parts)} 元。")
+    return "\n".join(out).rstrip()
+
+
+DEMO_FUND_YUAN = 200_000
 
 
 def _first_year(terms: pd.DataFrame) -> str:
