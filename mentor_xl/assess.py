@@ -684,6 +684,25 @@ def _tier_by_score(pack: Pack, spec: _Spec, score: Decimal, *, skip_quota: bool)
                             f" → {spec.fail_tier}（{spec.clause}）")
 
 
+def tier_for_score(pack, score: Decimal, *, rank: int | None, assessed: int | None) -> str:
+    """The pack's tier for ``score``: thresholds first, then the quota cap floor(share × assessed)
+    for the capped tier (a candidate ranked beyond the cap gets the next tier by score).
+    Vetoes need 组织考核 data and are left to ``assess``. Used by the Excel formula MENTOR_TIER.
+    """
+    spec = _spec(pack)
+    if spec.scheme != "score":
+        raise ValueError(f"制度 {pack.id} 不按分数评定等级")
+    tier, _ = _tier_by_score(pack, spec, score, skip_quota=False)
+    q = spec.quota
+    if q and tier == q["tier"] and q["s"] > 0:
+        if rank is None or assessed is None:
+            raise ValueError(f"“{tier}”有名额限制，请给出名次和参评人数")
+        cap = (q["s"].numerator * assessed) // q["s"].denominator
+        if rank > cap:
+            tier, _ = _tier_by_score(pack, spec, score, skip_quota=True)
+    return tier
+
+
 def _apply_quota(pack: Pack, spec: _Spec, results: list[dict]) -> dict:
     q = spec.quota
     tier, share = q["tier"], q["s"]

@@ -102,8 +102,10 @@ def check(book: Path, policy: str | None, as_json: bool):
 @POLICY
 @AS_JSON
 @OUT
+@click.option("--formulas", is_flag=True,
+              help="公式版结果：合规汇总中的次数、时长用 COUNTIFS/SUMIFS 公式，改活动记录后在 Excel/WPS 中自动更新")
 @_fatal_to_exit
-def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None):
+def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None, formulas: bool):
     """计算一个学期每位导师对各项规则的合规情况。"""
     from mentor_xl.office import open_office, results_path
     from mentor_xl.pipeline import compliance_summary
@@ -114,9 +116,24 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
     if as_json:
         emit_json(result.to_json())
         return
-    path = write_results(out or results_path(book), result)
+    if formulas:
+        from mentor_xl.xl.formulas import write_formula_results
+        path = write_formula_results(out or results_path(book, "公式版结果"), result, office.book, office.pack)
+    else:
+        path = write_results(out or results_path(book), result)
     click.echo(compliance_summary(result))
     click.echo(f"结果工作簿：{path}")
+
+
+@main.command("build-workbooks")
+@click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"))
+@click.option("--policy", "-p", "policies", multiple=True, help="只生成这些制度的工作簿（可重复）")
+def build_workbooks(out_dir: Path, policies: tuple[str, ...]):
+    """生成带按钮的工作簿：xlwings Lite 版（.xlsx）和本机 Python 版（.xlsm），每个制度各一个。"""
+    from mentor_xl.xl.build import build_workbooks as build
+
+    for path in build(out_dir, list(policies) or None):
+        click.echo(f"已生成：{path}")
 
 
 def _report(book: Path, out: Path | None, suffix: str, result, as_json: bool, summary: str) -> None:

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -47,18 +46,28 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     # attachment without extension) is handed over as bytes so the content decides
     suffix = path.suffix.lower()
     by_name = suffix in (".xlsx", ".xlsm", ".xlsb") if kind == "xlsx" else suffix == ".xls"
+    import fastexcel  # here, not at import time: the Excel faces read without it
+
     try:
         reader = fastexcel.read_excel(str(path) if by_name else path.read_bytes())
-        actual_names = list(reader.sheet_names)
+        reader.sheet_names  # noqa: B018 — opening errors surface here
     except Exception as e:  # calamine's errors are not a stable type set
         raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
+    return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets)
+
+
+def read_from(source, *, path: str | Path | None = None, policy_pack=None,
+              sheets: Iterable[str] | None = None) -> OfficeBook:
+    """Read an opened workbook: anything with ``sheet_names`` and fastexcel's
+    ``load_sheet(name, header_row=None, dtypes="string")`` — fastexcel's reader, or the Excel
+    faces' reader over an open Book's cell values (``xl.book_api.RowsReader``)."""
     wanted = list(BY_NAME) if sheets is None else list(sheets)
     for s in wanted:
         if s not in BY_NAME:
             raise ValueError(f"unknown sheet {s!r}; expected one of {list(BY_NAME)}")
 
-    book = OfficeBook(path=path)
-    book.sheet_names = _find_sheets(actual_names, book.problems)
+    book = OfficeBook(path=Path(path) if path else None)
+    book.sheet_names = _find_sheets(list(source.sheet_names), book.problems)
     book.present = set(book.sheet_names)
     pack_columns = policy_pack.section("columns") if policy_pack is not None else {}
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
@@ -73,7 +82,7 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
                                   "缺少工作表")
             continue
         aliases = _aliases(sheet, pack_columns.get(name, {}), mapping.get(name, {}))
-        frame = _read_sheet(reader, actual, sheet, aliases, book.problems)
+        frame = _read_sheet(source, actual, sheet, aliases, book.problems)
         setattr(book, ATTRS[name], frame)
         if name == "列映射":
             mapping = _column_map(frame, actual, book.problems)

@@ -1,0 +1,1 @@
+../mentor_xl/xl/macros/mentor_xl_buttons.bas

@@ -1,0 +1,50 @@
+Attribute VB_Name = "mentor_xl_buttons"
+' mentor_xl buttons for classic xlwings (local Python).
+' Each button of the sheet calls one parameterless Sub below; the Sub hands over to
+' mentor_xl.xl.buttons through RunPython (xlwings standalone module in this workbook).
+' Set-up (pip install mentor_xl xlwings==0.37.8, enable macros): see the guide sheet.
+' Kept ASCII-only: VBA modules are stored in the project's code page.
+'
+' button: MentorCheck at E2
+' button: MentorCompliance at E5
+' button: MentorAssess at E8
+' button: MentorAwards at E11
+' button: MentorAllocate at E14
+' button: MentorDocs at E17
+' button: MentorFormulaResults at E20
+' button: MentorImportFormulas at E23
+Option Explicit
+
+Sub MentorCheck()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('check')"
+End Sub
+
+Sub MentorCompliance()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('compliance')"
+End Sub
+
+Sub MentorAssess()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('assess')"
+End Sub
+
+Sub MentorAwards()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('awards')"
+End Sub
+
+Sub MentorAllocate()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('allocate')"
+End Sub
+
+Sub MentorDocs()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('docs')"
+End Sub
+
+Sub MentorFormulaResults()
+    RunPython "import mentor_xl.xl.buttons as b; b.main('formulas')"
+End Sub
+
+Sub MentorImportFormulas()
+    ' Imports the UDFs of the module named under "UDF Modules" in the xlwings.conf sheet.
+    ' Needs Excel's "Trust access to the VBA project object model" (Windows only).
+    ImportPythonUDFs
+End Sub

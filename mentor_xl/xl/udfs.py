@@ -1,0 +1,187 @@
+"""Formulas (UDFs) for the questions people ask in a cell.
+
+Classic xlwings (Windows Excel only): list this module under ``UDF Modules`` in the
+workbook's ``xlwings.conf`` sheet and run the ``导入公式`` macro once. Without an Excel
+engine (Linux, tests) ``xw.func``/``xw.arg``/``xw.ret`` leave each function a plain
+callable, so every formula is tested as Python. xlwings Lite reuses the pack-only ones
+(``MENTOR_TIER``, ``MENTOR_AWARD``, ``MENTOR_ALLOCATE``) from ``lite/main.py``; a Lite
+function cannot read the workbook, so the two book formulas are for the .xlsm.
+
+Return annotations are single types xlwings has converters for (``Any``, ``str``, ``list``):
+on Windows xlwings uses them as the result converter. Each formula answers with a value,
+or with a Chinese message in the cell when the
+question cannot be answered (unknown 工号, term not in 学期 …): easier to act on than #VALUE!.
+
+  =MENTOR_RATE(工号, 学期)            staff member's 合规率 in the term (0–1; format as %)
+  =MENTOR_MISSED(工号, 学期)          the rules missed, with their missed periods
+  =MENTOR_TIER(得分, 名次, 参评人数, 制度)  the tier a score gets once the quota is applied
+  =MENTOR_AWARD(奖项, 制度)           an award's amount in 元
+  =MENTOR_ALLOCATE(总额, 分组, 人数)  a fund split by headcount (one amount per group, 元)
+"""
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+from fractions import Fraction
+
+import xlwings as xw
+
+from mentor_xl.problems import FatalInputError
+
+CACHE_SECONDS = 30.0  # one recalculation reads the workbook once, edits show within this time
+_office_cache: dict[str, tuple[float, object, dict]] = {}
+
+
+def _office(caller):
+    """The Office of the caller's workbook, read at most once per CACHE_SECONDS."""
+    from mentor_xl.xl.book_api import open_xl_office
+
+    book = caller.sheet.book
+    key = str(getattr(book, "fullname", None) or book.name)
+    hit = _office_cache.get(key)
+    now = time.monotonic()
+    if hit is None or now - hit[0] > CACHE_SECONDS:
+        hit = (now, open_xl_office(book), {})
+        _office_cache[key] = hit
+    return hit[1], hit[2]
+
+
+def clear_cache() -> None:
+    _office_cache.clear()
+
+
+def _result(caller, term):
+    from mentor_xl.workbook.values import parse_term
+
+    code = parse_term(term)
+    if code is None:
+        raise FatalInputError(f"学期“{term}”无法识别，请写成 2024-2025-1")
+    office, runs = _office(caller)
+    if code not in runs:
+        runs[code] = office.compliance(code)
+    return runs[code]
+
+
+def _staff_id(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip() if v is not None else ""
+
+
+@xw.func
+@xw.arg("staff_id", doc="工号")
+@xw.arg("term", doc="学期，如 2024-2025-1")
+def MENTOR_RATE(staff_id, term, caller) -> Any:
+    """某位导师在某学期的合规率 = 达标周期数 ÷ 应达标周期数（仅统计的规则不计）；0–1，请设为百分比格式。"""
+    try:
+        result = _result(caller, term)
+    except FatalInputError as e:
+        return str(e)
+    sid = _staff_id(staff_id)
+    s = result.staff[result.staff["staff_id"] == sid]
+    if s.empty:
+        return f"工号 {sid} 不在本制度的人员中"
+    rate = s["rate"].iloc[0]
+    return "本学期无应达标周期" if rate != rate else float(rate)
+
+
+@xw.func
+@xw.arg("staff_id", doc="工号")
+@xw.arg("term", doc="学期，如 2024-2025-1")
+def MENTOR_MISSED(staff_id, term, caller) -> str:
+    """某位导师在某学期未达标的规则（规则名称、对象、未达标周期）；全部达标时为“全部达标”。"""
+    try:
+        result = _result(caller, term)
+    except FatalInputError as e:
+        return str(e)
+    sid = _staff_id(staff_id)
+    r = result.results[result.results["staff_id"] == sid]
+    if r.empty:
+        return f"工号 {sid} 不在本制度的人员中"
+    missed = r[r["status"] == "missed"]
+    if missed.empty:
+        return "全部达标"
+    parts = []
+    for title, student, cls, periods in zip(missed["title"], missed["student_id"], missed["class"],
+                                            missed["missed_periods"]):
+        who = student if isinstance(student, str) else cls if isinstance(cls, str) else None
+        parts.append(f"{title}" + (f"（{who}）" if who else "") + (f"：{'、'.join(periods)}" if len(periods) else ""))
+    return "；".join(parts)
+
+
+@xw.func
+@xw.arg("score", doc="得分（按两位小数四舍五入后比较）")
+@xw.arg("rank", doc="在达到名额等级分数线的人中的名次（1 = 最高）")
+@xw.arg("assessed", doc="参加考核的人数（名额 = 向下取整(人数 × 比例)）")
+@xw.arg("policy", doc="制度，如 bit-2022")
+def MENTOR_TIER(score, rank, assessed, policy) -> str:
+    """按制度的分数线和名额，给出某个得分在某名次下的等级（并列无法区分的情况请用“考核评定”按钮）。"""
+    from mentor_xl.money import round_half_up
+    from mentor_xl.packs import PackError, load_pack
+
+    try:
+        pack = load_pack(str(policy).strip())
+        from mentor_xl.assess import tier_for_score
+
+        s = round_half_up(Fraction(Decimal(str(score))), 2)
+        return tier_for_score(pack, s, rank=None if rank is None else int(rank),
+                              assessed=None if assessed is None else int(assessed))
+    except (PackError, FatalInputError, ValueError, ArithmeticError) as e:
+        return f"无法评定：{e}"
+
+
+@xw.func
+@xw.arg("award", doc="奖项名称（或别名）")
+@xw.arg("policy", doc="制度，如 ustb-2022")
+def MENTOR_AWARD(award, policy) -> Any:
+    """某个奖项每人（或每个学院）的奖励金额，单位元。"""
+    from mentor_xl.awards import catalogue
+    from mentor_xl.packs import PackError, load_pack, normalise_label
+
+    try:
+        pack = load_pack(str(policy).strip())
+    except PackError as e:
+        return str(e)
+    key = normalise_label(str(award or ""))
+    for a in catalogue(pack):
+        if key in {normalise_label(n) for n in (a.name, *a.aliases)}:
+            return a.amount_yuan
+    names = "、".join(a.name for a in catalogue(pack)) or "（本制度没有奖项目录）"
+    return f"奖项“{award}”不在制度 {pack.id} 的奖项目录中（可用：{names}）"
+
+
+@xw.func
+@xw.arg("total_yuan", doc="分配总额（整数元）")
+@xw.arg("groups", ndim=1, doc="分组名称（一列，如各学院）")
+@xw.arg("counts", ndim=1, doc="各组学生人数（一列，与分组对应）")
+@xw.ret(transpose=True)  # one amount per group, down a column (Excel 365 spills it)
+def MENTOR_ALLOCATE(total_yuan, groups, counts) -> list:
+    """按人数比例、最大余数法把总额分到各组（整数元，合计等于总额），返回与分组对应的金额。"""
+    from mentor_xl.allocate import largest_remainder
+
+    groups = groups if isinstance(groups, list) else [groups]
+    counts = counts if isinstance(counts, list) else [counts]
+    if len(groups) != len(counts):
+        return ["分组与人数的行数不一致"]
+    try:
+        total = Fraction(Decimal(str(total_yuan)))
+        if total.denominator != 1:
+            return ["总额须为整数元"]
+        weights = {}
+        for g, c in zip(groups, counts):
+            if g is None:
+                continue
+            n = Fraction(Decimal(str(c if c is not None else 0)))
+            if n.denominator != 1 or n < 0:
+                return [f"“{g}”的人数“{c}”不是非负整数"]
+            weights[str(g)] = int(n)
+        if len(weights) != sum(1 for g in groups if g is not None):
+            return ["分组名称有重复"]
+        parts = largest_remainder(int(total), weights)
+    except (ValueError, ArithmeticError) as e:
+        return [f"无法分配：{e}"]
+    return [parts[str(g)] if g is not None else None for g in groups]
+
+
+UDFS = (MENTOR_RATE, MENTOR_MISSED, MENTOR_TIER, MENTOR_AWARD, MENTOR_ALLOCATE)

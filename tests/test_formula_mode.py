@@ -1,0 +1,188 @@
+"""Formula-mode results workbook: COUNTIFS/SUMIFS over 活动记录, recalculated by LibreOffice headless.
+
+The workbook is written with XlsxWriter's cached value 0 in every formula cell
+(``cache_values=False``), so every number read back after LibreOffice's recalculation
+comes from the formulas themselves. Each formula cell must equal what the engine computed;
+after an edit of the 活动记录 sheet, the formulas must equal the engine run on the edited log.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from bookfactory import TERM_1, log, make_book
+from mentor_xl import libreoffice as lo
+from mentor_xl.engine import compliance
+from mentor_xl.packs import load_pack
+from mentor_xl.workbook.results import details_frame, staff_frame, summary_frame
+from mentor_xl.xl.formulas import formula_rules, type_spellings, write_formula_results
+
+
+def needs_soffice(fn):
+    fn = pytest.mark.libreoffice(fn)
+    return pytest.mark.skipif(lo.find_soffice() is None and not os.environ.get("CI"),
+                              reason="LibreOffice (soffice) 未安装")(fn)
+
+
+HEAD = [{"工号": "H1", "姓名": "周老师", "角色": "班主任"},
+        {"工号": "0042", "姓名": "吴老师", "角色": "班主任"}]  # an id that looks like a number
+CLASS = [{"工号": "H1", "班级": "数学2401"}, {"工号": "0042", "班级": "数学2402"}]
+
+
+def hfut_log(*extra):
+    """Week of 2 Sep: 深入教室 1.5 h + 家长联系 0.5 h (3 人次) + 家长联系 with 人次 blank (= 1).
+    Week of 9 Sep: 深入寝室 (an alias of 深入宿舍) 1 h, and 5 h of 喝茶聊天 — not a type of the pack: counts for nothing."""
+    return log(("2024-09-03", "H1", "深入教室", None, {"时长": 1.5}),
+               ("2024-09-04", "H1", "家长联系", None, {"时长": 0.5, "人次": 3}),
+               ("2024-09-05", "H1", "家长联系"),
+               ("2024-09-10", "H1", "深入寝室", None, {"时长": 1.0}),
+               ("2024-09-11", "H1", "喝茶聊天", None, {"时长": 5.0}),
+               ("2024-09-03", "0042", "深入教室", None, {"时长": 2.5}),
+               ("2024-09-12", "42", "深入教室", None, {"时长": 9.0}),  # not 0042: counts for nobody
+               *extra)
+
+
+def recalculated(path, outdir):
+    out = lo.recalculate_xlsx(path, outdir)
+    return openpyxl.load_workbook(path), openpyxl.load_workbook(out, data_only=True)
+
+
+def _same(got, exp) -> bool:
+    if isinstance(exp, float) and math.isnan(exp):
+        exp = None
+    if got == "":
+        got = None
+    if exp is None or isinstance(exp, str):
+        return got == exp
+    return got is not None and abs(float(got) - float(exp)) < 1e-9
+
+
+def formula_mismatches(formulas_wb, values_wb, result) -> tuple[int, list]:
+    """(number of formula cells, cells whose recalculated value differs from the engine's)."""
+    frames = {"合规明细": details_frame(result.details), "合规汇总": summary_frame(result.results),
+              "人员汇总": staff_frame(result.staff)}
+    n, bad = 0, []
+    for name, df in frames.items():
+        for row in formulas_wb[name].iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    n += 1
+                    got = values_wb[name].cell(c.row, c.column).value
+                    exp = df.iloc[c.row - 2, c.column - 1]
+                    if not _same(got, exp):
+                        bad.append((name, c.coordinate, got, exp))
+    return n, bad
+
+
+def cell(wb, sheet, row_match: dict, column: str):
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    for r in ws.iter_rows(min_row=2, values_only=True):
+        if all(r[header.index(k)] == v for k, v in row_match.items()):
+            return r[header.index(column)]
+    raise KeyError(row_match)
+
+
+def test_type_spellings_are_canonical_aliases_and_log_spellings_without_case_duplicates():
+    pack = load_pack("bit-2022")
+    sp = type_spellings(pack, pd.Series(["下午茶", "谈心谈话", "Tea", None, "喝茶聊天"]))
+    assert sp["导学互动交流"][:2] == ["导学互动交流", "谈心谈话"] and "下午茶" in sp["导学互动交流"]
+    assert len(sp["导学互动交流"]) == len({s.casefold() for s in sp["导学互动交流"]})
+    assert all("喝茶聊天" not in v for v in sp.values())
+
+
+def test_formula_rules_are_the_staff_count_and_sum_rules():
+    assert [r.id for r in formula_rules(load_pack("bit-2022"))] == ["bit.monthly-activity"]
+    hfut = [r.id for r in formula_rules(load_pack("hfut-math"))]
+    assert "hfut.weekly-hours" in hfut and "hfut.parent-contact" in hfut
+    assert "hfut.term-plan" not in hfut and "hfut.grade-duties" not in hfut  # deadline, class scope
+
+
+@needs_soffice
+def test_hand_computed_hours_and_persons_and_an_edit_of_the_log(tmp_path):
+    pack = load_pack("hfut-math")
+    book = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log())
+    result = compliance(book, pack, "2024-2025-1")
+    path = write_formula_results(tmp_path / "公式版.xlsx", result, book, pack, cache_values=False)
+    f, v = recalculated(path, tmp_path / "out")
+
+    week1 = {"工号": "H1", "规则": "hfut.weekly-hours", "周期": "2024-09-02"}
+    assert cell(v, "合规明细", week1, "实际值") == pytest.approx(2.0)  # 1.5 + 0.5 + blank 0
+    assert cell(v, "合规明细", week1, "是否达标") == "达标"
+    week2 = {**week1, "周期": "2024-09-09"}
+    assert cell(v, "合规明细", week2, "实际值") == pytest.approx(1.0)  # 喝茶聊天 is no type
+    assert (cell(v, "合规明细", week2, "是否达标"), cell(v, "合规明细", week2, "差额")) == ("不达标", 1)
+    other = {"工号": "0042", "规则": "hfut.weekly-hours", "周期": "2024-09-09"}
+    assert cell(v, "合规明细", {**other, "周期": "2024-09-02"}, "实际值") == pytest.approx(2.5)
+    assert cell(v, "合规明细", other, "实际值") == 0
+    parents = {"工号": "H1", "规则": "hfut.parent-contact"}
+    assert cell(v, "合规汇总", parents, "实际值") == 4  # 3 + 1 for the blank 人次
+    assert cell(v, "合规汇总", parents, "状态") == "不达标"
+    n, bad = formula_mismatches(f, v, result)
+    assert n > 100 and bad == []
+
+    # an office edits the log in WPS/Excel: one more 家长联系 row (人次 left blank), and 2 h of
+    # 走访宿舍 — an alias of 深入宿舍 that the log did not use before
+    ws = f["活动记录"]
+    header = [c.value for c in ws[1]]
+    for values in (("2024-12-20", "H1", "家长联系", None), ("2024-12-18", "H1", "走访宿舍", 2)):
+        row = ws.max_row + 1
+        ws.cell(row, header.index("日期") + 1, pd.Timestamp(values[0]).to_pydatetime()).number_format = "yyyy-mm-dd"
+        ws.cell(row, header.index("工号") + 1, values[1])
+        ws.cell(row, header.index("活动类型") + 1, values[2])
+        ws.cell(row, header.index("时长") + 1, values[3])
+    week_dec = {**week1, "周期": "2024-12-16"}
+    assert cell(v, "合规明细", week_dec, "是否达标") == "不达标"
+    edited = tmp_path / "公式版-已修改.xlsx"
+    f.save(edited)
+    f2, v2 = recalculated(edited, tmp_path / "out2")
+    assert cell(v2, "合规汇总", parents, "实际值") == 5
+    assert cell(v2, "合规汇总", parents, "状态") == "达标"
+    assert (cell(v2, "合规明细", week_dec, "实际值"), cell(v2, "合规明细", week_dec, "是否达标")) == (2, "达标")
+    book2 = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS,
+                      活动记录=hfut_log(("2024-12-20", "H1", "家长联系"),
+                                     ("2024-12-18", "H1", "走访宿舍", None, {"时长": 2})))
+    n2, bad2 = formula_mismatches(f2, v2, compliance(book2, pack, "2024-2025-1"))
+    assert n2 == n and bad2 == []
+
+
+@needs_soffice
+@pytest.mark.parametrize("policy", ["bit-2022", "hfut-math"])
+def test_every_formula_cell_of_a_demo_office_equals_the_engine(tmp_path, policy):
+    from mentor_xl.demo import build_demo_book
+    from mentor_xl.office import open_office
+
+    build_demo_book(tmp_path / "示例.xlsx", policy, staff=8, students=40)
+    office = open_office(tmp_path / "示例.xlsx")
+    result = office.compliance("2024-2025-1")
+    path = write_formula_results(tmp_path / "公式版.xlsx", result, office.book, office.pack, cache_values=False)
+    f, v = recalculated(path, tmp_path / "out")
+    n, bad = formula_mismatches(f, v, result)
+    assert n > 0 and bad == []
+    # the recalculated numbers are not the cached 0s: some formula 实际值 are positive
+    ws = v["合规明细"]
+    j = [c.value for c in ws[1]].index("实际值") + 1
+    formula_rows = [c.row for c in next(f["合规明细"].iter_cols(min_col=j, max_col=j, min_row=2))
+                    if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formula_rows and any((ws.cell(r, j).value or 0) > 0 for r in formula_rows)
+
+
+def test_cached_values_let_a_non_recalculating_viewer_show_the_numbers(tmp_path):
+    pack = load_pack("hfut-math")
+    book = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log())
+    result = compliance(book, pack, "2024-2025-1")
+    path = write_formula_results(tmp_path / "公式版.xlsx", result, book, pack)
+    import fastexcel  # reads cached values, as a viewer without a calculation engine shows them
+
+    df = fastexcel.read_excel(str(path)).load_sheet("合规汇总").to_pandas()
+    row = df[(df["规则"] == "hfut.parent-contact") & (df["工号"] == "H1")].iloc[0]
+    assert (row["实际值"], row["状态"]) == (4, "不达标")
+    ws = openpyxl.load_workbook(path)["合规汇总"]
+    header = [c.value for c in ws[1]]
+    r = next(c.row for c in ws["E"] if c.value == "hfut.parent-contact")
+    assert ws.cell(r, header.index("达标周期数") + 1).value.startswith("=COUNTIFS(")
+    assert ws.cell(r, header.index("实际值") + 1).value.startswith("=SUMIFS(")
