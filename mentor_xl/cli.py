@@ -125,6 +125,66 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
     click.echo(f"结果工作簿：{path}")
 
 
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", "-k", required=True,
+              help="公文种类：assess-notice 考核结果通知、award-decision 表彰决定、appointment-notice 聘任通知、"
+                   "reminder 整改提醒、work-record 工作记录表、application-form 班级导师申报表、term-summary 学期工作总结")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹")
+@click.option("--term", "-t", default=None, help="学期（整改提醒、学期工作总结、工作记录表、按学期考核的通知）")
+@click.option("--year", "-y", default=None, help="学年（按学年考核的通知、表彰决定、聘任通知）")
+@click.option("--month", default=None, help="工作记录表只生成这个月，如 2024-10")
+@click.option("--pdf", is_flag=True, help="同时转换为 PDF（一个 LibreOffice 进程完成整批）")
+@click.option("--zip", "zip_", is_flag=True, help="把生成的文件打包为一个 zip")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="使用本单位自己的 Word 模板（先检查再使用）")
+@click.option("--workers", default=2, show_default=True, help="并行进程数")
+@click.option("--no-progress", is_flag=True, help="不显示进度条")
+@POLICY
+@_fatal_to_exit
+def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, template, workers, no_progress, policy):
+    """批量生成公文和表格（Word，可选 PDF），公文按 GB/T 9704-2012 版式。"""
+    from mentor_xl.documents import docs_for_office
+    from mentor_xl.libreoffice import LibreOfficeError
+    from mentor_xl.office import open_office
+
+    office = open_office(book, policy)
+    try:
+        paths, n = docs_for_office(office, kind, out_dir, term=term, year=year, month=month, template=template,
+                                   pdf=pdf, zip_=zip_, workers=workers, progress=not no_progress)
+    except KeyError as e:
+        raise click.BadParameter(str(e.args[0] if e.args else e), param_hint="--kind")
+    except LibreOfficeError as e:
+        raise FatalInputError(str(e)) from e
+    click.echo(f"已生成 {n} 份文档，共 {len(paths)} 个文件，保存在 {out_dir}")
+
+
+@main.group()
+def templates():
+    """Word 模板工具。"""
+
+
+@templates.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path), default=None)
+@click.option("--kind", "-k", default=None, help="模板对应的公文种类（检查单个文件时需要）")
+def templates_check(path: Path | None, kind: str | None):
+    """检查模板：未定义的变量、写错或未闭合的标签、会让 Word 拒绝打开的写法。有问题时退出码为 1。"""
+    from mentor_xl.documents import lint_all, lint_template
+
+    if path is not None and path.is_file():
+        if not kind:
+            raise click.UsageError("检查单个模板文件时请用 --kind 指明公文种类")
+        found = {path.name: lint_template(path, kind)}
+    else:
+        found = lint_all(path or Path("templates"))
+    bad = {k: v for k, v in found.items() if v}
+    for name, messages in found.items():
+        click.echo(f"{name}：{'未发现问题' if not messages else ''}")
+        for m in messages:
+            click.echo(f"  - {m}")
+    sys.exit(1 if bad else 0)
+
+
 @main.command("build-workbooks")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"))
 @click.option("--policy", "-p", "policies", multiple=True, help="只生成这些制度的工作簿（可重复）")

@@ -1,0 +1,92 @@
+"""Official documents: Word templates (docxtpl) in GB/T 9704-2012 layout, rendered in batches.
+
+Public API (the CLI's ``docs`` and ``templates check`` use these):
+  docs_for_office(office, kind, out_dir, *, term, year, month, template, pdf, zip_, workers, …)
+                                    everything ``mentor-xl docs`` does; returns (paths, n documents)
+  KINDS, get_kind(name)             the kinds of documents (id or Chinese title)
+  build_contexts(kind, …)           contexts for a kind from the pipeline's results
+  generate(kind, contexts, out_dir, *, template, pdf, zip_, workers, progress) -> list[Path]
+  lint_template(path, kind) -> list[str]    (empty = ready)
+  template_path(kind, template=None) -> Path
+"""
+from __future__ import annotations
+
+from mentor_xl.documents.batch import generate, template_path
+from mentor_xl.documents.contexts import DocJob
+from mentor_xl.documents.kinds import KINDS, Kind, get_kind
+from mentor_xl.documents.lint import lint_all, lint_template
+from mentor_xl.documents.render import TemplateError
+
+
+def build_contexts(kind: str, *, book, pack, settings: dict | None = None, compliance=None,
+                   assessment: dict | None = None, awards: dict | None = None, term: str | None = None,
+                   year: str | None = None, month: str | None = None, date=None,
+                   include_all: bool = False) -> list[DocJob]:
+    """The DocJobs of ``kind``; raises ValueError (Chinese) when an input the kind needs is missing."""
+    from mentor_xl.documents import contexts as C
+    k = get_kind(kind)
+
+    def need(value, what: str):
+        if value is None:
+            raise ValueError(f"生成“{k.title}”需要{what}")
+        return value
+
+    if k.id == "assess-notice":
+        return C.assessment_notice_contexts(need(assessment, "考核结果（assess）"), book, pack, settings, date=date)
+    if k.id == "award-decision":
+        return C.award_decision_contexts(need(awards, "奖励名单（awards）"), book, pack, settings, date=date)
+    if k.id == "appointment-notice":
+        return C.appointment_notice_contexts(book, pack, settings, year=year, term=term, date=date)
+    if k.id == "reminder":
+        return C.reminder_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date,
+                                   include_all=include_all)
+    if k.id == "term-summary":
+        return C.term_summary_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date)
+    if k.id == "work-record":
+        return C.work_record_contexts(book, pack, settings, term=need(term, "学期（--term）"), month=month, date=date)
+    if k.id == "application-form":
+        return C.application_form_contexts(book, pack, settings, date=date)
+    raise KeyError(k.id)
+
+
+def docs_for_office(office, kind: str, out_dir, *, term: str | None = None, year: str | None = None,
+                    month: str | None = None, template=None, pdf: bool = False, zip_: bool = False,
+                    workers: int = 2, progress: bool = True, date=None, settings: dict | None = None,
+                    budget_wan: str | None = None, include_all: bool = False):
+    """``mentor-xl docs``: compute what ``kind`` needs from an opened Office, then ``generate``.
+
+    Returns (paths written, number of documents). Raises FatalInputError (Chinese) for a
+    missing --term/--year, TemplateError for a bad template, LibreOfficeError for PDF trouble.
+    """
+    from mentor_xl.problems import FatalInputError
+    k = get_kind(kind)
+    book, pack = office.book, office.pack
+    year = year or (None if term else (book.settings.get("学年") or None))
+    compliance = assessment = awards_json = None
+    if k.id in ("reminder", "term-summary", "work-record") and not term:
+        raise FatalInputError(f"生成“{k.title}”需要用 --term 指定学期，如 2024-2025-1")
+    if k.id in ("reminder", "term-summary"):
+        compliance = office.compliance(term)
+    if k.id == "assess-notice":
+        from mentor_xl.assess import assess, required_terms
+        terms = required_terms(book, pack, year=year if not term else None, term=term)
+        comp = {t: office.compliance(t) for t in terms}
+        assessment = assess(book, pack, year=year if not term else None, term=term, compliance=comp).to_json()
+    if k.id == "award-decision":
+        from mentor_xl.awards import awards
+        if not year:
+            raise FatalInputError("生成“表彰决定”需要用 --year 指定学年，如 2024-2025")
+        try:
+            awards_json = awards(book, pack, year=year, budget_wan=budget_wan).to_json()
+        except ValueError as e:
+            raise FatalInputError(str(e)) from e
+    jobs = build_contexts(k.id, book=book, pack=pack, settings=settings, compliance=compliance,
+                          assessment=assessment, awards=awards_json, term=term, year=year, month=month,
+                          date=date, include_all=include_all)
+    paths = generate(k.id, jobs, out_dir, template=template, pdf=pdf, zip_=zip_, workers=workers,
+                     progress=progress)
+    return paths, len(jobs)
+
+
+__all__ = ["docs_for_office", "KINDS", "Kind", "get_kind", "DocJob", "build_contexts", "generate", "lint_template", "lint_all",
+           "template_path", "TemplateError"]

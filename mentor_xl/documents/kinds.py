@@ -1,0 +1,108 @@
+"""The kinds of documents: template, one document per what, file name, context builder, variables.
+
+``SAMPLES`` holds one complete context per kind: the template linter renders it to prove an
+office's edited template still produces valid Word XML, and the tests check that each
+builder gives exactly these variables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mentor_xl.documents import contexts as C
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    title: str       # Chinese name (also accepted on the command line)
+    template: str    # file name in templates/
+    per: str         # 通知 | 导师 | 导师×月
+    filename: str    # str.format pattern over the context (DocJob.name already follows it)
+    builder: object  # contexts.<function>
+    needs: tuple[str, ...]  # inputs the builder takes besides book/pack/settings
+    gbt9704: bool    # a 公文 (red header, 发文字号) rather than a form
+
+
+KINDS: dict[str, Kind] = {k.id: k for k in (
+    Kind("assess-notice", "考核结果通知", "考核结果通知.docx", "通知", "{考核期间}{角色名称}考核结果通知",
+         C.assessment_notice_contexts, ("assessment",), True),
+    Kind("award-decision", "表彰决定", "表彰决定.docx", "通知", "{考核期间}导师表彰决定",
+         C.award_decision_contexts, ("awards",), True),
+    Kind("appointment-notice", "聘任通知", "聘任通知.docx", "通知", "{聘任期间}{角色名称}聘任通知",
+         C.appointment_notice_contexts, ("year|term",), True),
+    Kind("reminder", "整改提醒", "整改提醒.docx", "导师", "{工号}-{姓名}-整改提醒",
+         C.reminder_contexts, ("compliance",), False),
+    Kind("work-record", "工作记录表", "工作记录表.docx", "导师×月", "{工号}-{姓名}-{月份}-工作记录表",
+         C.work_record_contexts, ("term",), False),
+    Kind("application-form", "班级导师申报表", "班级导师申报表.docx", "导师", "{工号}-{姓名}-班级导师申报表",
+         C.application_form_contexts, (), False),
+    Kind("term-summary", "学期工作总结", "学期工作总结.docx", "导师", "{工号}-{姓名}-学期工作总结",
+         C.term_summary_contexts, ("compliance",), False),
+)}
+
+
+def get_kind(name: str) -> Kind:
+    """A kind by id (``reminder``) or Chinese title (``整改提醒``)."""
+    key = str(name).strip()
+    if key in KINDS:
+        return KINDS[key]
+    for k in KINDS.values():
+        if key in (k.title, k.template, k.template.removesuffix(".docx")):
+            return k
+    listed = "、".join(f"{k.id}（{k.title}）" for k in KINDS.values())
+    raise KeyError(f"未知的文档类型“{name}”。可用的类型：{listed}")
+
+
+_HEADER = {
+    "发文机关标志": "示例大学学生工作部文件", "发文字号": "学工〔2024〕12号", "标题": "关于公布示例结果的通知",
+    "主送机关": "各学院", "发文机关": "示例大学学生工作部", "单位名称": "示例大学学生工作部",
+    "成文日期": "2024年9月1日", "附件名称": "示例名单", "制度名称": "示例大学导师制实施办法", "制度文号": "（学工〔2022〕23号）",
+}
+
+
+def _sample_chart():
+    from mentor_xl.documents.charts import MonthlyChart
+    from mentor_xl.documents.render import Picture
+    return Picture(MonthlyChart("示例 各月工作情况", ("9月", "10月"), (3, 5), (4.0, 6.5), (1.0, 0.5)), width_mm=120)
+
+
+SAMPLES: dict[str, dict] = {
+    "assess-notice": {**_HEADER, "考核期间": "2023-2024学年", "角色名称": "学育导师", "考核人数": 1,
+                      "等次统计": "优秀1人", "考核结果": [{"序号": 1, "工号": "T001", "姓名": "张三", "学院": "数学学院",
+                                                   "得分": "91.5", "等次": "优秀", "备注": ""}]},
+    "award-decision": {**_HEADER, "考核期间": "2023-2024学年", "获奖人数": 1, "奖项统计": "十佳导师1名",
+                       "合计万元": "1.00", "合计元": "10000",
+                       "获奖名单": [{"序号": 1, "奖项": "十佳导师", "获奖者": "张三", "学院": "数学学院", "金额万元": "1.00"}]},
+    "appointment-notice": {**_HEADER, "聘任期间": "2024-2025学年", "角色名称": "学育导师", "聘任人数": 1,
+                           "聘任名单": [{"序号": 1, "工号": "T001", "姓名": "张三", "学院": "数学学院", "职称": "教授",
+                                     "角色": "学育导师", "聘期": "2024年9月—2028年8月"}]},
+    "reminder": {"标题": "学育导师工作整改提醒", "姓名": "张三", "工号": "T001", "学院": "数学学院",
+                 "角色": "学育导师", "学期名称": "2024-2025学年第一学期", "制度名称": "示例大学导师制实施办法",
+                 "核查日期": "2024年12月1日", "整改期限": "2024年12月15日", "未达标条数": 1,
+                 "未达标项目": [{"序号": 1, "规则": "每月导学互动交流（第四.1条）", "要求": "每月和负责的每名学生至少1次",
+                            "对象": "学生李四（2024010001）", "未达标周期": "2024年10月：差1次"}],
+                 "发文机关": "示例大学学生工作部", "成文日期": "2024年12月1日"},
+    "work-record": {"单位名称": "示例大学数学学院", "姓名": "张三", "工号": "T001", "所带班级": "数学2301",
+                    "月份": "2024年10月", "记录": [{"日期": "10月8日", "类型": "深入教室", "地点": "三教101",
+                                                 "对象": "数学2301", "时长": "1", "内容": "听课"}],
+                    "统计": [{"项目": "深入教室", "次数": 1, "人次": "1", "时长": "1"}], "本月次数": 1, "本月时长": "1",
+                    "累计时长": "1", "学期要求时长": "30", "填表日期": "2024年10月31日"},
+    "application-form": {"姓名": "张三", "性别": "男", "出生年月": "1980年5月", "民族": "", "学历": "博士研究生",
+                         "政治面貌": "中共党员", "专业": "", "职称职务": "教授", "联系电话": "13800000000",
+                         "学习工作经历": "", "工作业绩": "所获荣誉：省级优秀教师", "填报年月": "2024年9月"},
+    "term-summary": {"标题": "学育导师工作总结", "姓名": "张三", "工号": "T001", "学院": "数学学院",
+                     "角色": "学育导师", "学期名称": "2024-2025学年第一学期", "学期起止": "2024年9月2日—2025年1月17日",
+                     "活动总数": 8, "总时长": "10.5", "应达标规则数": 2, "达标规则数": 1, "应达标周期数": 10,
+                     "达标周期数": 9, "合规率": "90.0%", "图表": None,
+                     "规则情况": [{"序号": 1, "规则": "每月导学互动交流", "条款": "四.1", "达标周期": "4/5", "状态": "未达标",
+                               "未达标周期": "2024年10月"}],
+                     "活动统计": [{"类型": "导学互动交流", "次数": 8, "时长": "10.5"}],
+                     "发文机关": "示例大学学生工作部", "成文日期": "2025年1月10日"},
+}
+
+
+def sample(kind_id: str) -> dict:
+    ctx = dict(SAMPLES[kind_id])
+    if "图表" in ctx:
+        ctx["图表"] = _sample_chart()
+    return ctx
