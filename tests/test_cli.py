@@ -152,3 +152,14 @@ def test_assess_and_eligibility_write_their_sheets(book):
     r = cli("eligibility", book, "--json")
     assert r.returncode == 0, r.stderr
     assert {x["staff_id"] for x in json.loads(r.stdout)["results"]} == {"T1", "T2"}
+
+
+def test_docs_and_templates_check(book, tmp_path):
+    out = tmp_path / "提醒"
+    r = cli("docs", book, "--kind", "整改提醒", "--term", "2024-2025-1", "--out", out, "--no-progress")
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["T1-张老师-整改提醒.docx", "T2-李老师-整改提醒.docx"]
+    assert cli("docs", book, "--kind", "nope", "--out", out).returncode == 2
+    r = cli("templates", "check", cwd=ROOT)
+    assert r.returncode == 0 and "整改提醒.docx" in r.stdout
