@@ -185,6 +185,54 @@ def templates_check(path: Path | None, kind: str | None):
     sys.exit(1 if bad else 0)
 
 
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--term", "-t", required=True, help="收集哪个学期的活动记录")
+@click.option("--by", required=True, type=click.Choice(["学院", "工号"]), help="按学院或按人（工号）分发")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹")
+@click.option("--eml", is_flag=True, help="同时为每位收件人生成一封 .eml 邮件（含附件）")
+@click.option("--send", is_flag=True, help="通过 SMTP 发送（服务器见“设置”表或 MENTOR_XL_SMTP_* 环境变量；密码只从环境变量或提示输入）")
+@click.option("--deadline", default=None, help="邮件和说明中写明的交回期限，如 2024年12月31日")
+@POLICY
+@AS_JSON
+@_fatal_to_exit
+def collect(book: Path, term: str, by: str, out_dir: Path, eml: bool, send: bool, deadline: str | None,
+            policy: str | None, as_json: bool):
+    """为每个学院或每位导师生成一份待填的收集工作簿（预填名单、下拉列表、隐藏标记），可生成或发送邮件。"""
+    from mentor_xl.mail.collect import collect as run
+
+    result = run(book, term, by, out_dir, policy=policy, eml=eml, send=send, deadline=deadline)
+    emit_json(result.to_json()) if as_json else click.echo(result.summary_zh())
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "-o", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="合并后的工作簿（默认：“<名称>-已合并.xlsx”，原工作簿不动）")
+@click.option("--in-place", is_flag=True, help="直接写回原工作簿（原子写入，并保留 .bak.xlsx 备份）")
+@click.option("--manifest", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="collect 生成的“收集清单.json”：列出尚未交回的收件人")
+@click.option("--report", "report_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="收件报告工作簿路径（默认在合并结果旁）")
+@click.option("--replies", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="为每位发件人生成一封回复邮件（.eml），列出需要更正的行")
+@click.option("--dry-run", is_flag=True, help="只检查和报告，不写工作簿")
+@POLICY
+@AS_JSON
+@_fatal_to_exit
+def ingest(book: Path, inbox: tuple[Path, ...], out: Path | None, in_place: bool, manifest: Path | None,
+           report_path: Path | None, replies: Path | None, dry_run: bool, policy: str | None, as_json: bool):
+    """合并交回的工作簿（文件、.eml/.msg 邮件、mbox、Maildir）：逐行校验，同一份只合并一次，后交的更正覆盖先交的。"""
+    from mentor_xl.mail.ingest import ingest as run
+
+    if out and in_place:
+        raise click.UsageError("--out 与 --in-place 只能选一个")
+    result = run(book, list(inbox), out=out, in_place=in_place, policy=policy, manifest=manifest,
+                 report=report_path or True, reply_dir=replies, dry_run=dry_run)
+    emit_json(result.to_json()) if as_json else click.echo(result.summary_zh())
+
+
 @main.command("build-workbooks")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"))
 @click.option("--policy", "-p", "policies", multiple=True, help="只生成这些制度的工作簿（可重复）")

@@ -98,6 +98,12 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     if office.pack.raw.get("awards"):
         aw = office.awards(year, budget_wan="50")
         report("奖励预算", aw, "奖励预算：" + aw.budget_message())
+    # 6. documents: every kind the pack's data supports (Word; `mentor-xl docs --pdf` adds PDF)
+    out.extend(_demo_documents(office, directory / "公文", year, terms, per_term))
+    # 7. the email round trip: collect → recipients fill and mail back → ingest
+    from mentor_xl.mail.simulate import demo_round_trip
+    sent, merged = demo_round_trip(book_path, terms[0], directory / "邮件往返")
+    out.extend([sent.summary_zh(), merged.summary_zh(), f"  → {directory / '邮件往返'}", ""])
     fund = office.allocate(DEMO_FUND_YUAN)
     parts = fund.to_json()["parts"]
     report("经费分配", fund, f"经费分配：{DEMO_FUND_YUAN} 元按学院学生人数分给 {len(parts)} 个学院，"
@@ -106,6 +112,19 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
 
 
 DEMO_FUND_YUAN = 200_000
+
+
+def _demo_documents(office, out_dir: Path, year: str, terms: list[str], per_term: bool) -> list[str]:
+    """The documents the pack lists under [documents], for the first term or the 学年."""
+    from mentor_xl.documents import docs_for_office, get_kind
+
+    lines = []
+    for kind in map(get_kind, office.pack.section("documents").get("kinds", [])):
+        by_term = bool({"compliance", "term"} & set(kind.needs)) or ("assessment" in kind.needs and per_term)
+        paths, n = docs_for_office(office, kind.id, out_dir / kind.title, progress=False,
+                                   **({"term": terms[0]} if by_term else {"year": year}))
+        lines.append(f"  {kind.title}：{n} 份")
+    return [f"公文（Word）：{out_dir}", *lines, ""]
 
 
 def _first_year(terms: pd.DataFrame) -> str:

@@ -163,3 +163,40 @@ def test_docs_and_templates_check(book, tmp_path):
     assert cli("docs", book, "--kind", "nope", "--out", out).returncode == 2
     r = cli("templates", "check", cwd=ROOT)
     assert r.returncode == 0 and "整改提醒.docx" in r.stdout
+
+
+def test_collect_then_ingest_round_trip_through_the_cli(book, tmp_path):
+    from mentor_xl.mail.simulate import fill_return
+
+    out = tmp_path / "收集"
+    r = cli("collect", book, "--term", "2024-2025-1", "--by", "工号", "--out", out, "--json")
+    assert r.returncode == 0, r.stderr
+    sent = sorted(out.glob("*.xlsx"))
+    assert len(sent) == 2
+    back = tmp_path / "交回"
+    back.mkdir()
+    fill_return(sent[0], [{"日期": "2024-12-01", "工号": "T1", "活动类型": "谈心谈话", "学号": "S1"},
+                          {"日期": "2024-12-02", "工号": "T1", "活动类型": "=HYPERLINK(\"x\")", "学号": "S2"}],
+                back / "改了名字的文件.xlsx")
+    r = cli("ingest", book, back, "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["rows_merged"] == 1 and res["files"][0]["status"] == "accepted"
+    assert res["files"][0]["rows_rejected"] == 1
+    merged = Path(res["book"])
+    assert merged.exists() and merged != book
+    again = json.loads(cli("ingest", merged, back, "--json", "--out", tmp_path / "again.xlsx").stdout)
+    assert again["rows_merged"] == 0  # the same return twice adds nothing
+
+
+def test_demo_runs_every_step(tmp_path):
+    r = cli("demo", tmp_path / "演示", "--policy", "hfut-math")
+    assert r.returncode == 0, r.stderr
+    d = tmp_path / "演示"
+    made = {p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file()}
+    assert "示例单位-hfut-math-2024-2025-1-合规.xlsx" in made
+    assert "示例单位-hfut-math-2024-2025-考核.xlsx" in made
+    assert sum(p.startswith("公文/工作记录表/") for p in made) > 40
+    assert any(p.startswith("邮件往返/") and p.endswith("已合并.xlsx") for p in made)
+    for word in ("合规率", "考核", "公文", "收集表", "经费分配"):
+        assert word in r.stdout

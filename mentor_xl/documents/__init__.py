@@ -63,21 +63,17 @@ def docs_for_office(office, kind: str, out_dir, *, term: str | None = None, year
     book, pack = office.book, office.pack
     year = year or (None if term else (book.settings.get("学年") or None))
     compliance = assessment = awards_json = None
-    if k.id in ("reminder", "term-summary", "work-record") and not term:
+    if ("compliance" in k.needs or "term" in k.needs) and not term:
         raise FatalInputError(f"生成“{k.title}”需要用 --term 指定学期，如 2024-2025-1")
-    if k.id in ("reminder", "term-summary"):
+    if "compliance" in k.needs:
         compliance = office.compliance(term)
-    if k.id == "assess-notice":
-        from mentor_xl.assess import assess, required_terms
-        terms = required_terms(book, pack, year=year if not term else None, term=term)
-        comp = {t: office.compliance(t) for t in terms}
-        assessment = assess(book, pack, year=year if not term else None, term=term, compliance=comp).to_json()
-    if k.id == "award-decision":
-        from mentor_xl.awards import awards
+    if "assessment" in k.needs:
+        assessment = office.assess(year=None if term else year, term=term).to_json()
+    if "awards" in k.needs:
         if not year:
-            raise FatalInputError("生成“表彰决定”需要用 --year 指定学年，如 2024-2025")
+            raise FatalInputError(f"生成“{k.title}”需要用 --year 指定学年，如 2024-2025")
         try:
-            awards_json = awards(book, pack, year=year, budget_wan=budget_wan).to_json()
+            awards_json = office.awards(year, budget_wan=budget_wan).to_json()
         except ValueError as e:
             raise FatalInputError(str(e)) from e
     jobs = build_contexts(k.id, book=book, pack=pack, settings=settings, compliance=compliance,

@@ -1,0 +1,12 @@
+"""Emailed workbooks: send collection workbooks out (``collect``), take returns in (``ingest``).
+
+  collect.collect(book, term, by, out_dir, ...) -> CollectResult
+  ingest.ingest(book, inputs, ...)             -> IngestResult
+Both results have ``to_json()`` and ``summary_zh()``. See each module for the details:
+stamp (recognising a return), inbox (files, .eml, .msg, mbox, Maildir), writeback (the
+office workbook), report (report workbook, replies), smtp (sending).
+"""
+from mentor_xl.mail.collect import CollectResult, collect
+from mentor_xl.mail.ingest import IngestResult, ingest
+
+__all__ = ["collect", "ingest", "CollectResult", "IngestResult"]

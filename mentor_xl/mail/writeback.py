@@ -1,0 +1,246 @@
+"""Write merged rows into the office workbook, keeping everything else of it.
+
+The 活动记录 sheet gets the new rows under the office's own header columns (found exactly
+as the reader finds them: its header search over schema, pack and 列映射 aliases),
+provenance columns after the last header cell, and a 收件记录 sheet one line per file.
+Rows an accepted correction no longer has are reused for new rows (same row numbers);
+left-over ones are emptied; further new rows go after the last row.
+
+Two engines, same result:
+- ``xlsxpatch`` (default): the sheet XML is edited as a stream, every other part copied
+  byte for byte — fast on a large log and nothing of the office's file is lost;
+- openpyxl: the fallback for layouts the stream editor does not handle.
+Either way the file is saved through ``safe.atomic_write``.
+
+Measured here (2 shared cores): a 30k-row log merged in 1.9 s by the stream editor, where
+openpyxl took ~17 s just to load and save; a 300k-row log in 20 s end to end (most of it
+the reader reading the office's log), 0.5 GB peak memory.
+"""
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from mentor_xl.mail import xlsxpatch
+from mentor_xl.mail.ingest import LEDGER_COLUMNS, LEDGER_SHEET, LOG, LOG_SHEET, PROV_COLUMNS, MergePlan
+from mentor_xl.packs import normalise_label
+from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.safe import atomic_write, cell_text, needs_quote
+from mentor_xl.workbook.model import OfficeBook
+
+KINDS = {c.name: c.kind for c in LOG.columns}
+LEDGER_WIDTHS = (17, 26, 22, 13, 18, 30, 30, 20, 9, 9, 9, 9, 9, 60)
+
+
+def locate_header(rows: list[list], office: OfficeBook, pack=None, title: str = LOG_SHEET
+                  ) -> tuple[int, dict[str, int], int]:
+    """(header row, column name → column index, last non-empty header column), 1-based.
+
+    ``rows``: the sheet's first rows as values, row i = Excel row i + 1. The header is
+    found by the reader's own ``_header`` over the same aliases, so the office frame's
+    ``_row`` numbers point at the same rows here.
+    """
+    from mentor_xl.workbook import reader
+
+    office_map = {}
+    if office.column_map is not None and len(office.column_map):
+        office_map = reader._column_map(office.column_map, office.sheet_names.get("列映射", "列映射"),
+                                        Problems()).get(LOG_SHEET, {})
+    pack_cols = pack.section("columns").get(LOG_SHEET, {}) if pack is not None else {}
+    aliases = reader._aliases(LOG, pack_cols, office_map)
+    found = reader._header(rows, aliases)
+    if found is None:
+        raise FatalInputError(f"办公室工作簿的“{title}”表中找不到表头，无法合并")
+    h, names = found
+    colmap: dict[str, int] = {}
+    for j, label in enumerate(names, start=1):
+        canon = aliases.get(normalise_label(label))
+        if canon is not None:
+            colmap.setdefault(canon, j)
+        elif label.strip() in PROV_COLUMNS:
+            colmap.setdefault(label.strip(), j)
+    missing = [c.name for c in LOG.columns if c.required and c.name not in colmap]
+    if missing:
+        raise FatalInputError(f"办公室工作簿的“{title}”表缺少必需的列：{'、'.join(missing)}，无法合并")
+    own = [j for j, v in enumerate(rows[h], start=1) if v not in (None, "")]
+    return h + 1, colmap, max(own + list(colmap.values()))
+
+
+def _has_value(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return False
+    if isinstance(v, float):
+        return not math.isnan(v)
+    if isinstance(v, (list, tuple)):
+        return len(v) > 0
+    return str(v) != ""
+
+
+def _new_columns(add: pd.DataFrame, colmap: dict[str, int], last: int) -> dict[str, int]:
+    """Header cells to add: a canonical column the office lacks when new rows carry values
+    for it (no data is dropped), then the provenance columns."""
+    needed = [c for c in LOG.names if c not in colmap and c in add.columns and add[c].map(_has_value).any()]
+    new = {}
+    for c in needed + [c for c in PROV_COLUMNS if c not in colmap]:
+        last += 1
+        new[c] = last
+    return new
+
+
+def _row_plan(plan: MergePlan, office: OfficeBook, header_row: int, colmap: dict[str, int]
+              ) -> tuple[dict[int, dict], list[int]]:
+    """(Excel row → new record, rows to empty). New records first take the rows an accepted
+    correction no longer has, then the rows after the last row the reader saw content in
+    (its data rows and the rows it reported) — not after pre-formatted empty rows."""
+    name = office.sheet_names.get(LOG_SHEET, LOG_SHEET)
+    seen = [header_row] + office.frame(LOG_SHEET)["_row"].astype(int).tolist()
+    seen += [p.row for p in office.problems if p.sheet == name and p.row]
+    last = max(seen)
+    records = _records(plan.add, colmap)
+    slots = sorted(plan.remove_rows)
+    at = dict(zip(slots, records))
+    at.update({last + 1 + i: rec for i, rec in enumerate(records[len(slots):])})
+    return at, slots[len(records):]
+
+
+def _records(add: pd.DataFrame, colmap: dict[str, int]) -> list[dict]:
+    recs = add.reindex(columns=[c for c in colmap if c in add.columns]).to_dict("records")
+    for rec in recs:
+        if isinstance(rec.get("学号"), (list, tuple)):
+            rec["学号"] = "、".join(map(str, rec["学号"]))
+    return recs
+
+
+def write_office(src: Path, target: Path, office: OfficeBook, plan: MergePlan,
+                 ledger_rows: list[list], *, backup: bool = True, pack=None,
+                 engine: str = "auto") -> Path:
+    """Apply ``plan`` to the office workbook ``src`` and save it atomically as ``target``.
+
+    ``engine``: "auto" (stream editor, openpyxl when the layout needs it), "stream", "openpyxl".
+    """
+    def write(tmp: Path) -> None:
+        if engine in ("auto", "stream"):
+            try:
+                _write_stream(src, tmp, office, plan, ledger_rows, pack)
+                return
+            except xlsxpatch.Unsupported:
+                if engine == "stream":
+                    raise
+                tmp.unlink(missing_ok=True)
+        _write_openpyxl(src, tmp, office, plan, ledger_rows, pack)
+    return atomic_write(target, write, backup=backup)
+
+
+# the stream editor -------------------------------------------------------------------------------
+def _write_stream(src: Path, tmp: Path, office: OfficeBook, plan: MergePlan, ledger_rows, pack) -> None:
+    X = xlsxpatch
+    with zipfile.ZipFile(src) as z:
+        parts = X.sheet_parts(z)
+        name = office.sheet_names.get(LOG_SHEET, LOG_SHEET)
+        if name not in parts or "xl/styles.xml" not in z.namelist():
+            raise X.Unsupported("sheet or styles part not found")
+        log_part = parts[name]
+        header_row, colmap, last = locate_header(X.head_rows(z, log_part), office, pack, name)
+        styles_xml, st = X.patch_styles(z.read("xl/styles.xml"))
+        new_cols = _new_columns(plan.add, colmap, last)
+        colmap.update(new_cols)
+        header_cells = {j: X.cell_xml(j, header_row, c, "text", st) for c, j in new_cols.items()}
+        kinds = {c: KINDS.get(c, "text") for c in colmap}
+
+        def cells(rec: dict):
+            return [(colmap[k], v, kinds[k]) for k, v in rec.items() if k in colmap]
+
+        at, emptied = _row_plan(plan, office, header_row, colmap)
+        log_rows = {r: X.row_xml(r, cells(rec), st) for r, rec in at.items()}
+        log_rows.update({r: b"" for r in emptied})
+
+        def ledger_row(r: int, row: list) -> bytes:
+            return X.row_xml(r, [(j, v, "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else "text")
+                                 for j, v in enumerate(row, start=1)], st)
+
+        replace_parts = {"xl/styles.xml": styles_xml}
+        new_parts: dict[str, bytes] = {}
+        streams = {log_part: lambda f, w: X.stream_sheet(f, w, header_row=header_row, header_cells=header_cells,
+                                                         rows=log_rows)}
+        if LEDGER_SHEET in parts:
+            streams[parts[LEDGER_SHEET]] = lambda f, w: X.stream_sheet(
+                f, w, append=lambda last_row: b"".join(ledger_row(last_row + 1 + i, r)
+                                                       for i, r in enumerate(ledger_rows)))
+        else:
+            part, pkg = X.add_sheet(z, LEDGER_SHEET)
+            replace_parts.update(pkg)
+            led = [ledger_row(1, list(LEDGER_COLUMNS))] + [ledger_row(i, r) for i, r in enumerate(ledger_rows, start=2)]
+            new_parts[part] = X.new_sheet_xml(led, list(LEDGER_WIDTHS))
+    X.rewrite(src, tmp, replace_parts, streams, new_parts)
+
+
+# the openpyxl fallback ---------------------------------------------------------------------------
+def _put(ws, r: int, c: int, v, kind: str) -> None:
+    cell = ws.cell(r, c)
+    if not _has_value(v):
+        cell.value = None
+        return
+    if kind == "date":
+        cell.value = pd.Timestamp(v).to_pydatetime()
+        cell.number_format = "yyyy-mm-dd"
+        return
+    if kind in ("number", "int") and not isinstance(v, str):
+        f = float(v)
+        cell.value = int(f) if f.is_integer() else f
+        return
+    s = cell_text(v)
+    cell.value = s
+    # openpyxl would store "=…" as a formula: force a string cell, and add Excel's quote
+    # prefix so editing the cell in Excel/WPS keeps it text (formula injection).
+    cell.data_type = "s"
+    if needs_quote(s):
+        cell.quotePrefix = True
+    if kind == "id":
+        cell.number_format = "@"
+
+
+def _write_openpyxl(src: Path, tmp: Path, office: OfficeBook, plan: MergePlan, ledger_rows, pack) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm", keep_links=True)
+    name = office.sheet_names.get(LOG_SHEET, LOG_SHEET)
+    ws = wb[name]
+    rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=xlsxpatch.HEAD_ROWS, values_only=True)]
+    header_row, colmap, last = locate_header(rows, office, pack, name)
+    new_cols = _new_columns(plan.add, colmap, last)
+    for c, j in new_cols.items():
+        _put(ws, header_row, j, c, "text")
+    colmap.update(new_cols)
+    all_cols = range(1, max(colmap.values()) + 1)
+
+    def put_row(r: int, rec: dict) -> None:
+        for c in all_cols:
+            ws.cell(r, c).value = None
+        for k, v in rec.items():
+            if k in colmap:
+                _put(ws, r, colmap[k], v, KINDS.get(k, "text"))
+
+    at, emptied = _row_plan(plan, office, header_row, colmap)
+    for r, rec in at.items():
+        put_row(r, rec)
+    for r in emptied:
+        put_row(r, {})  # emptied in place, as the stream editor does: nothing else moves
+
+    if LEDGER_SHEET in wb.sheetnames:
+        led = wb[LEDGER_SHEET]
+        start = led.max_row + 1
+    else:
+        led = wb.create_sheet(LEDGER_SHEET)
+        for j, h in enumerate(LEDGER_COLUMNS, start=1):
+            _put(led, 1, j, h, "text")
+        led.freeze_panes = "A2"
+        for j, w in enumerate(LEDGER_WIDTHS, start=1):
+            led.column_dimensions[openpyxl.utils.get_column_letter(j)].width = w
+        start = 2
+    for i, row in enumerate(ledger_rows):
+        for j, v in enumerate(row, start=1):
+            _put(led, start + i, j, v, "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else "text")
+    wb.save(tmp)
