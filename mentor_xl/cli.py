@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from mentor_xl.extras import require
 from mentor_xl.problems import FatalInputError
 
 POLICY = click.option("--policy", "-p", default=None, help="制度（如 bit-2022），覆盖“设置”表中的“制度”")
@@ -144,6 +145,7 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
 @_fatal_to_exit
 def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, template, workers, no_progress, policy):
     """批量生成公文和表格（Word，可选 PDF），公文按 GB/T 9704-2012 版式。"""
+    require("docs")
     from mentor_xl.documents import docs_for_office
     from mentor_xl.libreoffice import LibreOfficeError
     from mentor_xl.office import open_office
@@ -167,8 +169,10 @@ def templates():
 @templates.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--kind", "-k", default=None, help="模板对应的公文种类（检查单个文件时需要）")
+@_fatal_to_exit
 def templates_check(path: Path | None, kind: str | None):
     """检查模板：未定义的变量、写错或未闭合的标签、会让 Word 拒绝打开的写法。有问题时退出码为 1。"""
+    require("docs")
     from mentor_xl.documents import lint_all, lint_template
 
     if path is not None and path.is_file():
@@ -236,8 +240,10 @@ def ingest(book: Path, inbox: tuple[Path, ...], out: Path | None, in_place: bool
 @main.command("build-workbooks")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"))
 @click.option("--policy", "-p", "policies", multiple=True, help="只生成这些制度的工作簿（可重复）")
+@_fatal_to_exit
 def build_workbooks(out_dir: Path, policies: tuple[str, ...]):
     """生成带按钮的工作簿：xlwings Lite 版（.xlsx）和本机 Python 版（.xlsm），每个制度各一个。"""
+    require("excel")
     from mentor_xl.xl.build import build_workbooks as build
 
     for path in build(out_dir, list(policies) or None):

@@ -98,8 +98,13 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     if office.pack.raw.get("awards"):
         aw = office.awards(year, budget_wan="50")
         report("奖励预算", aw, "奖励预算：" + aw.budget_message())
-    # 6. documents: every kind the pack's data supports (Word; `mentor-xl docs --pdf` adds PDF)
-    out.extend(_demo_documents(office, directory / "公文", year, terms, per_term))
+    # 6. documents: the kinds the pack lists (Word; `mentor-xl docs --pdf` adds PDF)
+    from mentor_xl.extras import MissingExtra, require
+    try:
+        require("docs")
+        out.extend(_demo_documents(office, directory / "公文", year, terms, per_term))
+    except MissingExtra as e:
+        out.extend([f"公文：未生成。{e}", ""])
     # 7. the email round trip: collect → recipients fill and mail back → ingest
     from mentor_xl.mail.simulate import demo_round_trip
     sent, merged = demo_round_trip(book_path, terms[0], directory / "邮件往返")
