@@ -120,9 +120,11 @@ def _subject_results(rule, subj, labels, required, met, value, shortfall, note) 
     n_met = met.sum(axis=1)
     missed = required & ~met & ~rule.report_only
     rows, cols = np.nonzero(missed)
-    cuts = np.searchsorted(rows, np.arange(1, len(subj)))
-    missed_periods = [list(x) for x in np.split(labels[cols], cuts)]
-    shortfalls = [list(x) for x in np.split(np.round(shortfall[rows, cols], 4), cuts)]
+    bounds = np.searchsorted(rows, np.arange(len(subj) + 1)).tolist()
+    # per subject a slice of one flat list: np.split would make an array per subject first
+    flat_labels, flat_short = list(labels[cols]), list(np.round(shortfall[rows, cols], 4))
+    missed_periods = [flat_labels[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    shortfalls = [flat_short[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     status = np.select([np.full(len(subj), rule.report_only), n_req == 0, n_met == n_req],
                        ["report", "n/a", "met"], "missed")
     with np.errstate(invalid="ignore", divide="ignore"):

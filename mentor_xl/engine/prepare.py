@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mentor_xl.packs import Pack, normalise_label
 from mentor_xl.periods import OPEN_END, OPEN_START, Holidays, days, merge_segments
@@ -129,9 +131,10 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
     type_map = pack.type_map()
     code_of_type = {t: i for i, t in enumerate(type_names)}
     raw = lg["活动类型"]
-    uniq = raw.dropna().unique()
-    lookup = {u: code_of_type.get(type_map.get(normalise_label(u)), NONE) for u in uniq}
-    tcode = raw.map(lookup).fillna(NONE).to_numpy(dtype=np.int64)
+    # each distinct spelling is looked up once; a blank cell is code NONE
+    codes, uniq = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.array([code_of_type.get(type_map.get(normalise_label(u)), NONE) for u in uniq] + [NONE], dtype=np.int64)
+    tcode = table[codes]
     unknown = (tcode == NONE) & raw.notna().to_numpy()
     for r, v in zip(lg["_row"].to_numpy()[unknown], raw.to_numpy()[unknown]):
         problems.add(sheet, int(r), "活动类型", v,
@@ -152,7 +155,22 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
         "hours": pd.to_numeric(lg["时长"], errors="coerce").to_numpy(dtype=float)[keep],
         "persons": pd.to_numeric(lg["人次"], errors="coerce").to_numpy(dtype=float)[keep],
     })
-    ex = lg["学号"][keep].reset_index(drop=True).explode()
-    ex = ex[ex.notna()]
-    listed = {"idx": ex.index.to_numpy(dtype=np.int64), "student": ex.to_numpy(dtype=object)}
+    listed = _listed(lg["学号"].to_numpy(dtype=object)[keep])
     return log, listed
+
+
+def _listed(cells: np.ndarray) -> dict[str, np.ndarray]:
+    """The 学号 of each kept row: (row position, student) per listed id, in row order.
+
+    Flattened by Arrow in C (list_flatten / list_parent_indices): no Python loop over rows.
+    """
+    try:
+        arr = pa.array(cells, type=pa.list_(pa.large_string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a hand-built frame with scalars: let pandas cope
+        ex = pd.Series(cells, dtype=object).explode()
+        ex = ex[ex.notna()]
+        return {"idx": ex.index.to_numpy(dtype=np.int64), "student": ex.to_numpy(dtype=object)}
+    flat, parent = pc.list_flatten(arr), pc.list_parent_indices(arr)
+    ok = flat.is_valid()
+    return {"idx": parent.filter(ok).to_numpy().astype(np.int64),
+            "student": flat.filter(ok).to_numpy(zero_copy_only=False)}

@@ -17,6 +17,7 @@ are prepared per column with pandas first; the row loop only calls the writer.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import unicodedata
@@ -25,12 +26,14 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from mentor_xl.safe import cell_text, needs_quote
+from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -219,8 +222,9 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
             if c in df.columns:
                 forced[c] = kind
     plans = [_plan_column(ws, j, df.iloc[:, j], forced.get(c), st) for j, c in enumerate(df.columns)]
-    writers: list[Callable[[int, Any], None]] = [p[2] for p in plans]
+    describe: list[Callable[[Any], tuple]] = [p[2] for p in plans]
     widths = dict(widths or {})
+    rows_xml = _RowsXml.for_sheet(ws) if n else None
     # Values are converted a chunk of rows at a time, so a 1M-row frame does not need all
     # its cells as Python objects at once; rows still go out strictly in order.
     for start in range(0, max(n, 1), CHUNK_ROWS):
@@ -233,10 +237,13 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
                     widths[str(c)] = _measure(str(c), columns[j], kind)
                 ws.set_column(j, j, widths[str(c)],
                               st.cell(kind) if kind in ("id", "date", "datetime", "percent", "money", "int") else None)
+        if rows_xml is not None:
+            rows_xml.write(start + 1, columns, describe)
+            continue
         for i, row in enumerate(zip(*columns), start=start + 1):
             for j, v in enumerate(row):
                 if v is not None:
-                    writers[j](i, v)
+                    _emit(ws, i, j, describe[j](v))
 
     if autofilter and m:
         ws.autofilter(0, 0, max(n, 1), m - 1)
@@ -277,11 +284,11 @@ def _measure(header: str, values: list, kind: str) -> int:
 
 def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: Styles):
     """Decide once, from the whole column: (format kind, convert(chunk) → cell values with
-    None for blank, writer(row, value))."""
+    None for blank, describe(value) → the cell to write as (type, value, format))."""
     if forced in ("percent", "money", "int") or (forced is None and _is_numeric(s)):
         kind = forced or ("int" if _is_int(s) else "number")
         fmt = st.cell(kind)
-        return kind, _numbers, lambda r, v: ws.write_number(r, j, v, fmt)
+        return kind, _numbers, lambda v: (_NUM, v, fmt)
     if forced == "date" or (forced is None and pd.api.types.is_datetime64_any_dtype(s)):
         d = _dates(s)
         ok = d.notna() & (d.dt.year >= 1900)
@@ -293,23 +300,25 @@ def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: St
                 dc = _dates(c)
                 good = dc.notna() & (dc.dt.year >= 1900)
                 return [dv.to_pydatetime() if k else cell_text(o) for dv, k, o in zip(dc, good, c.tolist())]
-            return kind, convert, _mixed_writer(ws, j, st, fmt)
+            return kind, convert, _mixed(st, fmt)
 
         def convert(c: pd.Series) -> list:
             dc = _dates(c)
             good = dc.notna() & (dc.dt.year >= 1900)
-            return [v.to_pydatetime() if k else None for v, k in zip(dc, good)]
-        return kind, convert, lambda r, v: ws.write_datetime(r, j, v, fmt)
+            codes, uniq = pd.factorize(dc.where(good))  # few distinct dates: convert each once
+            py = [u.to_pydatetime() for u in uniq] + [None]
+            return [py[k] for k in codes.tolist()]
+        return kind, convert, lambda v: (_DATE, v, fmt)
     if forced is None and pd.api.types.is_bool_dtype(s):
         def convert(c: pd.Series) -> list:
             return [None if v is None or v is pd.NA else ("是" if v else "否") for v in c.astype(object).tolist()]
-        return "text", convert, _text_writer(ws, j, st, "text")
+        return "text", convert, _text(st, "text")
     if forced == "id":
-        return "id", lambda c: [_id_text(v) for v in c.tolist()], _text_writer(ws, j, st, "id")
+        return "id", lambda c: _texts(c, _id_text), _text(st, "id")
     if pd.api.types.is_string_dtype(s) and _all_text(s):
-        return "text", lambda c: [cell_text(v) for v in c.tolist()], _text_writer(ws, j, st, "text")
+        return "text", lambda c: _texts(c, cell_text), _text(st, "text")
     # Mixed object column (e.g. 数据问题/值): each cell by its own type.
-    return "text", lambda c: [_normalise(v) for v in c.tolist()], _mixed_writer(ws, j, st, st.cell("date"))
+    return "text", lambda c: [_normalise(v) for v in c.tolist()], _mixed(st, st.cell("date"))
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -343,6 +352,13 @@ def _all_text(s: pd.Series) -> bool:
     return bool(sample.map(type).eq(str).all()) if len(sample) else True
 
 
+def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> list:
+    """``slow`` over a column, skipping the call for the usual value: a non-empty str within
+    Excel's cell limit, which every text converter returns unchanged."""
+    m = EXCEL_MAX_CHARS
+    return [v if type(v) is str and v and len(v) <= m else slow(v) for v in c.tolist()]
+
+
 def _id_text(v: Any) -> str | None:
     # An id that went through a float column (2024010123.0) is written without ".0".
     if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
@@ -365,30 +381,195 @@ def _normalise(v: Any) -> Any:
     return cell_text(v)
 
 
-def _text_writer(ws: Worksheet, j: int, st: Styles, kind: str):
+# A cell to write: (type, value, format); type is one of these.
+_STR, _NUM, _DATE = 0, 1, 2
+
+
+def _text(st: Styles, kind: str):
     plain, quoted = st.cell(kind), st.cell(kind, True)
-
-    def write(r: int, v: str) -> None:
-        ws.write_string(r, j, v, quoted if needs_quote(v) else plain)
-    return write
+    return lambda v: (_STR, v, quoted if needs_quote(v) else plain)
 
 
-def _mixed_writer(ws: Worksheet, j: int, st: Styles, date_fmt):
-    text = _text_writer(ws, j, st, "text")
+def _mixed(st: Styles, date_fmt):
+    text = _text(st, "text")
 
-    def write(r: int, v: Any) -> None:
+    def describe(v: Any) -> tuple:
         if isinstance(v, str):
-            text(r, v)
-        elif isinstance(v, float):
-            ws.write_number(r, j, v)
-        elif isinstance(v, (dt.datetime, dt.date)):
-            if v.year >= 1900:
-                ws.write_datetime(r, j, v, date_fmt)
-            else:
-                text(r, v.isoformat())
+            return text(v)
+        if isinstance(v, float):
+            return (_NUM, v, None)
+        if isinstance(v, (dt.datetime, dt.date)):
+            return (_DATE, v, date_fmt) if v.year >= 1900 else text(v.isoformat())
+        return text(cell_text(v))
+    return describe
+
+
+def _emit(ws: Worksheet, r: int, j: int, cell: tuple) -> None:
+    t, v, fmt = cell
+    if t == _STR:
+        ws.write_string(r, j, v, fmt)
+    elif t == _NUM:
+        ws.write_number(r, j, v, fmt)
+    else:
+        ws.write_datetime(r, j, v, fmt)
+
+
+# Text that XlsxWriter changes on the way into a cell: control characters and "_xHHHH_"
+# (escaped), & < > (XML), leading/trailing whitespace (xml:space), "<r>…" (rich text).
+_LSTR = pa.large_string()
+_NOT_PLAIN = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x|^\s|\s$|^<r>")
+
+
+class _RowsXml:
+    """Rows of a constant_memory sheet written as XML straight into XlsxWriter's row file.
+
+    XlsxWriter spends ~30–60 µs a cell in Python (argument checks, one dict per row, the
+    element writer); a 合规明细 of 160k rows × 21 columns took minutes. Here the XML of each
+    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell``, so the
+    bytes are exactly the ones it writes — and each cell is one dict lookup and one string.
+    Only for constant_memory sheets, where XlsxWriter itself streams rows to that file;
+    ``for_sheet`` returns None (the per-cell path) for anything else.
+    """
+
+    def __init__(self, ws: Worksheet, row_tail: str):
+        from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple
+
+        self.ws, self.row_tail = ws, row_tail
+        self.tuples = (CellStringTuple, CellNumberTuple, CellDatetimeTuple)
+        self.cache: dict[tuple, str] = {}
+        self.around: dict[tuple, tuple[str, ...]] = {}  # (column, format) -> XML before / after a text
+        self.letters: list[str] = []
+
+    @classmethod
+    def for_sheet(cls, ws: Worksheet) -> "_RowsXml | None":
+        if not getattr(ws, "constant_memory", False) or any(r > 0 for r in ws.row_info) or ws.previous_row != 0:
+            return None
+        try:
+            head = cls._capture(ws, lambda: ws._write_row(1, None))  # '<row r="2" …>'
+        except (AttributeError, TypeError):  # another XlsxWriter inside: use its public API
+            return None
+        if not head.startswith('<row r="2"') or not head.endswith(">"):
+            return None
+        return cls(ws, head[len('<row r="2"'):-1])
+
+    @staticmethod
+    def _capture(ws: Worksheet, fn) -> str:
+        saved, ws.fh = ws.fh, io.StringIO()
+        try:
+            fn()
+            return ws.fh.getvalue()
+        finally:
+            ws.fh = saved
+
+    def _cell(self, j: int, cell: tuple) -> str:
+        """The XML of ``cell`` in column ``j`` after ``<c r="A2`` (from the closing quote on)."""
+        from xlsxwriter.utility import _utf16_len, _utf16_truncate
+
+        t, v, fmt = cell
+        ws = self.ws
+        if t == _STR:
+            if not _NOT_PLAIN.search(v) and len(v) <= ws.xls_strmax // 2:
+                # text XlsxWriter writes unchanged: its cell around a probe, with v inside
+                around = self.around.get((j, fmt))
+                if around is None:
+                    probe = self._probe(j, self.tuples[0]("\x5f", fmt))  # "_" is not in the markup
+                    around = self.around[(j, fmt)] = tuple(probe.split("\x5f"))
+                if len(around) == 2:
+                    return around[0] + v + around[1]
+            if len(v) > ws.xls_strmax // 2 and _utf16_len(v) > ws.xls_strmax:
+                v = _utf16_truncate(v, ws.xls_strmax)
+            tup = self.tuples[0](v, fmt)
+        elif t == _NUM:
+            tup = self.tuples[1](v, fmt)
         else:
-            text(r, cell_text(v))
-    return write
+            tup = self.tuples[2](ws._convert_date_time(v), fmt)
+        return self._probe(j, tup)
+
+    def _probe(self, j: int, tup) -> str:
+        """XlsxWriter's own XML for one cell tuple in column ``j``, after ``<c r="A2``."""
+        ws = self.ws
+        xml = self._capture(ws, lambda: ws._write_cell(1, j, tup))
+        prefix = f'<c r="{xl_col_to_name(j)}2'  # the fragment starts at the closing quote
+        if not xml.startswith(prefix):
+            raise RuntimeError(f"unexpected cell XML from XlsxWriter: {xml[:80]!r}")
+        return xml[len(prefix):]
+
+    @staticmethod
+    def _codes(values: list) -> tuple[list[int], list]:
+        """(code per value, -1 for None; the distinct values) — each value described once."""
+        floats = np.asarray([v for v in values if type(v) is float], dtype=float)
+        if (np.signbit(floats) & (floats == 0)).any():  # 0.0 and -0.0 hash alike; XlsxWriter writes "0", "-0"
+            seen: dict = {}
+            codes = [-1 if v is None else seen.setdefault(
+                (v, math.copysign(1.0, v)) if type(v) is float else (v, type(v)), len(seen)) for v in values]
+            return codes, [k[0] for k in seen]
+        codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        return codes.tolist(), list(uniq)
+
+    def _index_formats(self, columns: list[tuple[list[int], list[tuple]]]) -> None:
+        """Give new formats their XF numbers in the order XlsxWriter's row-by-row writes would
+        (first use, row by row, left to right), so the styles part comes out the same."""
+        col_info = self.ws.col_info
+        first: dict[int, tuple[int, int, object]] = {}
+        for j, (codes, cells) in enumerate(columns):
+            col_fmt = col_info[j].column_format if j in col_info else None
+            fmts = [c[2] if c[2] is not None else col_fmt for c in cells]
+            if all(f is None or f.xf_index is not None for f in fmts):
+                continue
+            pos: dict[int, int] = {}
+            for i, c in enumerate(codes):
+                if c >= 0 and c not in pos:
+                    pos[c] = i
+            for c, i in pos.items():
+                f = fmts[c]
+                if f is not None and f.xf_index is None and (id(f) not in first or (i, j) < first[id(f)][:2]):
+                    first[id(f)] = (i, j, f)
+        for _, _, f in sorted(first.values(), key=lambda x: x[:2]):
+            f._get_xf_index()
+
+    def write(self, first: int, columns: list[list], describe: list) -> None:
+        """Rows ``first``, ``first`` + 1, … (0-based) from per-column values (None = blank)."""
+        ws, cache = self.ws, self.cache
+        if ws.previous_row < first:  # flush the header row XlsxWriter still holds
+            ws._write_single_row(first)
+        while len(self.letters) < len(columns):
+            self.letters.append(xl_col_to_name(len(self.letters)))
+        n = len(columns[0]) if columns else 0
+        coded = []
+        for values, desc in zip(columns, describe):
+            codes, uniq = self._codes(values)
+            coded.append((codes, [desc(u) for u in uniq]))
+        self._index_formats(coded)
+        # Cells and rows are glued by arrow's string kernels: no Python string per cell.
+        s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
+        nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
+        cells, used = [], []
+        for j, (codes, descs) in enumerate(coded):
+            table = []
+            for d in descs:
+                v = d[1]
+                key = (j, *d, type(v) is float and v == 0 and math.copysign(1.0, v) < 0)  # -0.0 is not 0.0 here
+                f = cache.get(key)
+                if f is None:
+                    f = cache[key] = self._cell(j, d)
+                table.append(f)
+            idx = np.asarray(codes, dtype=np.int64)
+            if (idx >= 0).any():
+                used.append(j)
+            frags = pa.array(table, _LSTR).take(pa.array(idx, mask=idx < 0))  # blank → null: no cell
+            cells.append(pc.binary_join_element_wise(s(f'<c r="{self.letters[j]}'), nums, frags, s("")))
+        body = pc.binary_join_element_wise(*cells, s(""), null_handling="replace", null_replacement="")
+        filled = pc.greater(pc.binary_length(body), 0)  # XlsxWriter writes no <row> for a row without cells
+        rows = pc.binary_join_element_wise(s('<row r="'), nums, s(f'"{self.row_tail}>'), body, s("</row>"),
+                                           s("")).filter(filled)
+        if len(rows):
+            whole = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
+            ws.fh.write(pc.binary_join(whole, s(""))[0].as_py())
+            last = first + int(np.flatnonzero(filled.to_numpy(zero_copy_only=False))[-1])
+            # the sheet's <dimension>, as XlsxWriter's own writes would set it
+            ws._check_dimensions(last, used[0])
+            ws._check_dimensions(last, used[-1])
+        ws.previous_row = first + n
 
 
 # --------------------------------------------------------------------------- schema sheets

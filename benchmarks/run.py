@@ -1,0 +1,350 @@
+"""The benchmark runner: every scenario in its own child process, interleaved, ratios per round.
+
+    python -m benchmarks                       # 10k, 100k, 1M rows; 3 rounds; writes RESULTS.md
+    python -m benchmarks --sizes 10k --rounds 1 --no-write   # a quick look
+
+The machine is shared and noisy, so a round runs the floor and every contender on the same
+book back to back, and each ratio is taken within a round; the table shows medians over
+rounds. Peers that take minutes (LibreOffice, the naive script) run fewer rounds at the
+large sizes; the table says how many runs each median has.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks import generate
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+
+
+@dataclass
+class Plan:
+    sizes: list[str]
+    rounds: int = 3
+    naive_rounds: dict[str, int] = field(default_factory=lambda: {"10k": 3, "100k": 3, "1M": 1})
+    countifs_rounds: dict[str, int] = field(default_factory=lambda: {"10k": 3, "100k": 1, "1M": 0})
+    countifs_timeout: float = 900.0
+    docs: int = 1000  # notices, sequential vs 2 workers
+    docxtpl: int = 100  # notices for the bare docxtpl per-document floor
+    pdf: int = 100  # notices converted in one soffice
+    ingest: int = 200  # returned workbooks merged by one ingest
+    charts: int = 100  # 学期工作总结 with a chart each, sequential vs 2 workers
+    work: Path | None = None
+    staff: int = generate.STAFF
+    students: int = generate.STUDENTS
+    cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
+
+
+def child(name: str, limit: float | None = None, **args) -> dict:
+    """Run one scenario in a fresh interpreter; its RESULT line as a dict (``error`` on failure)."""
+    cmd = [sys.executable, "-m", "benchmarks.scenarios", name, json.dumps(args, ensure_ascii=False)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, cwd=HERE.parent)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {limit:g} s", "seconds": limit, "timeout": True}
+    for line in p.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    return {"error": (p.stderr or p.stdout).strip()[-600:] or f"exit {p.returncode}"}
+
+
+def run(plan: Plan, log=print) -> dict:
+    """Run the plan; returns every measurement (``runs``) and the checks."""
+    work = Path(plan.work or tempfile.mkdtemp(prefix="mentor_xl_bench_"))
+    cache = Path(plan.cache or generate.CACHE)
+    books = {s: generate.book(generate.SIZES[s], staff=plan.staff, students=plan.students, cache=cache)
+             for s in plan.sizes}
+    if plan.ingest:  # built here so that the timed child only merges
+        from benchmarks.ingest import returns
+        returns(plan.ingest, cache)
+    formula = {}
+    for s in plan.sizes:
+        if plan.countifs_rounds.get(s, 0):
+            from benchmarks.countifs import cached_formula_book
+            formula[s] = cached_formula_book(books[s], cache)
+    runs: list[dict] = []
+    checks: dict[str, str] = {}
+
+    def record(r: int, size: str, name: str, res: dict) -> dict:
+        res = {"round": r, "size": size, "scenario": name, **res}
+        runs.append(res)
+        shown = "error: " + res["error"] if "error" in res else f"{res['seconds']:.2f} s, {res.get('rss_mb', 0):.0f} MB"
+        log(f"[{datetime.now(timezone.utc):%H:%M:%S}] round {r + 1} {size:>4} {name:<13} {shown}")
+        return res
+
+    for r in range(plan.rounds):
+        for s in plan.sizes:
+            b = books[s]
+            d = work / f"{s}-{r}"
+            d.mkdir(parents=True, exist_ok=True)
+            record(r, s, "read", child("read", book=str(b.path), header_row=b.log_header_row))
+            comp = record(r, s, "compliance", child("compliance", book=str(b.path), out=str(d / "结果.xlsx")))
+            if r < plan.naive_rounds.get(s, 0):
+                nv = record(r, s, "naive", child("naive", book=str(b.path), header_row=b.log_header_row,
+                                                 out=str(d / "naive.xlsx")))
+                if "error" not in nv and "error" not in comp:
+                    checks[f"naive {s}"] = _check(d / "naive.csv", d / "结果.monthly.csv")
+            if r < plan.countifs_rounds.get(s, 0):
+                cf = record(r, s, "countifs", child("countifs", limit=plan.countifs_timeout + 120,
+                                                    formula_book=str(formula[s]), outdir=str(d / "lo"),
+                                                    timeout=plan.countifs_timeout))
+                if "error" not in cf and not cf.get("timeout") and "error" not in comp:
+                    from benchmarks.countifs import read_counts
+                    read_counts(Path(cf["out"])).to_csv(d / "countifs.csv", index=False)
+                    checks[f"countifs {s}"] = _check(d / "countifs.csv", d / "结果.monthly.csv")
+        if plan.docs:
+            d = work / f"docs-{r}"
+            record(r, "docs", "docs_seq", child("docs", n=plan.docs, workers=1, outdir=str(d / "seq")))
+            record(r, "docs", "docs_par", child("docs", n=plan.docs, workers=2, outdir=str(d / "par")))
+            record(r, "docs", "docs_100", child("docs", n=plan.docxtpl, workers=1, outdir=str(d / "seq100")))
+            record(r, "docs", "docxtpl_bare", child("docxtpl_bare", n=plan.docxtpl, outdir=str(d / "bare")))
+            if plan.pdf:
+                record(r, "docs", "pdf", child("pdf", n=plan.pdf, outdir=str(d / "pdf")))
+            if plan.charts:
+                record(r, "docs", "charts_seq", child("docs", n=plan.charts, workers=1, kind="term-summary",
+                                                      outdir=str(d / "cseq")))
+                record(r, "docs", "charts_par", child("docs", n=plan.charts, workers=2, kind="term-summary",
+                                                      outdir=str(d / "cpar")))
+        if plan.ingest:
+            record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
+                                                outdir=str(work / f"ingest-{r}")))
+    return {"runs": runs, "checks": checks, "books": {s: str(b.path) for s, b in books.items()},
+            "formula_books": {s: str(p) for s, p in formula.items()}}
+
+
+def _check(a: Path, b: Path) -> str:
+    import pandas as pd
+
+    from benchmarks.countifs import same_answer
+
+    def load(p):
+        return pd.read_csv(p, dtype={"staff_id": str, "month": str, "value": float})
+    ok, note = same_answer(load(a), load(b))
+    return ("一致：" if ok else "不一致：") + note
+
+
+# --------------------------------------------------------------------------- summary
+def _values(runs, size, name, key="seconds"):
+    return [x[key] for x in runs if x["size"] == size and x["scenario"] == name and "error" not in x
+            and not x.get("timeout") and key in x]
+
+
+def _ratio(runs, size, num, den, num_key="seconds", den_key="seconds", den_size=None):
+    """Median over rounds of num/den, both from the same round."""
+    by_round = {}
+    for x in runs:
+        if "error" in x or x.get("timeout"):
+            continue
+        if x["size"] == size and x["scenario"] == num and num_key in x:
+            by_round.setdefault(x["round"], {})["n"] = x[num_key]
+        if x["size"] == (den_size or size) and x["scenario"] == den and den_key in x:
+            by_round.setdefault(x["round"], {})["d"] = x[den_key]
+    rs = [v["n"] / v["d"] for v in by_round.values() if "n" in v and "d" in v and v["d"] > 0]
+    return (statistics.median(rs), len(rs)) if rs else (None, 0)
+
+
+def _med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def _f(x, unit="", digits=2):
+    return "—" if x is None else f"{x:.{digits}f}{unit}"
+
+
+def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
+    runs, targets = result["runs"], {}
+    for x in runs:  # the time to the answer without the results workbook
+        if x["scenario"] == "compliance" and "read" in x:
+            x["answer"] = x["read"] + x["compute"]
+    lines = ["| 行数 | fastexcel 裸读 (s) | compliance 端到端 (s) | 其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | "
+             "计算 ÷ 裸读 | 峰值 RSS (MB) |", "|---|---|---|---|---|---|---|"]
+    peers = ["| 行数 | 朴素脚本 (s) | LibreOffice COUNTIFS (s) | COUNTIFS ÷ 端到端 | COUNTIFS ÷ (读+算) | "
+             "朴素脚本 ÷ 端到端 |", "|---|---|---|---|---|---|"]
+    for s in plan.sizes:
+        read = _med(_values(runs, s, "read"))
+        e2e = _med(_values(runs, s, "compliance"))
+        parts = " / ".join(_f(_med(_values(runs, s, "compliance", k))) for k in ("read", "compute", "write"))
+        r_e2e, n1 = _ratio(runs, s, "compliance", "read")
+        r_comp, _ = _ratio(runs, s, "compliance", "read", num_key="compute")
+        rss = max(_values(runs, s, "compliance", "rss_mb") or [0]) or None
+        lines.append(f"| {s} | {_f(read)} (n={len(_values(runs, s, 'read'))}) | {_f(e2e)} | {parts} | "
+                     f"{_f(r_e2e, '×')} (n={n1}) | {_f(r_comp, '×')} | {_f(rss, '', 0)} |")
+        nv = _values(runs, s, "naive")
+        cf = _values(runs, s, "countifs")
+        cf_out = [x for x in runs if x["size"] == s and x["scenario"] == "countifs" and x.get("timeout")]
+        r_cf, _ = _ratio(runs, s, "countifs", "compliance")
+        r_cfa, _ = _ratio(runs, s, "countifs", "compliance", den_key="answer")
+        r_nv, _ = _ratio(runs, s, "naive", "compliance")
+        if cf:
+            cf_text, cf_r, cfa_r = f"{_f(_med(cf))} (n={len(cf)})", _f(r_cf, "×", 1), _f(r_cfa, "×", 1)
+        elif cf_out:  # only a lower bound: LibreOffice was stopped at the limit
+            bound = cf_out[0]["seconds"]
+            ans = _med(_values(runs, s, "compliance", "answer"))
+            cf_text = f"> {bound:.0f}（到时限仍未完成，下限）"
+            cf_r = f"> {bound / e2e:.0f}×" if e2e else "—"
+            cfa_r = f"> {bound / ans:.0f}×" if ans else "—"
+        else:
+            cf_text, cf_r, cfa_r = "未运行", "—", "—"
+        peers.append(f"| {s} | {_f(_med(nv))} (n={len(nv)}) | {cf_text} | {cf_r} | {cfa_r} | {_f(r_nv, '×', 1)} |")
+        targets[s] = {"e2e_over_read": r_e2e, "compute_over_read": r_comp, "rss_mb": rss,
+                      "countifs_over_e2e": r_cf, "countifs_over_answer": r_cfa,
+                      "countifs_bound_s": cf_out[0]["seconds"] if cf_out and not cf else None, "e2e": e2e}
+    lines += ["", *peers]
+    if plan.docs:
+        seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))
+        speed, n = _ratio(runs, "docs", "docs_seq", "docs_par")
+        per, _ = _ratio(runs, "docs", "docs_100", "docxtpl_bare", "per_doc_ms", "per_doc_ms")
+        pdf = _med(_values(runs, "docs", "pdf"))
+        lines += ["", "| 文档与收件 | 值 |", "|---|---|",
+                  f"| {plan.docs} 份整改提醒，单进程 (s) | {_f(seq)} |",
+                  f"| {plan.docs} 份整改提醒，2 进程 (s) | {_f(par)} |",
+                  f"| 2 核加速比（同轮） | {_f(speed, '×')} (n={n}) |",
+                  f"| 每份成本 mentor_xl (ms) | {_f(_med(_values(runs, 'docs', 'docs_100', 'per_doc_ms')), '', 1)} |",
+                  f"| 每份成本 docxtpl 裸渲染+保存 (ms) | {_f(_med(_values(runs, 'docs', 'docxtpl_bare', 'per_doc_ms')), '', 1)} |",
+                  f"| mentor_xl ÷ docxtpl（同轮） | {_f(per, '×')} |",
+                  *([f"| {plan.charts} 份学期工作总结（每份一张 matplotlib 图），单进程 / 2 进程 (s) | "
+                     f"{_f(_med(_values(runs, 'docs', 'charts_seq')))} / {_f(_med(_values(runs, 'docs', 'charts_par')))} |",
+                     f"| 含图文档 2 核加速比（同轮） | {_f(_ratio(runs, 'docs', 'charts_seq', 'charts_par')[0], '×')} |"]
+                    if plan.charts else []),
+                  f"| {plan.pdf} 份 docx→PDF，一个 LibreOffice 进程 (s) | {_f(pdf)} |",
+                  f"| docx→PDF 每份 (ms) | {_f(_med(_values(runs, 'docs', 'pdf', 'per_doc_ms')), '', 0)} |"]
+        targets["docs"] = {"speedup": speed, "per_doc_ratio": per,
+                           "charts_speedup": _ratio(runs, "docs", "charts_seq", "charts_par")[0]}
+    if plan.ingest:
+        ing = _values(runs, "ingest", "ingest")
+        if not plan.docs:
+            lines += ["", "| 文档与收件 | 值 |", "|---|---|"]
+        lines += [f"| 收件合并：{plan.ingest} 份回收工作簿一次 ingest (s) | {_f(_med(ing))} (n={len(ing)}) |",
+                  f"| 收件合并每份 (ms) | {_f(_med(_values(runs, 'ingest', 'ingest', 'per_file_ms')), '', 0)} |",
+                  f"| 收件合并峰值 RSS (MB) | {_f(max(_values(runs, 'ingest', 'ingest', 'rss_mb') or [0]) or None, '', 0)} |"]
+    return "\n".join(lines), targets
+
+
+def machine() -> dict:
+    def first(path, key):
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "?"
+
+    import importlib.metadata as md
+
+    versions = {}
+    for pkg in ("numpy", "pandas", "pyarrow", "fastexcel", "XlsxWriter", "openpyxl", "docxtpl", "python-docx"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            versions[pkg] = "-"
+    try:
+        lo = subprocess.run(["soffice", "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        lo = "-"
+    mem_kb = first("/proc/meminfo", "MemTotal").split()[0]
+    return {"nproc": os.cpu_count(), "cpu": first("/proc/cpuinfo", "model name"),
+            "ram_gb": round(int(mem_kb) / 1024 / 1024, 1) if mem_kb.isdigit() else "?",
+            "python": platform.python_version(), "platform": platform.platform(), "versions": versions,
+            "libreoffice": lo, "load": os.getloadavg()}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10k,100k,1M", help="comma-separated: 10k,100k,1M")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1")
+    ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0")
+    ap.add_argument("--countifs-timeout", type=float, default=900.0)
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--pdf", type=int, default=100)
+    ap.add_argument("--ingest", type=int, default=200)
+    ap.add_argument("--charts", type=int, default=100)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
+    a = ap.parse_args(argv)
+
+    def pairs(s):
+        return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
+    plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
+                a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts)
+    if a.from_json:
+        saved = json.loads(a.from_json.read_text())
+        m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))
+        seconds = saved.pop("seconds", None)
+        result = saved
+    else:
+        m0 = machine()
+        started = datetime.now(timezone.utc)
+        t = time.perf_counter()
+        result = run(plan)
+        m0["load_end"] = os.getloadavg()
+        seconds = time.perf_counter() - t
+    table, targets = summarise(result, plan)
+    text = render(table, targets, result, plan, m0, started, seconds)
+    print(table)
+    print("\n".join(f"{k}: {v}" for k, v in result["checks"].items()))
+    if not a.no_write and not a.from_json:
+        a.out.with_suffix(".json").write_text(json.dumps(
+            {"machine": m0, "started": started.isoformat(), "seconds": seconds, **result},
+            ensure_ascii=False, indent=1, default=str))
+    if not a.no_write:
+        old = a.out.read_text(encoding="utf-8") if a.out.is_file() else ""
+        if NOTES_MARK in old:  # the hand-written findings below the mark are kept
+            text = text.rstrip() + "\n\n" + NOTES_MARK + old.split(NOTES_MARK, 1)[1]
+        a.out.write_text(text, encoding="utf-8")
+        print(f"written: {a.out}")
+    return 0
+
+
+def render(table, targets, result, plan, m, started, seconds) -> str:
+    v = m["versions"]
+    checks = "\n".join(f"- {k}：{c}" for k, c in result["checks"].items()) or "- （本次未运行同答案检查）"
+    return f"""# mentor_xl benchmarks
+
+Run: `python -m benchmarks` — {started:%Y-%m-%d %H:%M} UTC{f", {seconds / 60:.0f} min in all" if seconds else ""}.
+
+Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['platform']}; shared with other
+engineers' jobs during the run (load average {m['load'][0]:.1f} at the start, {m['load_end'][0]:.1f} at the end),
+so absolute times are noisy and the ratios — taken within one round, same book, back to back — are what count.
+Python {m['python']}; numpy {v['numpy']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, fastexcel {v['fastexcel']},
+XlsxWriter {v['XlsxWriter']}, openpyxl {v['openpyxl']}, docxtpl {v['docxtpl']}; {m['libreoffice']}.
+
+Books: `benchmarks/generate.py`, policy bit-2022, seed {generate.SEED}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
+students, 活动记录 of 10k / 100k / 1M rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
+term {generate.TERM}. Every figure is a median over rounds (n = runs); each scenario runs in its own process.
+
+- **fastexcel 裸读**: `fastexcel.read_excel(path).load_sheet("活动记录").to_arrow()` — the read floor.
+- **compliance 端到端**: `open_office` (read + validate every sheet) → `compliance(term)` → `write_results`
+  (results workbook: 合规汇总 / 人员汇总 / 合规明细 / 数据问题 / 图表). 读/算/写 are its parts; 计算 = prepare + rules.
+- **峰值 RSS**: the compliance process's maximum resident set (`ru_maxrss`).
+- **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
+  of rule bit.monthly-activity, written with `to_excel`.
+- **LibreOffice COUNTIFS**: `benchmarks/countifs.py` — the 活动记录 values plus one COUNTIFS per staff × month
+  (4,000 × 5) and a 计入 helper column per log row (COUNTIF of the type in a 类型对照 list of the rule's
+  types and aliases), recalculated by LibreOffice headless (`mentor_xl.libreoffice.recalculate_xlsx`): time to a
+  recalculated file. A run that hit the {plan.countifs_timeout:.0f} s limit gives a lower bound.
+
+{table}
+
+Same answer (the recalculated COUNTIFS numbers and the naive script's, against the engine's
+bit.monthly-activity values per staff × month):
+
+{checks}
+"""
+
+
+NOTES_MARK = "<!-- findings: written by hand from the run above; kept when the tables are re-rendered -->"

@@ -1,0 +1,140 @@
+"""One benchmark scenario per child process, so each has its own peak RSS.
+
+    python -m benchmarks.scenarios NAME '{"book": "...", ...}'
+
+prints one JSON line: ``seconds`` (wall time of the work, imports done before the clock
+starts), ``rss_mb`` (peak resident memory of this process and of any child it waited for,
+e.g. soffice) and scenario-specific fields. The runner (``benchmarks.run``) starts these.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+TERM = "2024-2025-1"
+
+
+def read(book: str, header_row: int, **_) -> dict:
+    """The floor: fastexcel (calamine → Arrow) loading the 活动记录 sheet, nothing else."""
+    import fastexcel
+
+    t = time.perf_counter()
+    table = fastexcel.read_excel(book).load_sheet("活动记录", header_row=header_row - 1).to_arrow()
+    return {"seconds": time.perf_counter() - t, "rows": table.num_rows}
+
+
+def compliance(book: str, out: str, **_) -> dict:
+    """mentor-xl compliance: read the workbook → compute → write the results workbook."""
+    import mentor_xl.engine  # noqa: F401 — imported before the clock, like fastexcel for ``read``
+    import mentor_xl.workbook.reader  # noqa: F401
+    from mentor_xl.office import open_office
+    from mentor_xl.workbook.results import write_results
+
+    t0 = time.perf_counter()
+    office = open_office(book)
+    t1 = time.perf_counter()
+    result = office.compliance(TERM)
+    t2 = time.perf_counter()
+    write_results(out, result)
+    t3 = time.perf_counter()
+    from benchmarks.countifs import engine_counts  # for the runner's same-answer check, after the clock
+    engine_counts(result).to_csv(Path(out).with_suffix(".monthly.csv"), index=False)
+    return {"seconds": t3 - t0, "read": t1 - t0, "compute": t2 - t1, "write": t3 - t2,
+            "details_rows": len(result.details), "results_rows": len(result.results)}
+
+
+def naive(book: str, header_row: int, out: str, **_) -> dict:
+    from benchmarks.naive import monthly_counts
+
+    t = time.perf_counter()
+    df = monthly_counts(Path(book), header_row, Path(out))
+    seconds = time.perf_counter() - t
+    df.to_csv(Path(out).with_suffix(".csv"), index=False)
+    return {"seconds": seconds}
+
+
+def countifs(formula_book: str, outdir: str, timeout: float, **_) -> dict:
+    """LibreOffice headless recalculating the COUNTIFS workbook: time to a recalculated file."""
+    from mentor_xl.libreoffice import LibreOfficeTimeout, recalculate_xlsx
+
+    t = time.perf_counter()
+    try:
+        out = recalculate_xlsx(formula_book, outdir, timeout=timeout)
+    except LibreOfficeTimeout:
+        return {"seconds": time.perf_counter() - t, "timeout": True}
+    return {"seconds": time.perf_counter() - t, "timeout": False, "out": str(out)}
+
+
+def docs(n: int, workers: int, outdir: str, kind: str = "reminder", **_) -> dict:
+    """``n`` documents with ``workers`` processes: 整改提醒 (``reminder``) or 学期工作总结 with a
+    chart each (``term-summary``), the batches of ``benchmarks/bench_docs.py``."""
+    from mentor_xl.documents.batch import generate
+    from benchmarks.documents import chart_contexts, contexts
+
+    jobs = chart_contexts(n) if kind == "term-summary" else contexts(n)
+    t = time.perf_counter()
+    generate(kind, jobs, outdir, workers=workers, progress=False)
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "per_doc_ms": seconds / n * 1000}
+
+
+def docxtpl_bare(n: int, outdir: str, **_) -> dict:
+    """The floor for one document: docxtpl's own render + save, a fresh template each time
+    (``bench_docs.docxtpl_per_document``)."""
+    from benchmarks.documents import contexts, docxtpl_per_document
+
+    jobs = contexts(n)
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    docxtpl_per_document(jobs, Path(outdir))
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "per_doc_ms": seconds / n * 1000}
+
+
+def pdf(n: int, outdir: str, **_) -> dict:
+    """docx → PDF for ``n`` notices in one LibreOffice process."""
+    from mentor_xl.documents.batch import generate
+    from mentor_xl.documents.pdf import to_pdf
+    from benchmarks.documents import contexts
+
+    paths = generate(KIND, contexts(n), outdir, workers=2, progress=False)
+    t = time.perf_counter()
+    to_pdf(paths, outdir)
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "per_doc_ms": seconds / n * 1000}
+
+
+from benchmarks.documents import KIND  # noqa: E402
+
+
+def ingest(n: int, cache: str, outdir: str, **_) -> dict:
+    """``mail.ingest`` merging ``n`` returned workbooks into the office workbook (report included)."""
+    from benchmarks.ingest import returns
+    from mentor_xl.mail.ingest import ingest as run_ingest
+
+    src = returns(n, Path(cache))
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    res = run_ingest(src["book"], [src["inbox"]], out=Path(outdir) / "已合并.xlsx", report=True)
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "per_file_ms": seconds / n * 1000, "files": len(res.files),
+            "rows_merged": res.rows_merged}
+
+
+SCENARIOS = {f.__name__: f for f in (read, compliance, naive, countifs, docs, docxtpl_bare, pdf, ingest)}
+
+
+def main(argv: list[str]) -> None:
+    name, args = argv[0], json.loads(argv[1])
+    out = SCENARIOS[name](**args)
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out["rss_mb"] = max(self_kb, child_kb) / 1024  # Linux: kilobytes
+    print("RESULT " + json.dumps(out, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

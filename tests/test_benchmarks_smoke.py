@@ -1,0 +1,96 @@
+"""Smoke run of the benchmark machinery at 10k log rows (a small office), so it cannot rot.
+
+No timing is asserted (benchmarks are not tests). What is checked: every scenario runs in
+its own process and reports a time and a peak RSS, the COUNTIFS workbook recalculated by
+LibreOffice and the naive script give the engine's numbers, and the report is written.
+"""
+import shutil
+
+import pytest
+
+from benchmarks import generate
+from benchmarks.run import Plan, render, run, summarise, machine
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_smoke_10k(tmp_path):
+    plan = Plan(["10k"], rounds=1, naive_rounds={"10k": 1}, countifs_rounds={"10k": 1}, countifs_timeout=180,
+                docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache")
+    result = run(plan, log=lambda *_: None)
+
+    runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
+    expected = [("10k", s) for s in ("read", "compliance", "naive", "countifs")] + [
+        ("docs", s) for s in ("docs_seq", "docs_par", "docs_100", "docxtpl_bare", "pdf", "charts_seq", "charts_par")] + [("ingest", "ingest")]
+    for key in expected:
+        r = runs[key]
+        assert "error" not in r, (key, r.get("error"))
+        assert r["seconds"] > 0 and r["rss_mb"] > 10, key
+    assert runs[("10k", "read")]["rows"] == 10_000
+    comp = runs[("10k", "compliance")]
+    assert comp["details_rows"] > 0 and comp["read"] + comp["compute"] + comp["write"] <= comp["seconds"] * 1.01
+    assert not runs[("10k", "countifs")]["timeout"]
+    assert runs[("ingest", "ingest")]["files"] == 8 and runs[("ingest", "ingest")]["rows_merged"] > 0
+
+    # the same answer three ways: engine, LibreOffice's COUNTIFS, the naive loop
+    assert result["checks"]["countifs 10k"].startswith("一致"), result["checks"]
+    assert result["checks"]["naive 10k"].startswith("一致"), result["checks"]
+    assert str(120 * 5) in result["checks"]["countifs 10k"]  # every staff member × month compared
+
+    table, targets = summarise(result, plan)
+    assert "| 10k |" in table and targets["10k"]["e2e_over_read"] is not None
+    m = machine()
+    m["load_end"] = m["load"]
+    from datetime import datetime, timezone
+    text = render(table, targets, result, plan, m, datetime.now(timezone.utc), 1.0)
+    assert "fastexcel" in text and str(m["nproc"]) in text and table in text
+    # books are cached by content: a second request does not rebuild
+    again = generate.book(10_000, staff=120, students=1200, cache=tmp_path / "cache")
+    assert again.build_seconds is None and str(again.path) == result["books"]["10k"]
+
+
+def test_fast_rows_write_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
+    """The XML row writer of constant-memory sheets (a speed-up found by these benchmarks)
+    must write exactly what XlsxWriter's per-cell API writes: every part of the file."""
+    import datetime as dt
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+
+    from mentor_xl.workbook import xlsx
+
+    odd = ["=cmd", "a<b&c", " lead", "x\x01y", "_x0000_", "trail ", "\u3000全角", "<r>rich</r>", "emoji😀",
+           "x" * 20000, "-3", "+86", "@x", "tab\tin", "a_xb", "line\nbreak", "", None]
+    n = len(odd)
+    df = pd.DataFrame({
+        "工号": ["T0001", "0123", None, 2024010123.0] * (n // 4) + ["T9"] * (n % 4),
+        "说明": odd,
+        "值": pd.Series(odd[:6] + [1.5, -0.0, 0.0, 3, dt.date(2024, 9, 1), dt.datetime(1899, 1, 1),
+                                  pd.Timestamp("2024-10-01 08:30"), True, np.nan, None, "是", 7], dtype=object),
+        "数": [1.5, -0.0, 0.0, np.nan, 1e20, -2.25] * 3,
+        "整数": pd.array(list(range(n - 1)) + [None], dtype="Int64"),
+        "日期": pd.to_datetime(["2024-09-01", None, "2024-10-31"] * 6),
+        "达标率": [0.5, None, 1.0] * 6,
+        "状态": ["达标", "不达标", None] * 6,
+        "布尔": [True, False, None] * 6,
+    })
+
+    def write(path):
+        wb = xlsx.new_workbook(path, constant_memory=True)
+        xlsx.write_frame_sheet(wb, "表", df, percent_cols=("达标率",), int_cols=("整数",), text_cols=("工号",),
+                               status_col="状态", bad_values=("不达标",))
+        xlsx.write_frame_sheet(wb, "空表", df.iloc[:0])
+        wb.close()
+        with zipfile.ZipFile(path) as z:
+            return {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}
+
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 7)  # several chunks, rows flushed across them
+    fast = write(tmp_path / "fast.xlsx")
+    monkeypatch.setattr(xlsx._RowsXml, "for_sheet", classmethod(lambda cls, ws: None))
+    slow = write(tmp_path / "slow.xlsx")
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        i = next((k for k, (a, b) in enumerate(zip(fast[name], slow[name])) if a != b), None)
+        assert fast[name] == slow[name], (name, i, fast[name][max(0, (i or 0) - 150):(i or 0) + 80], slow[name][max(0, (i or 0) - 150):(i or 0) + 80])
