@@ -261,13 +261,8 @@ def compliance(book) -> str:
 
 
 def _assessment(office, p: dict):
-    from mentor_xl.assess import assess, required_terms
-
     year = _text(p["学年"])
-    term = None if year else _term(p)
-    terms = required_terms(office.book, office.pack, year=year, term=term)
-    runs = {t: office.compliance(t) for t in terms}
-    return assess(office.book, office.pack, year=year, term=term, compliance=runs)
+    return office.assess(year=year, term=None if year else _term(p))
 
 
 @button
@@ -279,10 +274,7 @@ def assess(book) -> str:
     result = _assessment(office, params(book))
     for name, df in result.frames().items():
         write_table(book, name, df, f"{result.year or result.term} 考核结果")
-    problems = Problems()
-    problems.extend(office.book.problems)
-    problems.extend(result.problems)
-    write_problems(book, problems)
+    write_problems(book, result.problems)  # the workbook's own problems included (Office)
     counts = pd.Series([r["tier"] for r in result.results], dtype=object).value_counts()
     if result.message and not result.results:
         return result.message
@@ -299,10 +291,7 @@ def _year(office, p: dict) -> str:
 
 
 def _awards(office, p: dict):
-    from mentor_xl.awards import awards as run_awards
-
-    budget = _text(p["奖励预算（万元）"])
-    return run_awards(office.book, office.pack, year=_year(office, p), budget_wan=budget)
+    return office.awards(_year(office, p), budget_wan=_text(p["奖励预算（万元）"]))
 
 
 @button
@@ -314,10 +303,7 @@ def awards(book) -> str:
     result = _awards(office, params(book))
     for name, df in result.frames().items():
         write_table(book, name, df, f"{result.year} 学年{name}")
-    problems = Problems()
-    problems.extend(office.book.problems)
-    problems.extend(result.problems)
-    write_problems(book, problems)
+    write_problems(book, result.problems)
     return result.budget_message()
 
 
