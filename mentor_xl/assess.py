@@ -43,7 +43,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from mentor_xl.awards import staff_roles
+from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import round_half_up, to_fraction
 from mentor_xl.packs import Pack, PackError, normalise_label
 from mentor_xl.problems import FatalInputError, Problems
@@ -329,15 +329,6 @@ def _json_row(r: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _blank(v) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or (
-        isinstance(v, str) and not v.strip())
-
-
-def _text(v) -> str | None:
-    return None if _blank(v) else str(v).strip()
-
-
 def _frac(v) -> Fraction | None:
     if _blank(v):
         return None
@@ -376,22 +367,9 @@ def _rate_text(met: int, req: int) -> str:
 
 def _roster(book, pack: Pack, roles: list[str], problems: Problems) -> list[dict]:
     """Staff with an assessed role, one per 工号 (first row), in sheet order."""
-    staff = book.staff
-    if staff is None or len(staff) == 0:
-        raise FatalInputError("工作簿中没有“人员”表或人员表为空，无法考核")
-    rm = pack.role_map()
-    out, seen = [], set()
-    for r in staff.to_dict("records"):
-        sid = _text(r.get("工号"))
-        if sid is None or sid in seen:
-            continue
-        mine = staff_roles(r.get("角色"), rm) & set(roles)
-        if not mine:
-            continue
-        seen.add(sid)
-        out.append({"staff_id": sid, "name": _text(r.get("姓名")), "college": _text(r.get("学院")),
-                    "role": "、".join(sorted(mine)), "_row": r.get("_row")})
-    return out
+    return [{"staff_id": sid, "name": _text(r.get("姓名")), "college": _text(r.get("学院")),
+             "role": "、".join(sorted(mine)), "_row": r.get("_row")}
+            for sid, r, mine in people_with_roles(book, pack, roles, purpose="考核")]
 
 
 def staff_rates(pack: Pack, compliance: dict, terms: list[str]) -> dict[str, tuple[int, int]]:

@@ -13,7 +13,6 @@ Amounts are whole 元 (int) throughout; only ``ok`` entries enter the totals.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,9 +20,9 @@ import pandas as pd
 from mentor_xl.money import MoneyError, format_wan, wan_display, wan_to_yuan
 from mentor_xl.packs import Pack, PackError, normalise_label
 from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.roster import blank as _blank, staff_roles, text as _text  # noqa: F401 (staff_roles re-exported)
 
 STATUS_LABELS = {"ok": "有效", "over-cap": "超出名额", "ineligible": "不符合条件"}
-_ROLE_SPLIT = re.compile(r"[、,，;；/／\s\u3000]+")
 
 
 @dataclass(frozen=True)
@@ -152,25 +151,6 @@ class AwardsResult:
                                      text_cols=("工号",), status_col="状态", bad_values=("超出名额", "不符合条件")),
                 "奖励汇总": SheetSpec(f["奖励汇总"], money_cols=("标准(万元)", "金额(万元)"),
                                      int_cols=("名额上限", "人数", "金额(元)"), status_col="项目", bad_values=("缺口",))}
-
-
-def _blank(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
-
-
-def _text(v) -> str | None:
-    return None if _blank(v) else str(v).strip()
-
-
-def staff_roles(text, role_map: dict[str, str]) -> set[str]:
-    """The canonical roles in a 人员.角色 cell (several may be listed: 班主任、辅导员)."""
-    if _blank(text):
-        return set()
-    out = set()
-    for part in _ROLE_SPLIT.split(str(text)):
-        if part:
-            out.add(role_map.get(normalise_label(part), part))
-    return out
 
 
 def awards(book, pack: Pack, *, year: str, budget_wan: str | None = None,

@@ -27,7 +27,7 @@ from fractions import Fraction
 import pandas as pd
 
 from mentor_xl.assess import _share
-from mentor_xl.awards import staff_roles
+from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import to_fraction
 from mentor_xl.packs import Pack, PackError, normalise_label
 from mentor_xl.problems import FatalInputError, Problems
@@ -37,15 +37,6 @@ KINDS = ("title_at_least", "office_at_least", "honour_at_least", "education_at_l
          "age_below", "not_removed_within", "text_contains")
 _SPLIT = re.compile(r"[、,，;；/／]+")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "新入职", "新教师"}
-
-
-def _blank(v) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or (
-        isinstance(v, str) and not v.strip())
-
-
-def _text(v) -> str | None:
-    return None if _blank(v) else str(v).strip()
 
 
 # ---------------------------------------------------------------------------- level tables
@@ -353,18 +344,8 @@ def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None
     ctx = _Ctx(pack=pack, as_of=as_of, orders={k: list(v) for k, v in sec.items() if k.endswith("_order")})
     roles = list(sec.get("roles") or pack.roles)
     clause = str(sec.get("clause", ""))
-    staff = book.staff
-    if staff is None or len(staff) == 0:
-        raise FatalInputError("工作簿中没有“人员”表或人员表为空，无法审查任职资格")
-    rm = pack.role_map()
-    results, seen = [], set()
-    for person in staff.to_dict("records"):
-        sid = _text(person.get("工号"))
-        mine = staff_roles(person.get("角色"), rm) & set(roles)
-        if sid is None or sid in seen or not mine:
-            continue
-        seen.add(sid)
-        results.append(_check_person(ctx, preds, reqs, clause, person, sid, mine))
+    results = [_check_person(ctx, preds, reqs, clause, person, sid, mine)
+               for sid, person, mine in people_with_roles(book, pack, roles, purpose="审查任职资格")]
     result = EligibilityResult(policy=pack.id, as_of=as_of, results=results, problems=problems)
     if pack.section("pairing"):
         result.pairing_term, result.pairing = pairing_priority(book, pack, term=term, problems=problems)
