@@ -260,6 +260,14 @@ def compliance(book) -> str:
     return compliance_summary(result)
 
 
+def _write_result(book, result, title) -> None:
+    """A step's sheets (``frames()``) as result tables, then its problems — the workbook's own
+    included, since the Office methods merge them."""
+    for name, df in result.frames().items():
+        write_table(book, name, df, title(name))
+    write_problems(book, result.problems)
+
+
 def _assessment(office, p: dict):
     year = _text(p["学年"])
     return office.assess(year=year, term=None if year else _term(p))
@@ -270,15 +278,11 @@ def assess(book) -> str:
     """考核评定: tiers for the 学年 (or 学期) of the 操作 sheet → 考核结果."""
     from mentor_xl.xl.book_api import open_xl_office
 
-    office = open_xl_office(book)
-    result = _assessment(office, params(book))
-    for name, df in result.frames().items():
-        write_table(book, name, df, f"{result.year or result.term} 考核结果")
-    write_problems(book, result.problems)  # the workbook's own problems included (Office)
-    counts = pd.Series([r["tier"] for r in result.results], dtype=object).value_counts()
-    if result.message and not result.results:
-        return result.message
-    return f"考核 {len(result.results)} 人：" + "，".join(f"{t} {n} 人" for t, n in counts.items())
+    from mentor_xl.pipeline import assess_summary
+
+    result = _assessment(open_xl_office(book), params(book))
+    _write_result(book, result, lambda name: f"{result.year or result.term} 考核结果")
+    return assess_summary(result)
 
 
 def _year(office, p: dict) -> str:
@@ -299,18 +303,14 @@ def awards(book) -> str:
     """奖励预算: the nominations checked against the pack's catalogue, totals in 元 → 奖励预算, 奖励汇总."""
     from mentor_xl.xl.book_api import open_xl_office
 
-    office = open_xl_office(book)
-    result = _awards(office, params(book))
-    for name, df in result.frames().items():
-        write_table(book, name, df, f"{result.year} 学年{name}")
-    write_problems(book, result.problems)
+    result = _awards(open_xl_office(book), params(book))
+    _write_result(book, result, lambda name: f"{result.year} 学年{name}")
     return result.budget_message()
 
 
 @button
 def allocate(book) -> str:
     """经费分配: the 分配总额 split by student headcount (largest remainder) → 经费分配."""
-    from mentor_xl.allocate import allocate as run_allocate
     from mentor_xl.money import MoneyError, parse_yuan
     from mentor_xl.xl.book_api import open_xl_office
 
@@ -322,8 +322,7 @@ def allocate(book) -> str:
         total = parse_yuan(raw)
     except MoneyError as e:
         raise FatalInputError(f"分配总额“{raw}”：{e}") from e
-    office = open_xl_office(book)
-    result = run_allocate(office.book, total_yuan=total, by=_text(p["分配依据"]) or "学院")
+    result = open_xl_office(book).allocate(total, by=_text(p["分配依据"]) or "学院")
     for name, df in result.frames().items():
         write_table(book, name, df, f"按{result.by}学生人数分配 {result.total_yuan} 元")
     if len(result.problems):

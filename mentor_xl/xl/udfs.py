@@ -69,19 +69,27 @@ def _staff_id(v) -> str:
     return str(v).strip() if v is not None else ""
 
 
-@xw.func
-@xw.arg("staff_id", doc="工号")
-@xw.arg("term", doc="学期，如 2024-2025-1")
-def MENTOR_RATE(staff_id, term, caller) -> Any:
-    """某位导师在某学期的合规率 = 达标周期数 ÷ 应达标周期数（仅统计的规则不计）；0–1，请设为百分比格式。"""
+def _rows_of(caller, term, staff_id, frame: str):
+    """The staff member's rows of the term's ``frame`` ("staff" or "results"), or the Chinese
+    message the cell should show instead."""
     try:
         result = _result(caller, term)
     except FatalInputError as e:
         return str(e)
     sid = _staff_id(staff_id)
-    s = result.staff[result.staff["staff_id"] == sid]
-    if s.empty:
-        return f"工号 {sid} 不在本制度的人员中"
+    df = getattr(result, frame)
+    rows = df[df["staff_id"] == sid]
+    return f"工号 {sid} 不在本制度的人员中" if rows.empty else rows
+
+
+@xw.func
+@xw.arg("staff_id", doc="工号")
+@xw.arg("term", doc="学期，如 2024-2025-1")
+def MENTOR_RATE(staff_id, term, caller) -> Any:
+    """某位导师在某学期的合规率 = 达标周期数 ÷ 应达标周期数（仅统计的规则不计）；0–1，请设为百分比格式。"""
+    s = _rows_of(caller, term, staff_id, "staff")
+    if isinstance(s, str):
+        return s
     rate = s["rate"].iloc[0]
     return "本学期无应达标周期" if rate != rate else float(rate)
 
@@ -91,14 +99,9 @@ def MENTOR_RATE(staff_id, term, caller) -> Any:
 @xw.arg("term", doc="学期，如 2024-2025-1")
 def MENTOR_MISSED(staff_id, term, caller) -> str:
     """某位导师在某学期未达标的规则（规则名称、对象、未达标周期）；全部达标时为“全部达标”。"""
-    try:
-        result = _result(caller, term)
-    except FatalInputError as e:
-        return str(e)
-    sid = _staff_id(staff_id)
-    r = result.results[result.results["staff_id"] == sid]
-    if r.empty:
-        return f"工号 {sid} 不在本制度的人员中"
+    r = _rows_of(caller, term, staff_id, "results")
+    if isinstance(r, str):
+        return r
     missed = r[r["status"] == "missed"]
     if missed.empty:
         return "全部达标"
