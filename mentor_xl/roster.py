@@ -24,6 +24,19 @@ def text(v) -> str | None:
     return None if blank(v) else str(v).strip()
 
 
+def role_list(cell, role_map: dict[str, str]) -> list[str | None]:
+    """The canonical roles in a 角色 cell, in order; None for a name the pack does not know.
+
+    The whole cell is tried first: 班主任/班导师 is one role spelled with a separator.
+    """
+    if blank(cell):
+        return []
+    whole = role_map.get(normalise_label(cell))
+    if whole:
+        return [whole]
+    return list(dict.fromkeys(role_map.get(normalise_label(p)) for p in _ROLE_SPLIT.split(str(cell)) if p))
+
+
 def staff_roles(cell, role_map: dict[str, str]) -> set[str]:
     """The canonical roles in a 人员.角色 cell (several may be listed: 班主任、辅导员)."""
     if blank(cell):

@@ -78,3 +78,15 @@ def test_grade_duties_of_the_class_year_of_study_over_the_year():
     assert (y2["status"], y2["value"], y2["shortfall"], y2["missed_periods"]) == ("missed", 2, [1], ["2024-09-02"])
     assert "创新创业意识培育" in y2["note"]
     assert pick(out, "hfut.grade-duties", "B1", cls="数学2401")["status"] == "met"
+
+
+def test_role_cells_one_role_with_a_separator_and_an_unknown_role():
+    out = hfut(("2024-09-03", "B1", "主题班会"), ("2024-09-04", "B2", "主题班会"),
+               人员=[{"工号": "B1", "姓名": "甲", "角色": "班主任/班导师"},      # one role, spelled with /
+                     {"工号": "B2", "姓名": "乙", "角色": "班导师、教务员"},     # one known, one not
+                     {"工号": "B3", "姓名": "丙", "角色": "教务员"}])
+    assert pick(out, "hfut.monthly-meeting", "B1")["status"] == "met"
+    assert pick(out, "hfut.monthly-meeting", "B2")["status"] == "met"
+    assert not any(r["staff_id"] == "B3" for r in out["results"])
+    unknown = [(p["row"], p["value"]) for p in out["problems"] if p["category"] == "未知角色"]
+    assert unknown == [(3, "班导师、教务员"), (4, "教务员")]

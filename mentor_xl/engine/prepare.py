@@ -8,7 +8,6 @@ are reported with the sheet's Excel row; those rows count for no rule.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +18,9 @@ import pyarrow.compute as pc
 from mentor_xl.packs import Pack, normalise_label
 from mentor_xl.periods import OPEN_END, OPEN_START, Holidays, days, merge_segments
 from mentor_xl.problems import Problems
+from mentor_xl.roster import role_list
 from mentor_xl.workbook.model import OfficeBook
 
-_ROLE_SPLIT = re.compile(r"[、,，;；/／\s]+")
 NONE = -1  # the code of a blank
 
 
@@ -95,17 +94,14 @@ def _staff(book: OfficeBook, pack: Pack, staff_index: pd.Index, problems: Proble
     p = book.frame("人员")
     sheet = book.sheet_names.get("人员", "人员")
     role_map = pack.role_map()
-    # One row per (person row, role): a cell may name several roles (本科生导师、班主任),
-    # or one role spelled with a separator (班主任/班导师).
-    cell = p["角色"].fillna("").astype(str)
-    whole = cell.map(lambda s: role_map.get(normalise_label(s)))
-    roles = [[w] if w else [role_map.get(normalise_label(x)) for x in _ROLE_SPLIT.split(c) if x]
-             for w, c in zip(whole, cell)]
-    out = p.assign(_roles=roles).explode("_roles")
+    # One row per (person row, role): a cell may name several roles (本科生导师、班主任).
+    out = p.assign(_roles=[role_list(c, role_map) for c in p["角色"]]).explode("_roles")
     bad = out["_roles"].isna() & out["工号"].notna()
-    for r in out[bad].itertuples():  # few rows: unknown roles are rare
-        problems.add(sheet, int(r._row), "角色", getattr(r, "角色"),
-                     f"角色“{getattr(r, '角色')}”不是制度 {pack.id} 的角色（{'、'.join(pack.roles)}），该人员不参与合规计算",
+    # Few rows: unknown roles are rare. (itertuples would rename the _row column.)
+    reported = out[bad].drop_duplicates("_row")
+    for row, cell in zip(reported["_row"], reported["角色"]):
+        problems.add(sheet, int(row), "角色", cell,
+                     f"角色“{cell}”中有不属于制度 {pack.id} 的角色（{'、'.join(pack.roles)}），该角色不参与合规计算",
                      "未知角色", "warning")
     out = out[out["_roles"].notna() & out["工号"].notna()]
     end = out["聘任结束"]

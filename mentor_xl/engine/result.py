@@ -46,10 +46,12 @@ class ComplianceResult:
     def to_json(self) -> dict:
         """The stable JSON shape of ``compliance --json`` (workbook.md): add keys, never rename."""
         results = []
+        # "class" is a Python keyword: itertuples renames that field, so read it by position.
+        i_class = self.results.columns.get_loc("class")
         for r in self.results.itertuples(index=False):
             results.append({
                 "staff_id": r.staff_id, "name": r.name, "role": r.role, "rule": r.rule,
-                "student_id": _none(r.student_id), "class": _none(self._cls(r)),
+                "student_id": _none(r.student_id), "class": _none(r[i_class]),
                 "status": r.status, "required": int(r.required), "met": int(r.met),
                 "rate": _round(r.rate), "missed_periods": list(r.missed_periods),
                 "shortfall": [_num(x) for x in r.shortfalls], "value": _num(r.value),
@@ -65,10 +67,6 @@ class ComplianceResult:
                 "term_start": self.term_start.date().isoformat(),
                 "term_end": self.term_end.date().isoformat(),
                 "results": results, "staff": staff, "problems": self.problems.to_list()}
-
-    def _cls(self, r) -> object:
-        # "class" is a Python keyword: itertuples renames the field positionally.
-        return r[self.results.columns.get_loc("class")]
 
 
 def _none(v):
