@@ -19,6 +19,7 @@ class Office:
     book: OfficeBook
     pack: Pack
     _prepared: object = field(default=None, repr=False)
+    _runs: dict = field(default_factory=dict, repr=False)  # term code -> ComplianceResult
 
     @property
     def problems(self) -> Problems:
@@ -33,8 +34,15 @@ class Office:
         return self._prepared
 
     def compliance(self, term: str):
+        """One term's compliance, computed once per Office: assessment, documents and the demo
+        all ask for the same terms (the book does not change after it is opened)."""
         from mentor_xl.engine import compliance
-        return compliance(self.book, self.pack, term, prepared=self.prepared)
+        from mentor_xl.periods import find_term
+
+        code = find_term(self.book.frame("学期"), term).code  # every spelling of a term shares one run
+        if code not in self._runs:
+            self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
+        return self._runs[code]
 
     def assess(self, *, year: str | None = None, term: str | None = None):
         """Assessment tiers; compliance is computed for each term the scheme needs."""
