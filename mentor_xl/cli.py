@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from mentor_xl.extras import require
+from mentor_xl.packs import available
 from mentor_xl.problems import FatalInputError
 
 POLICY = click.option("--policy", "-p", default=None, help="制度（如 bit-2022），覆盖“设置”表中的“制度”")
@@ -59,7 +60,7 @@ def demo(directory: Path, policy: str | None, seed: int):
 
 @main.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--policy", "-p", required=True, help="制度：bit-2022、ustb-2022、lctc-2024、hfut-math")
+@click.option("--policy", "-p", required=True, help="制度：" + "、".join(available()))
 @click.option("--year", default=None, help="学年，如 2024-2025（默认：当前学年）")
 @click.option("--force", is_flag=True, help="文件已存在时覆盖（会先备份）")
 @_fatal_to_exit
