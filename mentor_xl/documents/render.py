@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from mentor_xl.problems import FatalInputError
@@ -76,10 +78,107 @@ def _finalize(value: Any) -> Any:
     return out
 
 
-def make_env() -> jinja2.Environment:
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize,
-                             keep_trailing_newline=True)
-    return env
+# --- the sandbox ------------------------------------------------------------------------
+# Templates come from outside the office (shared by email, edited by anyone): they render in
+# Jinja's immutable sandbox (no attribute starting with "_", no internals of functions and
+# frames, no mutation of the data) and within limits, so that a template can neither run code
+# nor exhaust the machine. Limits are per rendered document.
+MAX_ITERATIONS = 1_000_000  # loop iterations, all loops of one document together
+MAX_OUTPUT_CHARS = 50_000_000  # characters of rendered XML in one document
+MAX_SIZE_ARG = 10_000  # an integer argument of a filter or method (widths, counts …)
+_SIZE_FILTERS = ("center", "indent", "wordwrap", "truncate", "batch", "slice")
+_SIZE_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})  # str methods that pad
+
+
+class _Budget:
+    """What one document has used of the limits (iterations, output)."""
+
+    def __init__(self):
+        self.iterations = 0
+
+    def tick(self) -> None:
+        self.iterations += 1
+        if self.iterations > MAX_ITERATIONS:
+            raise SecurityError(f"循环次数超过上限 {MAX_ITERATIONS}")
+
+
+_BUDGET: contextvars.ContextVar["_Budget | None"] = contextvars.ContextVar("_BUDGET", default=None)
+
+
+def _check_size_args(args, kwargs) -> None:
+    for v in (*args, *kwargs.values()):
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE_ARG:
+            raise SecurityError(f"参数 {v} 超过上限 {MAX_SIZE_ARG}")
+
+
+def _size_limited(fn):
+    def guarded(*args, **kwargs):
+        _check_size_args(args[1:], kwargs)
+        return fn(*args, **kwargs)
+    if hasattr(fn, "jinja_pass_arg"):  # pass_environment / pass_eval_context filters
+        guarded.jinja_pass_arg = fn.jinja_pass_arg
+    return guarded
+
+
+class DocumentEnvironment(ImmutableSandboxedEnvironment):
+    """The Jinja environment of every Word template: sandboxed, immutable, limited."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def __init__(self):
+        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize,
+                         keep_trailing_newline=True)
+        self.globals.pop("lipsum", None)  # no use in a notice; its size argument is unbounded
+        for name in _SIZE_FILTERS:
+            if name in self.filters:
+                self.filters[name] = _size_limited(self.filters[name])
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's signature)
+        if getattr(__obj, "__name__", None) in _SIZE_METHODS:
+            _check_size_args(args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError(f"乘方的指数 {right} 过大")
+        if operator in ("*", "+"):
+            size = _result_size(operator, left, right)
+            if size > MAX_OUTPUT_CHARS:
+                raise SecurityError(f"运算结果长度 {size} 超过上限")
+        return super().call_binop(context, operator, left, right)
+
+    def loop_guard(self, iterable):
+        """Every ``{% for %}`` iterates through here: the document's iteration budget."""
+        budget = _BUDGET.get()
+        if budget is None:  # rendered outside _render_limited: a budget for this loop at least
+            budget = _Budget()
+        for item in iterable:
+            budget.tick()
+            yield item
+
+    def _generate(self, source, name, filename, defer_init=False):
+        # Wrap the iterable of every for loop in loop_guard before the code is generated.
+        for loop in source.find_all(nodes.For):
+            loop.iter = nodes.Call(nodes.EnvironmentAttribute("loop_guard"), [loop.iter], [], None, None,
+                                   lineno=loop.iter.lineno)
+        return super()._generate(source, name, filename, defer_init=defer_init)
+
+
+def _result_size(operator: str, left, right) -> int:
+    sized = (str, list, tuple)
+    if operator == "*":
+        if isinstance(left, sized) and isinstance(right, int):
+            return len(left) * right
+        if isinstance(right, sized) and isinstance(left, int):
+            return len(right) * left
+        return 0
+    if isinstance(left, sized) and isinstance(right, sized):
+        return len(left) + len(right)
+    return 0
+
+
+def make_env() -> DocumentEnvironment:
+    return DocumentEnvironment()
 
 
 # --- pictures ---------------------------------------------------------------------------
@@ -218,14 +317,18 @@ class CompiledTemplate:
     def render(self, context: dict) -> bytes:
         state = _RenderState()
         token = _STATE.set(state)
+        budget_token = _BUDGET.set(_Budget())
         rendered: dict[str, str] = {}
         try:
             for part, (tpl, lines) in self.parts.items():
                 state.part = part
                 try:
-                    xml = tpl.render(context)
+                    xml = _render_limited(tpl, context)
                 except jinja2.TemplateError as e:
                     raise self._error(part, lines, _template_lineno(e), e.message or str(e)) from None
+                except (RecursionError, MemoryError, OverflowError) as e:
+                    raise self._error(part, lines, _template_lineno(e),
+                                      f"模板超出了运行限制（{type(e).__name__}）") from None
                 xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
                 xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
                 if self.fix_tables and part == "word/document.xml":
@@ -236,6 +339,7 @@ class CompiledTemplate:
                 rendered[part] = xml
         finally:
             _STATE.reset(token)
+            _BUDGET.reset(budget_token)
         return self._write(rendered, state)
 
     def _write(self, rendered: dict[str, str], state: _RenderState) -> bytes:
@@ -263,6 +367,25 @@ class CompiledTemplate:
         for fn, data in extra.items():
             out.add(fn, data, compress=False)  # PNG is compressed already
         return out.finish()
+
+
+def _render_limited(tpl: jinja2.Template, context: dict) -> str:
+    """Render one part, stopping as soon as the output passes MAX_OUTPUT_CHARS.
+
+    The iteration budget is the caller's (one per document) or, when none is set, this part's.
+    """
+    token = _BUDGET.set(_Budget()) if _BUDGET.get() is None else None
+    try:
+        chunks, size = [], 0
+        for chunk in tpl.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise SecurityError(f"生成的内容超过上限 {MAX_OUTPUT_CHARS} 个字符")
+            chunks.append(chunk)
+        return "".join(chunks)
+    finally:
+        if token is not None:
+            _BUDGET.reset(token)
 
 
 class _Packed(tuple):
@@ -341,6 +464,10 @@ def _template_lineno(exc: BaseException) -> int | None:
 
 
 _JINJA_CN = [
+    (re.compile(r"access to attribute '(?P<v>[^']+)' of '(?P<o>[^']+)' object is unsafe"),
+     "出于安全原因拒绝访问内部属性“{v}”（模板可能含有恶意代码）"),
+    (re.compile(r"(?P<v>.+) is not safely callable"), "出于安全原因拒绝调用“{v}”（模板可能含有恶意代码）"),
+    (re.compile(r"^(?P<v>(循环次数|生成的内容|运算结果|参数|乘方).*)$"), "超出安全限制：{v}"),
     (re.compile(r"'(?P<v>[^']+)' is undefined"), "变量“{v}”未定义"),
     (re.compile(r"'(?P<o>.+)' has no attribute '(?P<v>[^']+)'"), "“{o}”没有字段“{v}”"),
     (re.compile(r"Encountered unknown tag '(?P<v>[^']+)'"), "无法识别的标签“{v}”"),
@@ -354,7 +481,8 @@ def _cn_jinja(message: str) -> str:
     for pat, cn in _JINJA_CN:
         m = pat.search(message)
         if m:
-            return cn.format(**m.groupdict()) + f"（{message}）"
+            text = cn.format(**m.groupdict())
+            return text if not message.isascii() and "{v}" in cn and cn.startswith("超出") else text + f"（{message}）"
     return message
 
 
