@@ -14,7 +14,8 @@ Decision (how text is protected):
 - For plain-text targets (CSV, clipboard) ``csv_text`` prefixes a visible ``'``, the
   OWASP recommendation, because CSV has no cell type.
 - Risky = starts with ``= + - @``, TAB or CR (after no stripping: a leading space
-  already makes Excel treat the cell as text). Plain signed numbers (``-3``, ``+86``,
+  already makes Excel treat the cell as text), or their full-width forms ``＝ ＋ － ＠``,
+  which WPS and East-Asian Excel turn into formulas when the cell is edited. Plain signed numbers (``-3``, ``+86``,
   ``-0.5``) are not formulas and are left alone: quoting them would only hide numbers.
 
 Atomic write: ``atomic_write`` writes to a temporary file in the target's directory,
@@ -34,13 +35,16 @@ from typing import Any, Callable
 EXCEL_MAX_CHARS = 32767  # Excel's limit for one cell; longer text is cut (and marked)
 
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+_FULL_WIDTH = str.maketrans("＝＋－＠０１２３４５６７８９．，％", "=+-@0123456789.,%")
 _SIGNED_NUMBER = re.compile(r"[+-]\s*\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?%?")
 
 
 def needs_quote(text: str) -> bool:
     """True when ``text`` would be read as a formula if typed or pasted into a cell."""
-    return (isinstance(text, str) and text.startswith(_RISKY_START)
-            and _SIGNED_NUMBER.fullmatch(text) is None)
+    if not isinstance(text, str):
+        return False
+    ascii_form = text.translate(_FULL_WIDTH)
+    return ascii_form.startswith(_RISKY_START) and _SIGNED_NUMBER.fullmatch(ascii_form) is None
 
 
 def cell_text(v: Any) -> str | None:
@@ -81,6 +85,52 @@ def csv_text(v: Any) -> str:
 
 
 # --------------------------------------------------------------------------- files
+
+def name_key(name: str | os.PathLike) -> str:
+    """How Windows and macOS compare file names: Unicode NFC, then case-folded."""
+    import unicodedata
+    return unicodedata.normalize("NFC", str(name)).casefold()
+
+
+def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when ``a`` and ``b`` name the same file (resolved; NFC + case-folded; same inode)."""
+    pa, pb = Path(a), Path(b)
+    try:
+        if pa.exists() and pb.exists() and os.path.samefile(pa, pb):
+            return True
+    except OSError:
+        pass
+    return name_key(pa.resolve()) == name_key(pb.resolve())
+
+
+def refuse_overwriting_inputs(out: str | os.PathLike, inputs, what: str = "输出文件") -> None:
+    """FatalInputError when ``out`` is one of ``inputs`` (or the backup of one)."""
+    from mentor_xl.problems import FatalInputError
+    for i in inputs:
+        if i is None:
+            continue
+        if same_path(out, i) or same_path(out, backup_path(i)):
+            raise FatalInputError(f"{what} {Path(out).name} 与输入文件 {Path(i).name} 是同一个文件，"
+                                  "为保护原文件已停止。请用 --out 指定另一个文件名")
+
+
+def write_bytes_replace(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and ``os.replace``.
+
+    A symbolic link (or a hard link) planted at ``path`` is replaced, never followed: the
+    file it pointed to is left as it was.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
 
 def backup_path(path: str | os.PathLike) -> Path:
     """Where ``atomic_write`` keeps the previous version: ``book.xlsx`` → ``book.bak.xlsx``.

@@ -27,6 +27,7 @@ from test_collect import TERM, office_book
 from mentor_xl.mail import collect, ingest
 from mentor_xl.mail.ingest import LEDGER_SHEET
 from mentor_xl.mail.simulate import fill_return
+from mentor_xl.mail.trust import KEY_FILE, REGISTER_FILE
 from mentor_xl.workbook.reader import read_book
 
 D = dt.date
@@ -435,6 +436,8 @@ def test_office_workbook_saved_by_libreoffice(corpus):
     from mentor_xl.libreoffice import convert
     tmp = corpus["tmp"]
     [book] = convert([corpus["book"]], "xlsx", tmp / "lo-office")
+    for name in (KEY_FILE, REGISTER_FILE):  # the office's key and register travel with its workbook
+        (book.parent / name).write_bytes((tmp / name).read_bytes())
     (tmp / "in").mkdir()
     (tmp / "in" / "m.xlsx").write_bytes(corpus["math"].read_bytes())
     res = ingest(book, [tmp / "in"], engine="stream")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -26,10 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from mentor_xl.mail import trust
 from mentor_xl.mail.stamp import BY_VALUES, Stamp, write_stamp
 from mentor_xl.packs import Pack, apply_settings, load_pack
 from mentor_xl.periods import find_term, timestamp
 from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.safe import name_key
 from mentor_xl.workbook import xlsx as X
 from mentor_xl.workbook.model import OfficeBook
 from mentor_xl.workbook.schema import BY_NAME
@@ -322,6 +325,8 @@ def collect(book: str | Path | OfficeBook, term: str, by: str, out_dir: str | Pa
     """
     if isinstance(book, OfficeBook):
         ob = book
+        if ob.path is None:
+            raise FatalInputError("无法确定办公室工作簿所在的文件夹，收集密钥无处保存")
         pack_id = policy or ob.policy
         if not pack_id:
             raise FatalInputError("设置表中没有填写“制度”，请用 --policy 指定制度")
@@ -345,14 +350,17 @@ def collect(book: str | Path | OfficeBook, term: str, by: str, out_dir: str | Pa
     out.mkdir(parents=True, exist_ok=True)
     office_name = (ob.settings.get("单位名称") or "").strip()
     now = now or datetime.now(timezone.utc)
+    book_path = ob.path if isinstance(book, OfficeBook) else Path(book)
+    key = trust.office_key(book_path, create=True)  # beside the office workbook, never in a return
     files: list[CollectedFile] = []
     used: set[str] = set()
     for r in recips:
-        stamp = Stamp.new(r.key, by, t.code, pack.id, content_hash(t.code, start, end, list(pack.types), r), now)
-        stem = _file_stem(t.code, r)
-        while stem in used:
+        stamp = trust.sign(Stamp.new(r.key, by, t.code, pack.id,
+                                     content_hash(t.code, start, end, list(pack.types), r), now), key)
+        stem = unicodedata.normalize("NFC", _file_stem(t.code, r))
+        while name_key(stem) in used:  # Windows and macOS: names equal but for case/normalisation
             stem += "_"
-        used.add(stem)
+        used.add(name_key(stem))
         path = out / f"{stem}.xlsx"
         from mentor_xl.safe import atomic_write
         atomic_write(path, lambda tmp, r=r, stamp=stamp: write_collection_workbook(
@@ -379,6 +387,10 @@ def collect(book: str | Path | OfficeBook, term: str, by: str, out_dir: str | Pa
             for (f, _), res in zip(outgoing, results):
                 f.sent, f.send_error = res.ok, res.error
 
+    trust.register_collections(book_path, [
+        {"collection_id": f.collection_id, "recipient": f.recipient, "by": by, "term": t.code,
+         "policy": pack.id, "created": now.isoformat(), "file": f.file.name, "emails": f.emails}
+        for f in files])
     manifest = out / MANIFEST_NAME
     manifest.write_text(json.dumps({
         "term": t.code, "by": by, "policy": pack.id, "created": now.isoformat(),

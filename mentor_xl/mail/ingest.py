@@ -37,6 +37,7 @@ import pandas as pd
 
 from mentor_xl.mail.inbox import Candidate, scan_inbox
 from mentor_xl.mail.stamp import Stamp, StampError, read_stamp
+from mentor_xl.mail.trust import DEFAULT_MAX_DELETIONS, HELD, HELD_ZH, Trust
 from mentor_xl.packs import Pack, apply_settings, load_pack, normalise_label
 from mentor_xl.periods import find_term, timestamp
 from mentor_xl.problems import FatalInputError, Problem, Problems
@@ -90,6 +91,9 @@ class FileOutcome:
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: pd.DataFrame | None = field(default=None, repr=False)  # valid rows, canonical
+    checks: list[str] = field(default_factory=list)  # trust checks that applied (Chinese), trust.py
+    confirm_code: str | None = None  # confirms a held file (trust.py)
+    reply_to: list[str] = field(default_factory=list)  # the recipient's own addresses, never From
 
     def to_json(self) -> dict:
         return {
@@ -100,6 +104,7 @@ class FileOutcome:
             "reason": self.reason, "date": self.date.isoformat() if self.date else None,
             "collection_id": self.collection_id,
             "rejected": [p.to_dict() for p in self.rejected],
+            "checks": list(self.checks), "confirm_code": self.confirm_code,
         }
 
 
@@ -219,7 +224,8 @@ class _Context:
     terms: pd.DataFrame
     window_days: int
     tmp: Path
-    hashes: dict = field(default_factory=dict)  # (by, term) -> {recipient: content hash now}
+    hashes: dict = field(default_factory=dict)
+    trust: Trust | None = None  # (by, term) -> {recipient: content hash now}
 
     def roster_hash(self, stamp: Stamp, t) -> str | None:
         """What collect would pre-fill for the stamp's recipient today (its content hash)."""
@@ -271,6 +277,8 @@ def examine(c: Candidate, ctx: _Context, index: int) -> FileOutcome:
                           "请使用邮件附件中的收集表填写")
     o.recipient, o.recipient_key = stamp.recipient, stamp.key
     o.term, o.collection_id = stamp.term, stamp.collection_id
+    if ctx.trust is not None and ctx.trust.admit(stamp, c, o):
+        return o
     if stamp.pack != ctx.pack.id:
         return _refuse(o, f"{who} 是制度“{stamp.pack}”的收集表，与本工作簿的制度“{ctx.pack.id}”不同")
     try:
@@ -543,7 +551,8 @@ def read_office(book: Path, policy: str | None = None) -> tuple[OfficeBook, Pack
 def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | None = None,
            in_place: bool = False, policy: str | None = None, manifest: str | Path | None = None,
            report: str | Path | bool | None = True, reply_dir: str | Path | None = None,
-           dry_run: bool = False, now: datetime | None = None, engine: str = "auto") -> IngestResult:
+           dry_run: bool = False, now: datetime | None = None, engine: str = "auto",
+           confirm: Iterable[str] = (), max_deletions: int | None = DEFAULT_MAX_DELETIONS) -> IngestResult:
     """Merge the returned workbooks found in ``inputs`` into the office workbook ``book``.
 
     Writes ``out`` (default ``<book>-已合并.xlsx``), or ``book`` itself when ``in_place``
@@ -552,7 +561,9 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
     workbook goes (True: ``default_report(target)`` beside the office workbook written;
     None/False: no report); ``reply_dir`` writes one reply .eml per sender with something
     to fix (From: the 设置 “发件人”). ``dry_run`` examines and decides but writes no office workbook. ``engine``
-    chooses how the office workbook is written (``writeback.write_office``).
+    chooses how the office workbook is written (``writeback.write_office``). ``confirm``: codes of
+    held returns the office has checked; ``max_deletions``: a return deleting more rows is held
+    (``trust.Trust``).
     Raises FatalInputError (Chinese) when the office workbook itself cannot be used.
     """
     book = Path(book)
@@ -572,7 +583,8 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
     outcomes: list[FileOutcome] = []
     with tempfile.TemporaryDirectory(prefix="mentor_xl_ingest_") as tmp:
         ctx = _Context(office, pack, pack.type_map(), office.frame("学期"),
-                       int(pack.setting("deadline_window_days")), Path(tmp))
+                       int(pack.setting("deadline_window_days")), Path(tmp),
+                       trust=Trust(book, office, now=now, confirm=confirm, max_deletions=max_deletions))
 
         def take(c: Candidate) -> None:
             # Examined as soon as found, its bytes dropped after: a mailbox of any size
@@ -588,8 +600,9 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
                     f.unlink()
 
         scan = scan_inbox(inputs, on_candidate=take)
-    ledger = read_ledger(book)
+    ledger = Trust.ledger_view(read_ledger(book))
     decide(outcomes, ledger)
+    ctx.trust.hold_mass_deletions(outcomes, office.frame(LOG_SHEET), ledger)
 
     accepted = [o for o in outcomes if o.status == "accepted"]
     plan = plan_merge(office.frame(LOG_SHEET), accepted)
@@ -601,6 +614,8 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
             problems.extend(o.warnings)
         if o.status == "refused":
             problems.add("收件", None, "文件", o.name, o.reason or "", "拒收文件")
+        if o.status == HELD:
+            problems.add("收件", None, "文件", o.name, o.reason or "", "待确认文件", "warning")
     missing: list[str] = []
     if manifest:
         missing = _missing(Path(manifest), outcomes, ledger)
@@ -624,7 +639,7 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
 
 
 def _ledger_rows(outcomes: list[FileOutcome], now: datetime) -> list[list]:
-    status_zh = {"accepted": "已合并", "refused": "拒收", "duplicate": "重复", "superseded": "已被取代"}
+    status_zh = {"accepted": "已合并", "refused": "拒收", "duplicate": "重复", "superseded": "已被取代", HELD: HELD_ZH}
     rows = []
     for o in outcomes:
         rows.append([_fmt(now), o.date.isoformat() if o.date else None, o.recipient_key, o.term,

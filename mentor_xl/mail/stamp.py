@@ -9,9 +9,12 @@ forward and re-save). The stamp is written twice:
 - a custom document property ``mentor_xl_stamp`` (JSON), which LibreOffice also keeps,
   as a fallback for an .xlsx whose hidden sheet was deleted.
 
-The fields carry a checksum so a stamp edited by hand (or damaged) is told apart from a
-genuine one; it is not a signature — the office is not defending against forgers, only
-against mix-ups.
+Version 2 stamps are signed: the 校验 value is an HMAC-SHA256 of the fields under a key only
+the office holds (``mail.trust``: a file beside the office workbook, never inside a
+collection workbook), so a stamp cannot be edited or made up by whoever holds a collection
+workbook. Reading a stamp here checks its shape only; ``trust.verify`` checks the signature.
+Version 1 stamps (an unkeyed checksum, which anyone could recompute) are still read, so that
+``ingest`` can refuse them with a reason.
 """
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ from typing import Any
 
 STAMP_SHEET = "_收集标记"
 STAMP_PROPERTY = "mentor_xl_stamp"
-STAMP_VERSION = 1
+STAMP_VERSION = 2
+LEGACY_VERSION = 1  # unkeyed checksum: recognised, never trusted
 BY_VALUES = ("学院", "工号")
 
 # key in the sheet (Chinese, what someone who unhides the sheet sees) -> field name
@@ -56,6 +60,7 @@ class Stamp:
     content_hash: str  # sha256 of what was pre-filled (see collect.content_hash)
     created: str  # ISO timestamp (UTC)
     version: int = STAMP_VERSION
+    signature: str = ""  # the 校验 value: HMAC under the office key (version 2), see trust.py
 
     @classmethod
     def new(cls, recipient: str, by: str, term: str, pack: str, content_hash: str,
@@ -72,18 +77,29 @@ class Stamp:
         """The recipient as one string, the unit of superseding: ``学院:计算机学院``."""
         return f"{self.by}:{self.recipient}"
 
-    def checksum(self) -> str:
-        payload = "\x1f".join(str(getattr(self, f)) for _, f in _FIELDS)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    def payload(self) -> bytes:
+        """The signed content: every field, in a fixed order."""
+        return "\x1f".join(str(getattr(self, f)) for _, f in _FIELDS).encode("utf-8")
+
+    def legacy_checksum(self) -> str:
+        """The version-1 check value (unkeyed: proves nothing about who made the stamp)."""
+        return hashlib.sha256(self.payload()).hexdigest()[:16]
+
+    def check_value(self) -> str:
+        if self.version == LEGACY_VERSION:
+            return self.legacy_checksum()
+        if not self.signature:
+            raise ValueError("a version-2 stamp must be signed (trust.sign) before it is written")
+        return self.signature
 
     def rows(self) -> list[tuple[str, str]]:
         """The 键/值 rows of the stamp sheet (header not included)."""
-        return [(k, str(getattr(self, f))) for k, f in _FIELDS] + [(_CHECK_KEY, self.checksum())]
+        return [(k, str(getattr(self, f))) for k, f in _FIELDS] + [(_CHECK_KEY, self.check_value())]
 
     def to_json(self) -> str:
         """Compact JSON for the custom property (Excel caps property values at 255 characters)."""
-        d = {_SHORT[k]: v for k, v in asdict(self).items()}
-        d["k"] = self.checksum()
+        d = {_SHORT[k]: v for k, v in asdict(self).items() if k in _SHORT}
+        d["k"] = self.check_value()
         return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -100,11 +116,13 @@ class Stamp:
         if version > STAMP_VERSION:
             raise StampError(f"{where}的收集标记版本 {version} 比本程序新，请升级 mentor_xl")
         fields = {f: _text(by_field[f]) for _, f in _FIELDS if f != "version"}
-        stamp = cls(version=version, **fields)
+        check = _text(values.get(_CHECK_KEY, values.get("check")))
+        stamp = cls(version=version, signature=check if version >= 2 else "", **fields)
         if stamp.by not in BY_VALUES:
             raise StampError(f"{where}的收集标记中收集方式“{stamp.by}”无法识别")
-        check = _text(values.get(_CHECK_KEY, values.get("check")))
-        if check != stamp.checksum():
+        if not check:
+            raise StampError(f"{where}的收集标记不完整（缺少 {_CHECK_KEY}），无法确认是哪一份收集表")
+        if version == LEGACY_VERSION and check != stamp.legacy_checksum():
             raise StampError(f"{where}的收集标记被改动过（校验不符），请使用原始收集表重新填写")
         return stamp
 
@@ -130,7 +148,7 @@ def write_stamp(workbook, stamp: Stamp) -> None:
     ws.write_string(0, 1, "值")
     for i, (k, v) in enumerate(stamp.rows(), start=1):
         ws.write_string(i, 0, k)
-        ws.write_string(i, 1, v)
+        ws.write_string(i, 1, v)  # our own values (ids, codes, a college name checked by collect)
     ws.set_column(0, 1, 24)
     ws.protect()
     ws.very_hidden()
