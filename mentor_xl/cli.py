@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from mentor_xl.extras import require
-from mentor_xl.mail.trust import DEFAULT_MAX_DELETIONS
 from mentor_xl.packs import available
 from mentor_xl.problems import FatalInputError
 
@@ -226,17 +225,20 @@ def collect(book: Path, term: str, by: str, out_dir: Path, eml: bool, send: bool
 @click.option("--dry-run", is_flag=True, help="只检查和报告，不写工作簿")
 @click.option("--confirm", "confirm", multiple=True, metavar="确认码",
               help="收件报告中“待确认”文件的确认码：核对无误后加上此项重新运行即合并（可重复）")
-@click.option("--max-deletions", default=DEFAULT_MAX_DELETIONS, show_default=True, type=click.IntRange(min=0),
-              help="一份回复删除已合并的行超过此数时暂不合并，等待确认")
+@click.option("--max-deletions", default=None, type=click.IntRange(min=0),
+              help="一份回复删除已合并的行超过此数时暂不合并，等待确认（默认 50）")
 @POLICY
 @AS_JSON
 @_fatal_to_exit
 def ingest(book: Path, inbox: tuple[Path, ...], out: Path | None, in_place: bool, manifest: Path | None,
            report_path: Path | None, replies: Path | None, dry_run: bool, confirm: tuple[str, ...],
-           max_deletions: int, policy: str | None, as_json: bool):
+           max_deletions: int | None, policy: str | None, as_json: bool):
     """合并交回的工作簿（文件、.eml/.msg 邮件、mbox、Maildir）：逐行校验，同一份只合并一次，后交的更正覆盖先交的。"""
     from mentor_xl.mail.ingest import ingest as run
+    from mentor_xl.mail.trust import DEFAULT_MAX_DELETIONS
 
+    if max_deletions is None:
+        max_deletions = DEFAULT_MAX_DELETIONS
     if out and in_place:
         raise click.UsageError("--out 与 --in-place 只能选一个")
     result = run(book, list(inbox), out=out, in_place=in_place, policy=policy, manifest=manifest,
