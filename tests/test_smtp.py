@@ -168,7 +168,8 @@ def test_settings_and_password_sources():
         "mail.example.edu.cn", 465, "ssl", "u@example.edu.cn", "u@example.edu.cn")
     assert cfg.password == "typed" and len(asked) == 1 and "u@example.edu.cn" in asked[0]
     # environment wins over the sheet; the sheet's password is never used
-    cfg = config_from(settings, {"MENTOR_XL_SMTP_PORT": "2525", "MENTOR_XL_SMTP_PASSWORD": "env-pw"})
+    cfg = config_from(settings, {"MENTOR_XL_SMTP_PORT": "2525", "MENTOR_XL_SMTP_PASSWORD": "env-pw"},
+                      confirm_host=lambda q: True)  # the sheet's host, confirmed (test_smtp_trust)
     assert cfg.port == 2525 and cfg.tls == "starttls" and cfg.password == "env-pw"
     assert "env-pw" not in repr(cfg) and "in-the-sheet" not in repr(cfg)
     with pytest.raises(FatalInputError, match="MENTOR_XL_SMTP_PASSWORD"):

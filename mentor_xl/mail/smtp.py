@@ -12,6 +12,12 @@ Where the settings come from (first found wins):
 The password is never read from the workbook, never taken on the command line, never
 logged and never part of an error message or a repr. A login is only ever made over TLS:
 with 加密 = 无 mail can go to a relay that needs no login, nothing more.
+
+The workbook is not trusted with the password's destination: a password from the
+environment goes only to the host from the environment. A host named by the workbook's
+设置 gets it only when the person at the terminal confirms that host (``confirm_host``);
+a password typed at the prompt is asked for with the host shown. Before any login the host
+is shown (``notify``), so a password never leaves unannounced.
 """
 from __future__ import annotations
 
@@ -43,6 +49,7 @@ class SmtpConfig:
     cafile: str | None = None
     timeout: float = 30.0
     password: str | None = field(default=None, repr=False)
+    host_from: str = "环境变量"  # where the host came from: 环境变量 | 设置表
 
     def __repr__(self) -> str:  # never show the password, even by accident
         return (f"SmtpConfig(host={self.host!r}, port={self.port}, user={self.user!r}, "
@@ -62,11 +69,15 @@ class SendResult:
 
 def config_from(settings: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None, *,
                 need_password: bool = True,
-                prompt: Callable[[str], str] | None = None) -> SmtpConfig | None:
+                prompt: Callable[[str], str] | None = None,
+                confirm_host: Callable[[str], bool] | None = None) -> SmtpConfig | None:
     """The SMTP settings from the workbook's 设置 and the environment; None if no host is set.
 
     ``need_password``: when a user is set and no MENTOR_XL_SMTP_PASSWORD, ask with
     ``prompt`` (default getpass, only when stdin is a terminal); otherwise raise.
+    ``confirm_host``: asked (a Chinese question) before the environment's password is sent to
+    a host that only the workbook names (default: a yes/no question on the terminal; without
+    a terminal the run stops with FatalInputError).
     """
     settings = dict(settings or {})
     env = os.environ if env is None else env
@@ -81,6 +92,7 @@ def config_from(settings: Mapping[str, str] | None = None, env: Mapping[str, str
     host = pick("MENTOR_XL_SMTP_HOST", "SMTP服务器")
     if not host:
         return None
+    env_host = str(env.get("MENTOR_XL_SMTP_HOST") or "").strip()
     port_s = pick("MENTOR_XL_SMTP_PORT", "SMTP端口")
     try:
         port = int(float(port_s)) if port_s else 587
@@ -93,20 +105,42 @@ def config_from(settings: Mapping[str, str] | None = None, env: Mapping[str, str
     user = pick("MENTOR_XL_SMTP_USER", "SMTP用户")
     sender = pick("MENTOR_XL_SMTP_FROM", "发件人") or user
     cfg = SmtpConfig(host=host, port=port, user=user, sender=sender, tls=tls,
-                     cafile=env.get("MENTOR_XL_SMTP_CAFILE") or None)
+                     cafile=env.get("MENTOR_XL_SMTP_CAFILE") or None,
+                     host_from="环境变量" if env_host else "设置表")
     if user:
         pw = env.get("MENTOR_XL_SMTP_PASSWORD")
+        if pw and not env_host:
+            _confirm_workbook_host(cfg, confirm_host)
         if not pw and need_password:
             if prompt is None and sys.stdin is not None and sys.stdin.isatty():
                 prompt = getpass.getpass
             if prompt is None:
                 raise FatalInputError("未提供 SMTP 密码：请设置环境变量 MENTOR_XL_SMTP_PASSWORD，或在终端中运行以便输入密码")
-            pw = prompt(f"SMTP 密码（{user}@{host}）：")
+            pw = prompt(f"SMTP 密码（用户 {user}，服务器 {host}:{port}，服务器来自{cfg.host_from}）：")
         cfg.password = pw or None
     return cfg
 
 
-def _connect(cfg: SmtpConfig) -> smtplib.SMTP:
+def _confirm_workbook_host(cfg: SmtpConfig, confirm_host: Callable[[str], bool] | None) -> None:
+    """The environment's password may go to a host the workbook names only if a person says so."""
+    question = (f"工作簿“设置”表指定的邮件服务器是 {cfg.host}:{cfg.port}（不是环境变量 MENTOR_XL_SMTP_HOST 中的服务器）。"
+                f"确认要用环境变量中的 SMTP 密码登录这台服务器吗？")
+    if confirm_host is None and sys.stdin is not None and sys.stdin.isatty():
+        def confirm_host(text: str) -> bool:
+            answer = input(text + "[y/N] ")
+            return answer.strip().lower() in ("y", "yes", "是")
+    if confirm_host is None or not confirm_host(question):
+        raise FatalInputError(
+            f"出于安全考虑，环境变量中的 SMTP 密码只发送给环境变量 MENTOR_XL_SMTP_HOST 指定的服务器，"
+            f"而这台服务器（{cfg.host}）来自工作簿的“设置”表。核对无误后请设置 MENTOR_XL_SMTP_HOST={cfg.host}，"
+            "或在终端中运行并确认")
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _connect(cfg: SmtpConfig, notify: Callable[[str], None] | None = None) -> smtplib.SMTP:
     if cfg.tls == "ssl":
         s: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=cfg.context())
         s.ehlo()
@@ -126,6 +160,7 @@ def _connect(cfg: SmtpConfig) -> smtplib.SMTP:
         if not cfg.password:
             s.quit()
             raise smtplib.SMTPAuthenticationError(535, "未提供密码")
+        (notify or _stderr)(f"正在登录邮件服务器 {cfg.host}:{cfg.port}（用户 {cfg.user}，服务器来自{cfg.host_from}）")
         _login(s, cfg.user, cfg.password)
     return s
 
@@ -169,13 +204,17 @@ def _reason(e: BaseException, cfg: SmtpConfig) -> str:
     return text
 
 
-def send_messages(messages: Sequence[EmailMessage], cfg: SmtpConfig) -> list[SendResult]:
-    """Send each message over one connection; a failure is recorded per message, never raised."""
+def send_messages(messages: Sequence[EmailMessage], cfg: SmtpConfig, *,
+                  notify: Callable[[str], None] | None = None) -> list[SendResult]:
+    """Send each message over one connection; a failure is recorded per message, never raised.
+
+    ``notify`` receives the line naming the host before each login (default: stderr).
+    """
     if cfg is None:
         raise FatalInputError("没有 SMTP 设置：请在设置表填写 SMTP服务器（或设置环境变量 MENTOR_XL_SMTP_HOST）")
     results: list[SendResult] = []
     try:
-        conn = _connect(cfg)
+        conn = _connect(cfg, notify)
     except Exception as e:
         reason = _reason(e, cfg)
         log.warning("SMTP connection to %s:%s failed: %s", cfg.host, cfg.port, type(e).__name__)
@@ -194,7 +233,7 @@ def send_messages(messages: Sequence[EmailMessage], cfg: SmtpConfig) -> list[Sen
                 log.warning("mail to %s failed: %s", to, type(e).__name__)
                 if isinstance(e, smtplib.SMTPServerDisconnected):
                     try:
-                        conn = _connect(cfg)
+                        conn = _connect(cfg, notify)
                     except Exception as e2:
                         rest = messages[len(results):]
                         results += [SendResult(str(x.get("To", "")), str(x.get("Subject", "")), False,
