@@ -35,6 +35,13 @@ def _fatal_to_exit(fn):
     return wrapper
 
 
+def _refuse_out(out: Path | None, *inputs: Path) -> None:
+    """An output path that names an input (or its backup) stops the command before any work."""
+    if out is not None:
+        from mentor_xl.safe import refuse_overwriting_inputs
+        refuse_overwriting_inputs(out, inputs)
+
+
 def emit_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -113,6 +120,7 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
     from mentor_xl.pipeline import compliance_summary
     from mentor_xl.workbook.results import write_results
 
+    _refuse_out(out, book)
     office = open_office(book, policy)
     result = office.compliance(term)
     if as_json:
@@ -241,6 +249,8 @@ def ingest(book: Path, inbox: tuple[Path, ...], out: Path | None, in_place: bool
         max_deletions = DEFAULT_MAX_DELETIONS
     if out and in_place:
         raise click.UsageError("--out 与 --in-place 只能选一个")
+    _refuse_out(out, book, *inbox)
+    _refuse_out(report_path, book, *inbox, *([out] if out else []))
     result = run(book, list(inbox), out=out, in_place=in_place, policy=policy, manifest=manifest,
                  report=report_path or True, reply_dir=replies, dry_run=dry_run, confirm=confirm,
                  max_deletions=max_deletions)
@@ -268,6 +278,7 @@ def _report(book: Path, out: Path | None, suffix: str, result, as_json: bool, su
     if as_json:
         emit_json(result.to_json())
         return
+    _refuse_out(out, book)
     path = write_report(out or results_path(book, suffix), result.sheets(), result.problems)
     click.echo(summary)
     click.echo(f"结果工作簿：{path}")

@@ -39,6 +39,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from mentor_xl.problems import FatalInputError
+from mentor_xl.safe import name_key, write_bytes_replace
 
 _TAGGED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -512,17 +513,17 @@ def safe_stem(name: str, max_len: int = MAX_STEM) -> str:
 
 
 def unique_names(stems: Iterable[str], ext: str = ".docx") -> list[str]:
-    """Safe, unique file names; unique ignoring case (Windows and macOS file systems)."""
+    """Safe, unique file names; unique ignoring case and Unicode normalisation (Windows, macOS)."""
     seen: set[str] = set()
     names = []
     for stem in stems:
         base = safe_stem(stem)
         cand, i = base, 1
-        while cand.casefold() in seen:
+        while name_key(cand) in seen:
             i += 1
             suffix = f"-{i}"
             cand = safe_stem(base, MAX_STEM - len(suffix)) + suffix
-        seen.add(cand.casefold())
+        seen.add(name_key(cand))
         names.append(cand + ext)
     return names
 
@@ -540,7 +541,7 @@ def _init_worker(data: bytes, name: str, digest: str) -> None:
 
 def _render_chunk(jobs: list[tuple[dict, str]]) -> int:
     for ctx, path in jobs:
-        Path(path).write_bytes(_WORKER.render(ctx))
+        write_bytes_replace(path, _WORKER.render(ctx))
     return len(jobs)
 
 
@@ -553,7 +554,7 @@ def render_batch(template: CompiledTemplate, jobs: list[tuple[dict, Path]], *, w
     try:
         if workers <= 1 or n < 2 * workers:
             for ctx, path in jobs:
-                path.write_bytes(template.render(ctx))
+                write_bytes_replace(path, template.render(ctx))  # a planted symlink is replaced, not followed
                 bar.update(1)
             return
         global _WORKER
@@ -577,10 +578,16 @@ def render_batch(template: CompiledTemplate, jobs: list[tuple[dict, Path]], *, w
 
 
 def zip_files(paths: list[Path], zip_path: Path) -> Path:
-    tmp = zip_path.with_name(zip_path.name + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for p in paths:
-            z.write(p, p.name)  # UTF-8 names (flag bit 11): Windows' Explorer and 7-Zip read them
-    tmp.replace(zip_path)
+    import tempfile
+    fd, name = tempfile.mkstemp(prefix=f".{zip_path.stem}.", suffix=".part", dir=zip_path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            for p in paths:
+                z.write(p, p.name)  # UTF-8 names (flag bit 11): Windows' Explorer and 7-Zip read them
+        os.replace(tmp, zip_path)  # a symlink planted at zip_path is replaced, not followed
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return zip_path
 

@@ -32,7 +32,7 @@ from mentor_xl.mail.stamp import BY_VALUES, Stamp, write_stamp
 from mentor_xl.packs import Pack, apply_settings, load_pack
 from mentor_xl.periods import find_term, timestamp
 from mentor_xl.problems import FatalInputError, Problems
-from mentor_xl.safe import name_key
+from mentor_xl.safe import name_key, needs_quote
 from mentor_xl.workbook import xlsx as X
 from mentor_xl.workbook.model import OfficeBook
 from mentor_xl.workbook.schema import BY_NAME
@@ -203,7 +203,8 @@ def write_collection_workbook(path: Path, r: Recipient, stamp: Stamp, pack: Pack
     ws = wb.add_worksheet("说明")
     ws.set_column(0, 0, 100)
     title = f"{office_name}导师工作记录收集表" if office_name else "导师工作记录收集表"
-    ws.write_string(0, 0, title, st.title)
+    # 单位名称 comes from the shared workbook's 设置: guarded like any text (safe.py).
+    ws.write_string(0, 0, title, st.cell("text", True) if needs_quote(title) else st.title)
     lines = [
         f"收集对象：{r.label}",
         f"学期：{stamp.term}（{term_start.date()} 至 {term_end.date()}）",
@@ -238,10 +239,10 @@ def write_collection_workbook(path: Path, r: Recipient, stamp: Stamp, pack: Pack
     dict_ws.write_string(0, 1, "工号")
     dict_ws.write_string(0, 2, "姓名")
     for i, t in enumerate(types, start=1):
-        dict_ws.write_string(i, 0, t)
+        X.write_text(dict_ws, i, 0, t, st)
     for i, (sid, nm) in enumerate(zip(ids, r.staff["姓名"].astype(str)), start=1):
-        dict_ws.write_string(i, 1, sid)
-        dict_ws.write_string(i, 2, nm)
+        X.write_text(dict_ws, i, 1, sid, st)
+        X.write_text(dict_ws, i, 2, nm, st)
     wb.define_name("活动类型列表", f"='字典'!$A$2:$A${len(types) + 1}")
     wb.define_name("工号列表", f"='字典'!$B$2:$B${len(ids) + 1}")
     dict_ws.protect()

@@ -41,6 +41,7 @@ from mentor_xl.mail.trust import DEFAULT_MAX_DELETIONS, HELD, HELD_ZH, Trust
 from mentor_xl.packs import Pack, apply_settings, load_pack, normalise_label
 from mentor_xl.periods import find_term, timestamp
 from mentor_xl.problems import FatalInputError, Problem, Problems
+from mentor_xl.safe import same_path
 from mentor_xl.workbook.model import OfficeBook
 from mentor_xl.workbook.schema import BY_NAME
 
@@ -576,7 +577,7 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
         raise FatalInputError(f"办公室工作簿 {book.name} 中没有“活动记录”工作表，无法合并")
     now = now or datetime.now(timezone.utc)
     target = book if in_place else Path(out) if out else default_output(book)
-    if not in_place and target.resolve() == book.resolve():
+    if not in_place and same_path(target, book):  # NFC + case-folded: Windows/macOS names
         raise FatalInputError("输出文件与办公室工作簿相同；要直接写入原文件请使用“原地写入”选项（会保留备份）")
 
     problems = Problems()

@@ -144,11 +144,14 @@ def _text(v: Any) -> str:
 def write_stamp(workbook, stamp: Stamp) -> None:
     """Add the stamp to an open XlsxWriter workbook: very hidden sheet + custom property."""
     ws = workbook.add_worksheet(STAMP_SHEET)
+    from mentor_xl.safe import needs_quote
+
+    quoted = workbook.add_format({"quote_prefix": True})  # a 学院 name like "=…" stays text when edited
     ws.write_string(0, 0, "键")
     ws.write_string(0, 1, "值")
     for i, (k, v) in enumerate(stamp.rows(), start=1):
         ws.write_string(i, 0, k)
-        ws.write_string(i, 1, v)  # our own values (ids, codes, a college name checked by collect)
+        ws.write_string(i, 1, v, quoted if needs_quote(v) else None)
     ws.set_column(0, 1, 24)
     ws.protect()
     ws.very_hidden()

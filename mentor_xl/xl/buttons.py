@@ -115,7 +115,7 @@ def params(book) -> dict[str, Any]:
 def set_status(book, status: str, message: str) -> None:
     sheet = control_sheet(book)
     sheet.range(STATUS_CELL).value = status
-    sheet.range(MESSAGE_CELL).value = message
+    sheet.range(MESSAGE_CELL).value = cell_value(message)  # may echo a workbook value: formula guard
 
 
 def result_sheet(book, name: str):
