@@ -279,3 +279,16 @@ def test_replies_go_to_the_recipient_never_to_from_and_repeat_no_attacker_text(o
     text = raw.decode("utf-8", "replace") + body
     assert "evil" not in text and "http" not in text and "重新登录" not in text
     assert "收件箱-私密文件夹" not in text and "cs.xlsx" not in text
+
+
+def test_a_ledger_poisoned_before_the_fix_is_read_with_capped_dates(office):
+    # A return merged by an older version with Date 2099 must not outrank genuine ones forever.
+    from mentor_xl.mail.trust import Trust
+    import pandas as pd
+
+    ledger = pd.DataFrame({"处理时间": ["2024-11-10 09:00", "2024-11-10 09:00"],
+                           "收件时间": ["2099-01-01T00:00:00+00:00", "2024-11-05T02:00:00+00:00"],
+                           "状态": ["已合并", "待确认"], "来源标识": ["a", "b"]})
+    view = Trust.ledger_view(ledger)
+    assert list(view["来源标识"]) == ["a"]  # held files are not "seen"
+    assert view["收件时间"][0] == "2024-11-10T01:00:00+00:00"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mentor_xl.mail.trust import ROUTINE_CHECKS
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook import xlsx as X
 from mentor_xl.workbook.schema import BY_NAME
@@ -72,6 +73,7 @@ def summary_zh(result) -> str:
                 extra.append(f"替换了之前的回复：删除 {o.rows_removed} 行")
             if o.rows_unchanged:
                 extra.append(f"{o.rows_unchanged} 行与之前相同")
+            extra += [c for c in o.checks if c not in ROUTINE_CHECKS]  # capped dates, confirmations
             lines.append(f"  ✔ {o.file}（{_who(o)}，{o.sender or '本地文件'}）：有效 {o.rows_accepted} 行，"
                          f"新增 {o.rows_added} 行" + ("；" + "；".join(extra) if extra else ""))
         else:

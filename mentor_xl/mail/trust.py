@@ -49,6 +49,9 @@ HELD_ZH = "待确认"
 CODE_LEN = 12  # hex characters of the file's SHA-256 that confirm it
 _SIG_LEN = 32  # hex characters of the HMAC kept in the stamp (128 bits; the property is short)
 _HEADER_BREAK = re.compile(r"[\r\n\x00]")
+SIGNED, REGISTERED, KNOWN_SENDER, LOCAL_FILE = (
+    "收集标记签名有效", "收集编号已登记", "发件人是收集对象的登记邮箱", "本地文件（非邮件），未核对发件人")
+ROUTINE_CHECKS = frozenset({SIGNED, REGISTERED, KNOWN_SENDER, LOCAL_FILE})  # what every genuine return passes
 
 
 # the key -----------------------------------------------------------------------------------------
@@ -164,21 +167,21 @@ class Trust:
         if not hmac.compare_digest(stamp.signature, signature(stamp, self.key)):
             return _stop(o, "refused", f"文件 {c.source} 的收集标记被改动过（校验不符，签名不是本单位的），"
                                        "请使用原始收集表重新填写")
-        o.checks.append("收集标记签名有效")
+        o.checks.append(SIGNED)
         if self.register is None:
             return _stop(o, HELD, f"找不到收集登记文件 {REGISTER_FILE}（应在办公室工作簿所在文件夹，由 collect 生成），"
                                   "无法核对收集编号。请把该文件放回后重新运行")
         sent = self.register.get(stamp.collection_id)
         if sent is None or sent.get("recipient") != stamp.recipient or sent.get("term") != stamp.term:
             return _stop(o, "refused", f"文件 {c.source} 的收集编号 {stamp.collection_id} 不在本单位的发送登记中，未合并")
-        o.checks.append("收集编号已登记")
+        o.checks.append(REGISTERED)
         expected = self.addresses(stamp, sent)
         # Replies go where the collection went; the roster only when it went nowhere.
         o.reply_to = [a.casefold() for a in sent.get("emails", []) if "@" in str(a)] or expected
         if c.sender_addr is None:
-            o.checks.append("本地文件（非邮件），未核对发件人")
+            o.checks.append(LOCAL_FILE)
         elif c.sender_addr.strip().casefold() in expected:
-            o.checks.append("发件人是收集对象的登记邮箱")
+            o.checks.append(KNOWN_SENDER)
         elif o.confirm_code in self.confirmed:
             o.checks.append(f"发件人 {c.sender_addr} 不是收集对象的登记邮箱，已由办公室确认")
         else:
@@ -232,15 +235,46 @@ class Trust:
 
     @staticmethod
     def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
-        """The ledger without held files: a held file is not 'seen', so it can be confirmed later."""
+        """The ledger as ``decide`` should see it.
+
+        Without held files: a held file is not "seen", so it can be confirmed later. With every
+        收件时间 capped at its 处理时间: a return merged before dates were capped (dated 2099)
+        must not make every genuine return look older than it.
+        """
         if "状态" not in ledger.columns:
             return ledger
-        return ledger[ledger["状态"].astype("string") != HELD_ZH].reset_index(drop=True)
+        view = ledger[ledger["状态"].astype("string") != HELD_ZH].reset_index(drop=True)
+        if {"收件时间", "处理时间"} <= set(view.columns) and len(view):
+            got = view["收件时间"].map(_utc_or_none)
+            done = view["处理时间"].map(_local_or_none)
+            late = [g is not None and d is not None and g > d for g, d in zip(got, done)]
+            if any(late):
+                view = view.copy()
+                view.loc[late, "收件时间"] = [d.isoformat() for d, x in zip(done, late) if x]
+        return view
 
 
 def _utc(d) -> pd.Timestamp:
     ts = pd.Timestamp(d)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _utc_or_none(v) -> pd.Timestamp | None:
+    try:
+        return None if v is None or v == "" else _utc(v)
+    except (ValueError, TypeError):
+        return None
+
+
+def _local_or_none(v) -> pd.Timestamp | None:
+    """处理时间 is written as local time (Asia/Shanghai) without a zone."""
+    try:
+        ts = pd.Timestamp(v) if v not in (None, "") else None
+    except (ValueError, TypeError):
+        return None
+    if ts is None or ts is pd.NaT:
+        return None
+    return (ts.tz_localize("Asia/Shanghai") if ts.tzinfo is None else ts).tz_convert("UTC")
 
 
 def _stop(o, status: str, reason: str) -> bool:
