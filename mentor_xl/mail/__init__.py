@@ -3,7 +3,8 @@
   collect.collect(book, term, by, out_dir, ...) -> CollectResult
   ingest.ingest(book, inputs, ...)             -> IngestResult
 Both results have ``to_json()`` and ``summary_zh()``. See each module for the details:
-stamp (recognising a return), inbox (files, .eml, .msg, mbox, Maildir), writeback (the
+stamp (recognising a return), trust (which returns the office can trust: signed stamps,
+the register of what was sent, senders, dates, held returns), inbox (files, .eml, .msg, mbox, Maildir), writeback (the
 office workbook), report (report workbook, replies), smtp (sending).
 """
 from mentor_xl.mail.collect import CollectResult, collect
