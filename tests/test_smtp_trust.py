@@ -59,3 +59,10 @@ def test_typed_password_prompt_names_the_host(server):
     cfg = config_from(workbook_settings(server), env, prompt=lambda q: asked.append(q) or PASSWORD)
     assert f"127.0.0.1:{server['port']}" in asked[0] and "设置表" in asked[0]
     assert send_messages([message("a@example.edu.cn", "s", b"x")], cfg, notify=lambda t: None)[0].ok
+
+
+def test_writing_eml_only_needs_no_password_and_asks_nothing(server):
+    # collect --eml without --send: the workbook's server is only named, never contacted
+    cfg = config_from(workbook_settings(server), env_without_host(server), need_password=False,
+                      confirm_host=lambda q: pytest.fail("asked"))
+    assert cfg.password is None and cfg.user == USER

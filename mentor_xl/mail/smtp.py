@@ -107,11 +107,11 @@ def config_from(settings: Mapping[str, str] | None = None, env: Mapping[str, str
     cfg = SmtpConfig(host=host, port=port, user=user, sender=sender, tls=tls,
                      cafile=env.get("MENTOR_XL_SMTP_CAFILE") or None,
                      host_from="环境变量" if env_host else "设置表")
-    if user:
+    if user and need_password:  # without sending (writing .eml only) the password is not even read
         pw = env.get("MENTOR_XL_SMTP_PASSWORD")
         if pw and not env_host:
             _confirm_workbook_host(cfg, confirm_host)
-        if not pw and need_password:
+        if not pw:
             if prompt is None and sys.stdin is not None and sys.stdin.isatty():
                 prompt = getpass.getpass
             if prompt is None:
