@@ -2,11 +2,9 @@
 and every cell the tool writes is guarded against formula injection (safe.py)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import unicodedata
-from pathlib import Path
 
 import openpyxl
 import pytest

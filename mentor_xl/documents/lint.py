@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-import io
 from pathlib import Path
 
 from jinja2 import meta, nodes
 
-from mentor_xl.documents.kinds import SAMPLES, get_kind, sample
+from mentor_xl.documents.kinds import SAMPLES, get_kind
 from mentor_xl.documents.render import CompiledTemplate, TemplateError
 
 _MANGLED = [
