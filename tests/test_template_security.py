@@ -30,6 +30,7 @@ def payloads(marker: Path) -> dict[str, str]:
         "self-context": "{{ self._TemplateReference__context.cycler.__init__.__globals__.os }}",
         "set-then-use": f"{{% set g = cycler.__init__.__globals__ %}}{{{{ g.os.popen('{cmd}') }}}}",
         "frame": "{% for x in (1,) %}{{ loop.gi_frame.f_globals }}{% endfor %}",
+        "format-field": "{{ '{0.__class__.__mro__}'.format(姓名) }}",
     }
 
 
@@ -54,6 +55,7 @@ def test_lint_flags_ssti_without_running_it(tmp_path, variant):
     msgs = lint_template(hostile_copy(tmp_path, text), "reminder")
     assert len(msgs) >= 1 and all("安全" in m and "整改提醒-同事发来的.docx" in m for m in msgs)
     assert "内部属性" in msgs[0] or "attr" in msgs[0]
+    assert "{{" in msgs[0] or "{%" in msgs[0]  # the tag is named
     assert not marker.exists()
 
 

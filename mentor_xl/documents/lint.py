@@ -117,6 +117,7 @@ _INTERNALS = frozenset({
     "tb_frame", "tb_next", "format_map",
 })
 _LOADING = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+_FORMAT_FIELD_INTERNAL = re.compile(r"\{[^{}]*?(?:\.|\[)_")
 
 
 def _internal(attr) -> bool:
@@ -132,8 +133,12 @@ def _unsafe(ast, name: str, lines: list[str]) -> list[str]:
         out.append(f"模板“{name}”：标签 {tag or needle} {what}，可能是恶意代码，"
                    "出于安全原因不能使用此模板（请使用学工部提供的模板或仔细核对来源）")
 
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, *_LOADING)):
-        if isinstance(node, nodes.Getattr) and _internal(node.attr):
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const, *_LOADING)):
+        if isinstance(node, nodes.Const):
+            # "{0.__class__}".format(x): str.format reaches attributes through its fields
+            if isinstance(node.value, str) and _FORMAT_FIELD_INTERNAL.search(node.value):
+                flag(node, "的格式字符串访问了内部属性", node.value)
+        elif isinstance(node, nodes.Getattr) and _internal(node.attr):
             flag(node, f"访问了内部属性“{node.attr}”", node.attr)
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _internal(node.arg.value):
             flag(node, f"访问了内部属性“{node.arg.value}”", str(node.arg.value))
