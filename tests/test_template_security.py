@@ -67,6 +67,8 @@ def test_sandbox_refuses_ssti_even_without_the_lint(tmp_path, variant):
     with pytest.raises(TemplateError) as e:
         tpl.render(sample("reminder"))
     assert "整改提醒-同事发来的.docx" in str(e.value) and "出错" in str(e.value)
+    if variant == "cycler-globals":
+        assert "内部属性“__init__”" in str(e.value) and "标签：{{ cycler.__init__" in str(e.value)
     assert not marker.exists()
 
 
