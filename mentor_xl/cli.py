@@ -270,6 +270,23 @@ def build_workbooks(out_dir: Path, policies: tuple[str, ...]):
         click.echo(f"已生成：{path}")
 
 
+@main.command("kit")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--python", "pythons", multiple=True, type=click.Choice(["3.11", "3.12", "3.13"]),
+              help="只为这些 Python 版本准备（可重复；默认 3.11–3.13）")
+@click.option("--os", "oses", multiple=True, type=click.Choice(["windows", "macos", "this"]),
+              help="只为这些系统准备（可重复；默认 windows 和 macos；this = 本机）")
+@click.option("--policy", "-p", "policies", multiple=True, help="只放入这些制度的工作簿（可重复）")
+def kit(out_dir: Path, pythons: tuple[str, ...], oses: tuple[str, ...], policies: tuple[str, ...]):
+    """生成单位离线安装包：各制度的 .xlsm、mentor_xl 及全部依赖的安装文件（按 sha256 固定）、安装.bat / 安装.command。"""
+    require("excel")
+    from mentor_xl.xl.kit import main as kit_main
+
+    args = [str(out_dir)] + [f"--python={p}" for p in pythons] + [f"--os={o}" for o in oses] + \
+        [f"--policy={p}" for p in policies]
+    raise SystemExit(kit_main(args))
+
+
 def _report(book: Path, out: Path | None, suffix: str, result, as_json: bool, summary: str) -> None:
     """--json → the result's JSON; otherwise its sheets and 数据问题 into a workbook beside the input."""
     from mentor_xl.office import results_path

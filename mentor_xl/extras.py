@@ -25,4 +25,5 @@ def require(extra: str) -> None:
     gone = missing(extra)
     if gone:
         raise MissingExtra(f"{PURPOSE[extra]}需要可选依赖（缺少 {'、'.join(gone)}）。"
-                           f"请安装：pip install 'mentor_xl[{extra}]'")
+                           f"请用单位的离线安装包安装（mentor-xl kit 生成，已含全部可选依赖），"
+                           f"或在 mentor_xl 源代码目录运行：pip install -e '.[{extra}]'")

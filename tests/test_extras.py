@@ -7,7 +7,7 @@ from mentor_xl import extras
 def test_missing_extra_names_the_pip_command(monkeypatch):
     monkeypatch.setattr(extras, "find_spec", lambda m: None if m == "docxtpl" else object())
     assert extras.missing("docs") == ["docxtpl"]
-    with pytest.raises(extras.MissingExtra, match=r"pip install 'mentor_xl\[docs\]'"):
+    with pytest.raises(extras.MissingExtra, match=r"离线安装包.*pip install -e '\.\[docs\]'"):
         extras.require("docs")
 
 
