@@ -23,7 +23,7 @@ from mentor_xl.packs import available
 from mentor_xl.workbook.reader import read_book
 from mentor_xl.xl import build as Bd
 from mentor_xl.xl import buttons as B
-from mentor_xl.xl.fake import FakeBook
+from fake_book import FakeBook
 
 REPO = Path(__file__).resolve().parents[1]
 PACK = "ustb-2022"  # has an award catalogue, so every button has work to do
@@ -88,6 +88,33 @@ def check_lite(path: Path) -> None:
     assert found == {b.shape: f"#{b.sheet}!{b.cell}" for b in specs}
 
 
+# the _VBA_PROJECT stream of xlwings' own quickstart_standalone.xlsm (MS-OVBA 2.3.4.1, no p-code cache)
+XLWINGS_TEMPLATE_VBA_PROJECT = bytes.fromhex("cc61ffff000100")
+
+
+def vba_project_stream(path: Path) -> bytes:
+    """The VBA/_VBA_PROJECT stream of a workbook's VBA project, read through olevba."""
+    with zipfile.ZipFile(path) as z:
+        data = z.read("xl/vbaProject.bin")
+    vp = VBA_Parser(str(path.with_suffix(".bin")), data=data)
+    try:
+        ((root, _, _),) = vp.find_vba_projects()
+        return vp.ole_file.openstream(root + "VBA/_VBA_PROJECT").read()
+    finally:
+        vp.close()
+
+
+def test_vba_project_stream_is_the_one_xlwings_own_template_has():
+    template = Path(xw.__file__).parent / "quickstart_standalone.xlsm"
+    assert vba_project_stream(template) == XLWINGS_TEMPLATE_VBA_PROJECT
+    project = Bd.vba_project_bin(Bd.macro_sources())
+    vp = VBA_Parser("project.bin", data=project)
+    assert {n for _, _, n, _ in vp.extract_all_macros()} >= {"mentor_xl_buttons.bas", "xlwings.bas"}
+    ((root, _, _),) = vp.find_vba_projects()
+    assert vp.ole_file.openstream(root + "VBA/_VBA_PROJECT").read() == XLWINGS_TEMPLATE_VBA_PROJECT
+    vp.close()
+
+
 def check_xlsm(path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         ct = z.read("[Content_Types].xml").decode()
@@ -97,6 +124,7 @@ def check_xlsm(path: Path) -> None:
     vp = VBA_Parser(str(path))
     modules = {name: code for _, _, name, code in vp.extract_all_macros()}
     vp.close()
+    assert vba_project_stream(path) == XLWINGS_TEMPLATE_VBA_PROJECT
     assert {"mentor_xl_buttons.bas", "xlwings.bas", "Dictionary.cls"} <= set(modules)
     assert f"'Version: {xw.__version__}" in modules["xlwings.bas"]  # the standalone module of the pinned xlwings
     subs = set(re.findall(r"^(?:Public )?Sub (\w+)\(\)", "\n".join(modules.values()), re.M))
@@ -109,7 +137,8 @@ def check_xlsm(path: Path) -> None:
     assert modules["mentor_xl_buttons.bas"].replace("\r\n", "\n").strip() == src.strip()
     wb = openpyxl.load_workbook(path, read_only=True)
     conf = wb[Bd.CONF_SHEET]
-    assert [list(r) for r in conf.iter_rows(values_only=True)] == [["UDF Modules", Bd.UDF_MODULE]]
+    assert [list(r) for r in conf.iter_rows(values_only=True)] == [["UDF Modules", Bd.UDF_MODULE],
+                                                                   ["ADD_WORKBOOK_TO_PYTHONPATH", "False"]]
     assert wb.sheetnames[:2] == [B.CONTROL_SHEET, Bd.GUIDE_SHEET]
     wb.close()
 
@@ -180,8 +209,7 @@ def test_import_formulas_macro_finds_the_udf_module():
     (imp,) = [b for b in Bd.macro_buttons() if b.sub == "MentorImportFormulas"]
     assert imp.caption == "导入公式" and not imp.command
     mod = importlib.import_module(Bd.UDF_MODULE)
-    assert [f.__name__ for f in mod.UDFS] == ["MENTOR_RATE", "MENTOR_MISSED", "MENTOR_TIER", "MENTOR_AWARD",
-                                              "MENTOR_ALLOCATE"]
+    assert [f.__name__ for f in mod.UDFS] == ["MENTOR_TIER", "MENTOR_AWARD", "MENTOR_ALLOCATE"]
 
 
 @pytest.mark.parametrize("pack", available())

@@ -17,7 +17,7 @@ import xlwings as xw
 from mentor_xl.workbook.reader import read_book
 from mentor_xl.xl import buttons as B
 from mentor_xl.xl.book_api import read_xl_book, sheet_rows
-from mentor_xl.xl.fake import FakeBook
+from fake_book import FakeBook
 
 D = dt.datetime
 
@@ -321,3 +321,26 @@ def test_classic_main_uses_the_calling_workbook(monkeypatch):
 
 def test_every_declared_button_has_a_function():
     assert [b.id for b in B.BUTTONS] == list(B.BUTTON_FUNCTIONS)
+
+
+def test_the_stand_in_and_xlwings_both_have_every_member_of_the_book_api_protocols():
+    """The buttons are typed against book_api's protocols: the tests' stand-in satisfies them, and
+    so do xlwings' own classes (what classic xlwings and Lite hand to a button)."""
+    import typing
+
+    import xlwings as xw
+
+    from mentor_xl.xl import book_api as api
+
+    book = FakeBook.from_rows({"人员": [["工号"], ["T1"]]})
+    sheet = book.sheets["人员"]
+    assert isinstance(book, api.Book) and isinstance(book.sheets, api.Sheets)
+    assert isinstance(sheet, api.Sheet) and isinstance(sheet.range("A1"), api.Range)
+    from xlwings.main import Sheets
+
+    for proto, real in ((api.Book, xw.Book), (api.Sheets, Sheets), (api.Sheet, xw.Sheet), (api.Range, xw.Range)):
+        members = typing._get_protocol_attrs(proto)  # the names a runtime isinstance() checks
+        assert members, proto
+        # row/column/name/… are properties on xlwings' classes; sheets/fullname too
+        missing = [m for m in members if not hasattr(real, m)]
+        assert missing == [], (proto.__name__, missing)

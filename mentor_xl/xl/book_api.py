@@ -1,8 +1,9 @@
 """Read an open workbook through the xlwings Book/Sheet/Range API into an ``OfficeBook``.
 
 Works with classic xlwings (Excel on Windows/macOS), xlwings Lite (the same API inside
-Excel via Pyodide) and ``fake.FakeBook``. Only ``book.sheets``, ``sheet.name``,
-``sheet.used_range`` and ``range.value/row/column/shape`` are used.
+Excel via Pyodide) and anything else that has the subset of that API the buttons use,
+written down below as the ``Book`` / ``Sheet`` / ``Range`` protocols (the tests run the
+buttons on an in-memory stand-in of them, kept in tests/).
 
 The values of each sheet are turned into exactly what the file reader gets from fastexcel
 (``dtypes="string"``: text; dates ``2024-09-01 00:00:00``; whole numbers ``2024010123``;
@@ -15,12 +16,69 @@ import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Protocol, runtime_checkable
 
 import pyarrow as pa
 
 from mentor_xl.problems import FatalInputError
 from mentor_xl.workbook.schema import BY_NAME, SHEETS
+
+
+# --------------------------------------------------------------------------- the API subset
+@runtime_checkable
+class Range(Protocol):
+    """The part of ``xlwings.Range`` the buttons use (1-based row/column, like xlwings)."""
+
+    row: int
+    column: int
+    value: Any  # get: scalar / flat list / list of rows; set: fills the block from the cell
+
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+    @property
+    def address(self) -> str: ...
+
+    def options(self, **options: Any) -> "Range": ...
+
+
+@runtime_checkable
+class Sheet(Protocol):
+    """The part of ``xlwings.Sheet`` the buttons use."""
+
+    name: str
+    book: Any
+
+    @property
+    def used_range(self) -> Range: ...
+
+    def range(self, address: str) -> Range: ...
+
+    def __getitem__(self, address: str) -> Range: ...
+
+    def clear(self) -> None: ...
+
+
+@runtime_checkable
+class Sheets(Protocol):
+    """The part of ``xlwings.main.Sheets`` the buttons use."""
+
+    def __getitem__(self, key: str | int) -> Sheet: ...
+
+    def __iter__(self) -> Iterator[Sheet]: ...
+
+    def __len__(self) -> int: ...
+
+    def add(self, name: str | None = None, before: Sheet | None = None, after: Sheet | None = None) -> Sheet: ...
+
+
+@runtime_checkable
+class Book(Protocol):
+    """The part of ``xlwings.Book`` the buttons use (``fullname``: a local path, or a URL on the web)."""
+
+    name: str
+    fullname: str
+    sheets: Sheets
 
 
 def cell_text(v: Any) -> str | None:
@@ -67,7 +125,7 @@ def range_rows(rng) -> list[list]:
     return [list(r) for r in v]
 
 
-def sheet_rows(sheet) -> list[list]:
+def sheet_rows(sheet: Sheet) -> list[list]:
     """The sheet's cells from A1 to the end of the used range (row i = Excel row i + 1)."""
     rng = sheet.used_range
     rows = range_rows(rng)
@@ -153,14 +211,14 @@ def input_sheet_names(book) -> list[str]:
     return [s.name for s in book.sheets if normalise_label(s.name) in labels]
 
 
-def read_xl_book(book, *, policy_pack=None) -> OfficeBook:
+def read_xl_book(book: Book, *, policy_pack=None) -> OfficeBook:
     """Read an xlwings(-like) Book into an ``OfficeBook`` (only the sheets the reader knows)."""
     wanted = set(input_sheet_names(book))
     sheets = {s.name: sheet_rows(s) for s in book.sheets if s.name in wanted}
     return read_rows_book(sheets, path=_book_path(book), policy_pack=policy_pack)
 
 
-def open_xl_office(book, policy: str | None = None):
+def open_xl_office(book: Book, policy: str | None = None):
     """``office.open_office`` for an open workbook: the pack from 设置/制度 (or ``policy``)."""
     from mentor_xl.office import open_office
 

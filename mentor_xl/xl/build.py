@@ -10,8 +10,9 @@ For every pack, from the demo data of that pack:
   workbooks/mentor-<pack>.xlsm  for classic xlwings (local Python): the same sheets, form
       buttons calling the parameterless Subs of ``macros/mentor_xl_buttons.bas`` (each one
       ``RunPython``s into ``mentor_xl.xl.buttons``), the xlwings standalone VBA module of the
-      installed (pinned) xlwings, and an ``xlwings.conf`` sheet naming the UDF module. The VBA
-      project is built by pyopenvba (pure Python) and added by XlsxWriter.
+      installed (pinned) xlwings, and an ``xlwings.conf`` sheet (UDF module; ADD_WORKBOOK_TO_PYTHONPATH off). The VBA
+      project is built by pyopenvba (pure Python), its _VBA_PROJECT stream in the 7-byte MS-OVBA
+      form xlwings' own template has, and added by XlsxWriter.
 
 Run ``python -m mentor_xl.xl.build [OUT_DIR] [--policy P ...]``.
 """
@@ -49,7 +50,9 @@ DEMO_STAFF, DEMO_STUDENTS, DEMO_SEED = 12, 80, 2024
 
 # xlwings Lite's web-extension parts, as observed in workbooks saved by Lite (spec/excel.md).
 LITE_STORE_ID = "wa200008175"
-LITE_PYODIDE_VERSION = "0.27.5"
+# python-calamine and the other native dependencies are left out under Emscripten (pyproject
+# markers), so mentor_xl itself is pure Python there; pandas and pyarrow come from Pyodide.
+LITE_PYODIDE_VERSION = "0.29.3"
 LITE_ADDIN_VERSION = "1.0.0.0-35"
 WE_DIR = "xl/webextensions"
 WE_NS = "http://schemas.microsoft.com/office/webextensions/webextension/2010/11"
@@ -209,57 +212,58 @@ def guide_rows(pack, kind: str) -> list[str]:
             continue
         lines.append(f"  {b.caption}：写入 {b.sheets}")
     lines += ["", "三、公式（在单元格中输入）"]
+    lines += [
+        "  =MENTOR_TIER(得分, 名次, 参评人数, 制度)：按分数线和名额给出等级",
+        "  =MENTOR_AWARD(奖项, 制度)：奖项金额（元）",
+        "  =MENTOR_ALLOCATE(总额, 分组区域, 人数区域)：按人数最大余数法分配（一列金额）",
+        "  某人某学期的合规率：先点“计算合规”，再用 =VLOOKUP(工号, 人员汇总!A:I, 9, FALSE)。"
+        "（公式不读取其他工作表：Excel 计算公式时不允许读取工作簿，读取了也不会随数据更新。）",
+    ]
     if kind == "lite":
-        lines += [
-            "  =MENTOR_TIER(得分, 名次, 参评人数, 制度)：按分数线和名额给出等级",
-            "  =MENTOR_AWARD(奖项, 制度)：奖项金额（元）",
-            "  =MENTOR_ALLOCATE(总额, 分组区域, 人数区域)：按人数最大余数法分配（一列金额）",
-            "  （xlwings Lite 中公式名可能带有加载项的前缀，输入 =MENTOR 后从提示中选择。）",
-        ]
+        lines.append("  （xlwings Lite 中公式名可能带有加载项的前缀，输入 =MENTOR 后从提示中选择。）")
     else:
-        lines += [
-            "  =MENTOR_RATE(工号, 学期)：某人某学期的合规率",
-            "  =MENTOR_MISSED(工号, 学期)：某人某学期未达标的规则",
-            "  =MENTOR_TIER(得分, 名次, 参评人数, 制度)：按分数线和名额给出等级",
-            "  =MENTOR_AWARD(奖项, 制度)：奖项金额（元）",
-            "  =MENTOR_ALLOCATE(总额, 分组区域, 人数区域)：按人数最大余数法分配（一列金额）",
-            "  公式只能在 Windows 版 Excel 中使用；首次使用前点击“导入公式”按钮。",
-        ]
+        lines.append("  公式只能在 Windows 版 Excel 中使用；首次使用前点击“导入公式”按钮。")
     lines += ["", "四、第一次使用前的设置（每台电脑一次）"]
     if kind == "lite":
         lines += [
-            "  1. 在 Excel 中打开“开始 → 加载项”，搜索并添加免费的 xlwings Lite 加载项"
-            "（Windows、macOS 和网页版 Excel 均可，本机无需安装 Python）。",
-            "  2. 打开本工作簿，在 xlwings Lite 任务窗格中确认代码已加载，然后点击本表的按钮。",
-            "  3. xlwings Lite 运行时会从网络安装 mentor_xl（见加载项中的 requirements.txt）。"
-            "单位网络如不能访问 PyPI，或 mentor_xl 尚未发布到 PyPI，按钮会在状态栏说明原因；"
-            "此时请改用宏工作簿（.xlsm）或命令行 mentor-xl。",
-            "  4. 网页版和 xlwings Lite 不能在本机保存文件，因此本工作簿没有“生成公文”按钮。",
+            "  现在还不能使用：xlwings Lite 在运行时从公共软件源安装 Python 程序，而 mentor_xl 尚未由我们发布；"
+            "为安全起见，本工作簿不会按名称安装 mentor_xl（别人可能注册同名程序）。"
+            "点击按钮时状态栏会显示“无法加载 mentor_xl”，不会改动任何数据。"
+            "请改用宏工作簿（.xlsm，用单位的离线安装包安装）或命令行 mentor-xl。",
+            "  发布后：在 Excel 中打开“开始 → 加载项”，搜索并添加免费的 xlwings Lite 加载项"
+            "（Microsoft 365 或 Office 2021 及以上的 Windows、macOS 和网页版 Excel；Office 2016 与 WPS 不能使用），"
+            "打开更新后的工作簿，在任务窗格中确认代码已加载，然后点击本表的按钮。单位网络须能访问 Lite 的软件源。",
+            "  网页版和 xlwings Lite 不能在本机保存文件，因此本工作簿没有“生成公文”和“公式版结果”按钮。",
         ]
     else:
         lines += [
-            "  1. 安装 Python 3.11 或更高版本（python.org，安装时勾选 Add python.exe to PATH）。",
-            "  2. 打开“命令提示符”，运行：pip install mentor_xl xlwings==0.37.8"
-            "（本工作簿内置的 xlwings 模块对应 0.37.8 版，版本须一致）。",
-            "  3. 打开本工作簿，在黄色提示条上点击“启用内容”（启用宏）。如文件来自邮件或网络，"
+            "  1. 向管理员索取“mentor_xl 离线安装包”（管理员用 mentor-xl kit 生成）。安装包不需要互联网，"
+            "不从公共软件源下载，每个文件都按 sha256 校验。请勿从公共软件源按名称安装 mentor_xl。",
+            "  2. 安装 Python 3.11、3.12 或 3.13（python.org，64 位；安装时勾选 Add python.exe to PATH）。",
+            "  3. Windows：双击安装包中的“安装.bat”。macOS：打开“安装.command”，它会同时运行 xlwings runpython install"
+            "（macOS 的 Excel 通过它调用 Python）。",
+            "  4. 打开本工作簿，在黄色提示条上点击“启用内容”（启用宏）。如文件来自邮件或网络，"
             "先右键文件 → 属性 → 勾选“解除锁定”。",
-            f"  4. “{CONF_SHEET}”表是 xlwings 的设置：A 列名称、B 列值。Python 不在 PATH 中时，"
-            "在该表添加一行 Interpreter_Win 和 python.exe 的完整路径（macOS 为 Interpreter_Mac）。",
-            "  5. 使用公式前：Excel“文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置”中勾选"
+            f"  5. “{CONF_SHEET}”表是 xlwings 的设置：A 列名称、B 列值。Python 不在 PATH 中时，"
+            "在该表添加一行 Interpreter_Win 和 python.exe 的完整路径（macOS 为 Interpreter_Mac；安装结束时会显示该路径）。"
+            "ADD_WORKBOOK_TO_PYTHONPATH 保持 False：工作簿所在文件夹中的 .py 文件不会被执行。",
+            "  6. 使用公式前：Excel“文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置”中勾选"
             "“信任对 VBA 工程对象模型的访问”，然后点击“导入公式”按钮。",
-            "  6. 已安装 xlwings 加载项（xlwings addin install）的电脑同样可用，本工作簿不依赖该加载项。",
+            "  7. 本工作簿自带 xlwings 0.37.8 的 VBA 模块，不需要另装 xlwings 加载项（安装包中的 xlwings 版本与之相同）。",
         ]
     lines += [
         "",
         "五、WPS 与没有 Python 的同事",
         "  WPS 不支持 xlwings 按钮。请在宏工作簿（.xlsm）中点击“公式版结果”按钮（或用命令行 mentor-xl）生成“公式版”结果工作簿："
         "其中合规汇总的次数、时长由 COUNTIFS/SUMIFS 公式直接统计活动记录表，"
-        "在 WPS、Excel、LibreOffice 中修改活动记录后自动更新，无需任何加载项。",
+        "在 WPS、Excel、LibreOffice 中修改活动记录后自动更新，无需任何安装。",
         "",
         "六、已验证与待验证",
         "  在 Linux 上已验证：各按钮和公式的 Python 部分（用与 xlwings 相同的 Book/Sheet/Range 接口）、"
-        "工作簿结构（按钮形状与脚本对应、宏存在、嵌入的代码与源文件逐字节一致）、公式版结果工作簿在 LibreOffice 中重算后与程序结果完全一致。",
-        "  需在真实 Excel 中首次打开确认：xlwings Lite 是否识别嵌入的代码和按钮、宏按钮能否调用 Python、公式导入。",
+        "工作簿结构（按钮形状与脚本对应、宏存在、嵌入的代码与源文件逐字节一致）、离线安装包装入新的 Python 环境、"
+        "公式版结果工作簿在 LibreOffice 中重算后与程序结果完全一致。",
+        "  需在真实 Excel 中确认（五分钟检查清单见 docs/excel-checklist.md）：宏按钮能否调用 Python、公式导入、"
+        "xlwings Lite 是否识别嵌入的代码和按钮。",
     ]
     return lines
 
@@ -273,12 +277,19 @@ def _guide_sheet(wb, pack, kind: str) -> None:
             ws.write_string(i, 0, line, st.title if i == 0 else st.wrap)
 
 
+# xlwings.conf of the .xlsm. ADD_WORKBOOK_TO_PYTHONPATH off: by default xlwings puts the
+# workbook's folder first on sys.path, so a .py planted beside a mailed workbook would
+# shadow mentor_xl's imports.
+XLWINGS_CONF = (("UDF Modules", UDF_MODULE), ("ADD_WORKBOOK_TO_PYTHONPATH", "False"))
+
+
 def _conf_sheet(wb) -> None:
     # xlwings reads A1:B<last> of this sheet as key/value (no header row)
     ws = wb.add_worksheet(CONF_SHEET)
-    ws.write_string(0, 0, "UDF Modules")
-    ws.write_string(0, 1, UDF_MODULE)
-    ws.set_column(0, 0, 20)
+    for i, (key, value) in enumerate(XLWINGS_CONF):
+        ws.write_string(i, 0, key)
+        ws.write_string(i, 1, value)
+    ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 30)
 
 
@@ -290,7 +301,20 @@ def _demo(pack_id: str):
 
 
 # ---------------------------------------------------------------------------- Lite workbook
-def build_lite_workbook(path: str | Path, pack_id: str) -> Path:
+def lite_requirements(package: str | None = None) -> str:
+    """Lite's requirements.txt: the lines Lite marks ``# required``, and mentor_xl only when
+    ``package`` names where we published it (a wheel URL we control, or ``mentor_xl==X`` once
+    the public name is ours). Until then Lite shows "无法加载 mentor_xl" instead of installing
+    whatever someone else registered under that name."""
+    text = LITE_REQUIREMENTS.read_text(encoding="utf-8")
+    if package:
+        if any(c in package for c in "\n\r#"):
+            raise ValueError(f"--lite-package: one requirement or URL, got {package!r}")
+        text += f"{package.strip()}\n"
+    return text
+
+
+def build_lite_workbook(path: str | Path, pack_id: str, *, lite_package: str | None = None) -> Path:
     pack = load_pack(pack_id)
     frames, year, term = _demo(pack_id)
     buttons = lite_buttons()
@@ -313,7 +337,7 @@ def build_lite_workbook(path: str | Path, pack_id: str) -> Path:
         _office_sheets(wb, frames)
         wb.close()
         _name_shapes(tmp, [b.shape for b in buttons])
-        embed_lite_code(tmp, LITE_MAIN.read_text(encoding="utf-8"), LITE_REQUIREMENTS.read_text(encoding="utf-8"))
+        embed_lite_code(tmp, LITE_MAIN.read_text(encoding="utf-8"), lite_requirements(lite_package))
 
     return atomic_write(path, build, backup=False)
 
@@ -433,7 +457,21 @@ def vba_project_bin(sources: dict[str, str]) -> bytes:
                             kind=VBAModuleKind.other)
             f.save()
         with zipfile.ZipFile(p) as z:
-            return z.read("xl/vbaProject.bin")
+            return with_minimal_vba_project_stream(z.read("xl/vbaProject.bin"))
+
+
+# MS-OVBA 2.3.4.1: Reserved1 0x61CC, Version 0xFFFF (no p-code cache: the host compiles from
+# source), Reserved2 0x00, Reserved3 0x0001 — the 7 bytes xlwings' own standalone template has.
+VBA_PROJECT_STREAM = bytes.fromhex("cc61ffff000100")
+
+
+def with_minimal_vba_project_stream(project: bytes) -> bytes:
+    """``project`` with its VBA/_VBA_PROJECT stream replaced by the 7-byte MS-OVBA form."""
+    from pyopenvba.cfb import CFB
+
+    cfb = CFB.from_bytes(project)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+    return cfb.to_bytes()
 
 
 def build_macro_workbook(path: str | Path, pack_id: str) -> Path:
@@ -465,14 +503,15 @@ def workbook_paths(out_dir: str | Path, pack_id: str) -> tuple[Path, Path]:
     return out / f"mentor-{pack_id}-lite.xlsx", out / f"mentor-{pack_id}.xlsm"
 
 
-def build_workbooks(out_dir: str | Path = "workbooks", packs: list[str] | None = None) -> list[Path]:
+def build_workbooks(out_dir: str | Path = "workbooks", packs: list[str] | None = None, *,
+                    lite_package: str | None = None) -> list[Path]:
     """Build the Lite .xlsx and the .xlsm of every pack (or ``packs``) into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for pack_id in packs or available():
         lite, xlsm = workbook_paths(out, pack_id)
-        written.append(build_lite_workbook(lite, pack_id))
+        written.append(build_lite_workbook(lite, pack_id, lite_package=lite_package))
         written.append(build_macro_workbook(xlsm, pack_id))
     return written
 
@@ -483,8 +522,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m mentor_xl.xl.build", description="生成带按钮的 Excel 工作簿")
     ap.add_argument("out_dir", nargs="?", default="workbooks")
     ap.add_argument("--policy", "-p", action="append", help="只生成这些制度（可重复）")
+    ap.add_argument("--lite-package", help="Lite 版安装 mentor_xl 的位置（我们发布后才填写：自有服务器上的 wheel 地址）")
     a = ap.parse_args(argv)
-    for p in build_workbooks(a.out_dir, a.policy):
+    for p in build_workbooks(a.out_dir, a.policy, lite_package=a.lite_package):
         print(p)
 
 

@@ -1,7 +1,7 @@
 """The Excel buttons: each reads the open workbook, calls the library, writes result sheets.
 
-Every button is ``fn(book)`` over the xlwings Book/Sheet/Range subset that classic xlwings,
-xlwings Lite and ``fake.FakeBook`` share; ``main(button_id)`` is the classic entry point
+Every button is ``fn(book)`` over the xlwings Book/Sheet/Range subset that classic xlwings
+and xlwings Lite share (``book_api.Book``); ``main(button_id)`` is the classic entry point
 (``RunPython "import mentor_xl.xl.buttons as b; b.main('compliance')"``) and takes the
 workbook from ``xw.Book.caller()``. Nothing is computed here: the adapters only read
 parameters, call the library and lay its tables out on sheets.
@@ -405,7 +405,7 @@ def main(button_id: str) -> str:
 
     To run a button from Python against a workbook open in Excel (Windows/macOS), xlwings'
     pattern is ``xw.Book("导师工作.xlsm").set_mock_caller(); main("compliance")``; without
-    Excel (Linux, tests) patch ``xw.Book.caller`` to return a ``fake.FakeBook``.
+    Excel (Linux, tests) patch ``xw.Book.caller`` to return any ``book_api.Book``.
     """
     import xlwings as xw
 

@@ -3,114 +3,33 @@
 Classic xlwings (Windows Excel only): list this module under ``UDF Modules`` in the
 workbook's ``xlwings.conf`` sheet and run the ``导入公式`` macro once. Without an Excel
 engine (Linux, tests) ``xw.func``/``xw.arg``/``xw.ret`` leave each function a plain
-callable, so every formula is tested as Python. xlwings Lite reuses the pack-only ones
-(``MENTOR_TIER``, ``MENTOR_AWARD``, ``MENTOR_ALLOCATE``) from ``lite/main.py``; a Lite
-function cannot read the workbook, so the two book formulas are for the .xlsm.
+callable, so every formula is tested as Python. xlwings Lite reuses them from
+``lite/main.py``.
+
+Every formula takes its data as arguments (values or ranges) and never reads the workbook:
+Excel does not let a UDF use the book while it is calculating, and a formula that read other
+sheets would have no cell dependencies and go stale. So there is no per-person compliance
+formula; a person's rate is looked up in 人员汇总 after 计算合规
+(``=VLOOKUP(工号, 人员汇总!A:I, 9, FALSE)``), or is live in the formula-mode workbook.
 
 Return annotations are single types xlwings has converters for (``Any``, ``str``, ``list``):
 on Windows xlwings uses them as the result converter. Each formula answers with a value,
-or with a Chinese message in the cell when the
-question cannot be answered (unknown 工号, term not in 学期 …): easier to act on than #VALUE!.
+or with a Chinese message in the cell when the question cannot be answered: easier to act
+on than #VALUE!.
 
-  =MENTOR_RATE(工号, 学期)            staff member's 合规率 in the term (0–1; format as %)
-  =MENTOR_MISSED(工号, 学期)          the rules missed, with their missed periods
   =MENTOR_TIER(得分, 名次, 参评人数, 制度)  the tier a score gets once the quota is applied
   =MENTOR_AWARD(奖项, 制度)           an award's amount in 元
   =MENTOR_ALLOCATE(总额, 分组, 人数)  a fund split by headcount (one amount per group, 元)
 """
 from __future__ import annotations
 
-import time
 from decimal import Decimal
-from typing import Any
 from fractions import Fraction
+from typing import Any
 
 import xlwings as xw
 
 from mentor_xl.problems import FatalInputError
-
-CACHE_SECONDS = 30.0  # one recalculation reads the workbook once, edits show within this time
-_office_cache: dict[str, tuple[float, object, dict]] = {}
-
-
-def _office(caller):
-    """The Office of the caller's workbook, read at most once per CACHE_SECONDS."""
-    from mentor_xl.xl.book_api import open_xl_office
-
-    book = caller.sheet.book
-    key = str(getattr(book, "fullname", None) or book.name)
-    hit = _office_cache.get(key)
-    now = time.monotonic()
-    if hit is None or now - hit[0] > CACHE_SECONDS:
-        hit = (now, open_xl_office(book), {})
-        _office_cache[key] = hit
-    return hit[1], hit[2]
-
-
-def clear_cache() -> None:
-    _office_cache.clear()
-
-
-def _result(caller, term):
-    from mentor_xl.workbook.values import parse_term
-
-    code = parse_term(term)
-    if code is None:
-        raise FatalInputError(f"学期“{term}”无法识别，请写成 2024-2025-1")
-    office, runs = _office(caller)
-    if code not in runs:
-        runs[code] = office.compliance(code)
-    return runs[code]
-
-
-def _staff_id(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip() if v is not None else ""
-
-
-def _rows_of(caller, term, staff_id, frame: str):
-    """The staff member's rows of the term's ``frame`` ("staff" or "results"), or the Chinese
-    message the cell should show instead."""
-    try:
-        result = _result(caller, term)
-    except FatalInputError as e:
-        return str(e)
-    sid = _staff_id(staff_id)
-    df = getattr(result, frame)
-    rows = df[df["staff_id"] == sid]
-    return f"工号 {sid} 不在本制度的人员中" if rows.empty else rows
-
-
-@xw.func
-@xw.arg("staff_id", doc="工号")
-@xw.arg("term", doc="学期，如 2024-2025-1")
-def MENTOR_RATE(staff_id, term, caller) -> Any:
-    """某位导师在某学期的合规率 = 达标周期数 ÷ 应达标周期数（仅统计的规则不计）；0–1，请设为百分比格式。"""
-    s = _rows_of(caller, term, staff_id, "staff")
-    if isinstance(s, str):
-        return s
-    rate = s["rate"].iloc[0]
-    return "本学期无应达标周期" if rate != rate else float(rate)
-
-
-@xw.func
-@xw.arg("staff_id", doc="工号")
-@xw.arg("term", doc="学期，如 2024-2025-1")
-def MENTOR_MISSED(staff_id, term, caller) -> str:
-    """某位导师在某学期未达标的规则（规则名称、对象、未达标周期）；全部达标时为“全部达标”。"""
-    r = _rows_of(caller, term, staff_id, "results")
-    if isinstance(r, str):
-        return r
-    missed = r[r["status"] == "missed"]
-    if missed.empty:
-        return "全部达标"
-    parts = []
-    for title, student, cls, periods in zip(missed["title"], missed["student_id"], missed["class"],
-                                            missed["missed_periods"]):
-        who = student if isinstance(student, str) else cls if isinstance(cls, str) else None
-        parts.append(f"{title}" + (f"（{who}）" if who else "") + (f"：{'、'.join(periods)}" if len(periods) else ""))
-    return "；".join(parts)
 
 
 @xw.func
@@ -187,4 +106,4 @@ def MENTOR_ALLOCATE(total_yuan, groups, counts) -> list:
     return [parts[str(g)] if g is not None else None for g in groups]
 
 
-UDFS = (MENTOR_RATE, MENTOR_MISSED, MENTOR_TIER, MENTOR_AWARD, MENTOR_ALLOCATE)
+UDFS = (MENTOR_TIER, MENTOR_AWARD, MENTOR_ALLOCATE)

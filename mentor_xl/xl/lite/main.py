@@ -4,25 +4,48 @@
 本机无需安装 Python）。“操作”表上的每个按钮对应下面一个 @script；计算全部由 mentor_xl
 完成，本文件只负责把按钮接到 mentor_xl.xl.buttons 上。
 
-依赖：requirements.txt 中的 mentor_xl 由 Lite 在运行时从 PyPI 安装。mentor_xl 尚未发布到
-PyPI 时无法安装，按钮会在“操作”表的状态栏说明原因，不会改动任何数据。
+依赖：mentor_xl 尚未由我们发布到公共软件源，所以 requirements.txt 只有 Lite 必需的几行，
+不按名称安装 mentor_xl（同名的程序可能是别人注册的）。在此之前按钮会在“操作”表的状态栏
+说明“无法加载 mentor_xl”，不会改动任何数据。所有导入都在下面的 try 中，任何一个失败都
+只会得到这条中文说明。
 """
-import xlwings as xw
-from xlwings import arg, func, ret, script
+try:
+    import xlwings as xw
+    from xlwings import arg, func, ret, script
+except ImportError as e:  # outside Lite, or its runtime is incomplete: plain functions, status only
+    XLWINGS_ERROR = e
+
+    class xw:  # noqa: N801 — stands in for the module in the annotations below
+        Book = object
+
+    def script(*_a, **_k):
+        return lambda fn: fn
+
+    def func(fn):
+        return fn
+
+    def arg(*_a, **_k):
+        return lambda fn: fn
+
+    ret = arg
+else:
+    XLWINGS_ERROR = None
 
 try:
-    from mentor_xl.xl import buttons, udfs
-    IMPORT_ERROR = None
-except ImportError as e:  # mentor_xl not installable in this Lite environment (yet)
+    # book_api brings pandas and pyarrow, which the buttons need from Pyodide: fail here, not mid-click
+    from mentor_xl.xl import book_api, buttons, udfs  # noqa: F401
+    IMPORT_ERROR = XLWINGS_ERROR
+except Exception as e:  # noqa: BLE001 — not installable in Lite (yet), or broken: say so in the sheet
     buttons = udfs = None
-    IMPORT_ERROR = e
+    IMPORT_ERROR = XLWINGS_ERROR or e
 
 
 def _unavailable(book):
     sheet = book.sheets["操作"]
     sheet["B2"].value = "出错"
     sheet["B3"].value = (f"xlwings Lite 无法加载 mentor_xl（{IMPORT_ERROR}）。"
-                         "请确认 mentor_xl 已可从 PyPI 安装，或改用宏工作簿（.xlsm）/命令行 mentor-xl。")
+                         "mentor_xl 尚未发布到公共软件源，Lite 版暂不能计算；"
+                         "请改用宏工作簿（.xlsm，用单位的离线安装包安装）或命令行 mentor-xl。")
 
 
 @script(button="[btn_check]操作!E2")

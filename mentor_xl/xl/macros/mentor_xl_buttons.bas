@@ -2,7 +2,7 @@ Attribute VB_Name = "mentor_xl_buttons"
 ' mentor_xl buttons for classic xlwings (local Python).
 ' Each button of the sheet calls one parameterless Sub below; the Sub hands over to
 ' mentor_xl.xl.buttons through RunPython (xlwings standalone module in this workbook).
-' Set-up (pip install mentor_xl xlwings==0.37.8, enable macros): see the guide sheet.
+' Set-up (the office kit built by 'mentor-xl kit', enable macros): see the guide sheet.
 ' Kept ASCII-only: VBA modules are stored in the project's code page.
 '
 ' button: MentorCheck at E2

@@ -1,4 +1,5 @@
-"""A small in-memory stand-in for the xlwings Book/Sheet/Range API (the subset the adapters use).
+"""An in-memory stand-in for the xlwings Book/Sheet/Range API: the protocols of
+``mentor_xl.xl.book_api`` (the subset the buttons use), for the tests only.
 
 Classic xlwings needs a running Excel and xlwings Lite runs inside Excel, so neither can
 drive the adapters on Linux. This fake behaves like both for what ``book_api`` and
