@@ -7,7 +7,9 @@ after an edit of the 活动记录 sheet, the formulas must equal the engine run 
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 import os
 
 import openpyxl
@@ -125,13 +127,20 @@ def test_hand_computed_hours_and_persons_and_an_edit_of_the_log(tmp_path):
     n, bad = formula_mismatches(f, v, result)
     assert n > 100 and bad == []
 
-    # an office edits the log in WPS/Excel: one more 家长联系 row (人次 left blank), and 2 h of
-    # 走访宿舍 — an alias of 深入宿舍 that the log did not use before
+    # an office edits the log in WPS/Excel, typing below the last row: one more 家长联系 row (人次
+    # left blank); 2 h of 走访宿舍 — an alias of 深入宿舍 the log did not use before — with the
+    # date typed as text; 1 h of 深入教室 on the week's last day at 18:30 (a date with a time)
     ws = f["活动记录"]
     header = [c.value for c in ws[1]]
-    for values in (("2024-12-20", "H1", "家长联系", None), ("2024-12-18", "H1", "走访宿舍", 2)):
-        row = ws.max_row + 1
-        ws.cell(row, header.index("日期") + 1, pd.Timestamp(values[0]).to_pydatetime()).number_format = "yyyy-mm-dd"
+    first_empty = next(r for r in range(2, ws.max_row + 2) if ws.cell(r, header.index("日期") + 1).value is None)
+    assert first_empty == len(hfut_log()) + 2
+    edits = ((dt.datetime(2024, 12, 20), "H1", "家长联系", None), ("2024-12-18", "H1", "走访宿舍", 2),
+             (dt.datetime(2024, 12, 22, 18, 30), "H1", "深入教室", 1))
+    for k, values in enumerate(edits):
+        row = first_empty + k
+        c = ws.cell(row, header.index("日期") + 1, values[0])
+        if isinstance(values[0], dt.datetime):
+            c.number_format = "yyyy-mm-dd hh:mm"
         ws.cell(row, header.index("工号") + 1, values[1])
         ws.cell(row, header.index("活动类型") + 1, values[2])
         ws.cell(row, header.index("时长") + 1, values[3])
@@ -142,12 +151,29 @@ def test_hand_computed_hours_and_persons_and_an_edit_of_the_log(tmp_path):
     f2, v2 = recalculated(edited, tmp_path / "out2")
     assert cell(v2, "合规汇总", parents, "实际值") == 5
     assert cell(v2, "合规汇总", parents, "状态") == "达标"
-    assert (cell(v2, "合规明细", week_dec, "实际值"), cell(v2, "合规明细", week_dec, "是否达标")) == (2, "达标")
+    assert (cell(v2, "合规明细", week_dec, "实际值"), cell(v2, "合规明细", week_dec, "是否达标")) == (3, "达标")
     book2 = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS,
                       活动记录=hfut_log(("2024-12-20", "H1", "家长联系"),
-                                     ("2024-12-18", "H1", "走访宿舍", None, {"时长": 2})))
+                                     ("2024-12-18", "H1", "走访宿舍", None, {"时长": 2}),
+                                     ("2024-12-22", "H1", "深入教室", None, {"时长": 1})))
     n2, bad2 = formula_mismatches(f2, v2, compliance(book2, pack, "2024-2025-1"))
     assert n2 == n and bad2 == []
+
+    # a spelling nobody used before counts once the office adds it to 类型对照
+    row = first_empty + len(edits)
+    ws.cell(row, header.index("日期") + 1, dt.datetime(2024, 12, 23)).number_format = "yyyy-mm-dd"
+    ws.cell(row, header.index("工号") + 1, "H1")
+    ws.cell(row, header.index("活动类型") + 1, "电话家访")
+    f.save(edited)
+    _, v3 = recalculated(edited, tmp_path / "out3")
+    assert cell(v3, "合规汇总", parents, "实际值") == 5  # not yet a spelling of any type
+    types = f["类型对照"]
+    free = next(r for r in range(2, types.max_row + 2) if types.cell(r, 1).value is None)
+    types.cell(free, 1, "电话家访")
+    types.cell(free, 2, "家长联系")
+    f.save(edited)
+    _, v4 = recalculated(edited, tmp_path / "out4")
+    assert cell(v4, "合规汇总", parents, "实际值") == 6
 
 
 @needs_soffice
@@ -186,3 +212,53 @@ def test_cached_values_let_a_non_recalculating_viewer_show_the_numbers(tmp_path)
     r = next(c.row for c in ws["E"] if c.value == "hfut.parent-contact")
     assert ws.cell(r, header.index("达标周期数") + 1).value.startswith("=COUNTIFS(")
     assert ws.cell(r, header.index("实际值") + 1).value.startswith("=SUMIFS(")
+
+
+def test_formula_length_does_not_grow_with_the_spellings_of_a_messy_log():
+    """Spellings go to 类型对照, not into the formulas: 300 spellings of 深入教室 leave them as they were."""
+    from mentor_xl.xl.formulas import plan_formulas
+
+    pack = load_pack("hfut-math")
+    tidy = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log())
+    messy_rows = [("2024-09-03", "H1", "深入" + " " * k + "教室", None, {"时长": 0.5}) for k in range(1, 301)]
+    messy = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log(*messy_rows))
+    plans = [plan_formulas(compliance(b, pack, "2024-2025-1"), b, pack) for b in (tidy, messy)]
+    assert len(plans[1].types) == len(plans[0].types) + 300
+    assert len(plans[1].longest.formula) == len(plans[0].longest.formula) < 2000
+
+
+def test_the_length_limit_is_excel_and_wps_8192_characters():
+    from mentor_xl.xl.formulas import FORMULA_LIMIT, FormulaTooLong, check_length
+
+    assert FORMULA_LIMIT == 8192
+    ok = "=" + "1+" * 4095 + "1"
+    assert len(ok) == 8192 and check_length(ok, "合规明细", 4, 10, "规则 x") == ok
+    with pytest.raises(FormulaTooLong, match=r"“合规明细”单元格 K5（规则 x）的公式有 8,193 个字符，超过 Excel 和 WPS 的上限 8,192"):
+        check_length(ok + "0", "合规明细", 4, 10, "规则 x")
+
+
+def test_a_formula_over_the_limit_stops_the_workbook_before_it_is_written(tmp_path, monkeypatch):
+    from mentor_xl.xl import formulas as F
+
+    pack = load_pack("hfut-math")
+    book = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log())
+    result = compliance(book, pack, "2024-2025-1")
+    longest = F.plan_formulas(result, book, pack).longest
+    monkeypatch.setattr(F, "FORMULA_LIMIT", len(longest.formula) - 1)
+    with pytest.raises(F.FormulaTooLong, match=r"公式版结果无法生成：工作表“合规明细”单元格 [A-Z]+\d+（规则 hfut\."):
+        F.write_formula_results(tmp_path / "公式版.xlsx", result, book, pack)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("policy", ["bit-2022", "ustb-2022", "lctc-2024", "hfut-math"])
+def test_every_demo_formula_workbook_keeps_most_of_the_limit_free(tmp_path, policy):
+    from mentor_xl.demo import build_demo_book
+    from mentor_xl.office import open_office
+    from mentor_xl.xl.formulas import FORMULA_LIMIT, plan_formulas
+
+    build_demo_book(tmp_path / "示例.xlsx", policy, staff=8, students=40)
+    office = open_office(tmp_path / "示例.xlsx")
+    plan = plan_formulas(office.compliance("2024-2025-1"), office.book, office.pack)
+    assert plan.cells and len(plan.longest.formula) < FORMULA_LIMIT // 2
+    # no whole-column reference anywhere: every range is bounded
+    assert not any(re.search(r"\$[A-Z]+:\$[A-Z]+\b", c.formula) for c in plan.cells)
