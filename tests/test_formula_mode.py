@@ -245,7 +245,8 @@ def test_a_formula_over_the_limit_stops_the_workbook_before_it_is_written(tmp_pa
     result = compliance(book, pack, "2024-2025-1")
     longest = F.plan_formulas(result, book, pack).longest
     monkeypatch.setattr(F, "FORMULA_LIMIT", len(longest.formula) - 1)
-    with pytest.raises(F.FormulaTooLong, match=r"公式版结果无法生成：工作表“合规明细”单元格 [A-Z]+\d+（规则 hfut\."):
+    cell_ref = f"{F._col(longest.col)}{longest.row + 1}"
+    with pytest.raises(F.FormulaTooLong, match=f"公式版结果无法生成：工作表“{longest.sheet}”单元格 {cell_ref}（"):
         F.write_formula_results(tmp_path / "公式版.xlsx", result, book, pack)
     assert list(tmp_path.iterdir()) == []
 
@@ -262,3 +263,37 @@ def test_every_demo_formula_workbook_keeps_most_of_the_limit_free(tmp_path, poli
     assert plan.cells and len(plan.longest.formula) < FORMULA_LIMIT // 2
     # no whole-column reference anywhere: every range is bounded
     assert not any(re.search(r"\$[A-Z]+:\$[A-Z]+\b", c.formula) for c in plan.cells)
+
+
+@needs_soffice
+def test_dates_typed_as_text_in_the_spellings_the_reader_accepts_count_the_same(tmp_path):
+    """The office retypes the log's dates as text (and one as the number 20240910): every formula
+    still equals the engine on the same dates."""
+    pack = load_pack("hfut-math")
+    book = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log())
+    result = compliance(book, pack, "2024-2025-1")
+    path = write_formula_results(tmp_path / "公式版.xlsx", result, book, pack, cache_values=False)
+    f = openpyxl.load_workbook(path)
+    ws = f["活动记录"]
+    j = [c.value for c in ws[1]].index("日期") + 1
+    spellings = {"2024-09-03": "2024-09-03", "2024-09-04": "2024.9.4", "2024-09-05": "2024年9月5日",
+                 "2024-09-10": 20240910, "2024-09-11": "20240911", "2024-09-12": "2024/9/12"}
+    typed = 0
+    for r in range(2, len(hfut_log()) + 2):
+        v = ws.cell(r, j).value
+        key = v.strftime("%Y-%m-%d")
+        ws.cell(r, j).value = spellings[key]
+        ws.cell(r, j).number_format = "General"
+        typed += 1
+    assert typed == len(hfut_log())
+    f.save(tmp_path / "文字日期.xlsx")
+    f2, v2 = recalculated(tmp_path / "文字日期.xlsx", tmp_path / "out")
+    n, bad = formula_mismatches(f2, v2, result)
+    assert n > 100 and bad == []
+    dates = [v2["活动记录"].cell(r, [c.value for c in v2["活动记录"][1]].index("日期值") + 1).value
+             for r in range(2, len(hfut_log()) + 2)]
+    assert [d.strftime("%Y-%m-%d") for d in dates] == [r[0] for r in hfut_log_dates()]
+
+
+def hfut_log_dates():
+    return [(r["日期"],) for r in hfut_log()]

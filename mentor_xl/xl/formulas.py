@@ -12,7 +12,8 @@ Same sheets as the normal results workbook, plus a copy of the 活动记录 the 
 
 Two helper columns of 活动记录 keep the formulas short and the log forgiving, pre-filled
 for the rows there and ``LOG_HEADROOM`` empty rows below them:
-  日期值    the 日期 as a date: a real date as it is, a date typed as text through DATEVALUE
+  日期值    the 日期 as a date: a real date as it is, text such as 2024-09-03, 2024.9.3,
+            2024年9月3日 or 20240903 converted (``date_value_formula``)
   标准类型  the 活动类型 looked up in 类型对照 (spelling → canonical type; canonical names,
             the pack's aliases and every spelling found in the log; room below for new ones)
 so a formula has one COUNTIFS per canonical type however many spellings the log has, a new
@@ -137,6 +138,22 @@ class _Log:
         return "=" + ("+".join(terms) if terms else "0")
 
 
+def date_value_formula(d: str) -> str:
+    """日期值 of the cell ``d``: the date spellings the reader accepts, as far as a formula can.
+
+    A date cell as it is (a time of day kept: the criteria use "<"&end+1); a number like
+    20240901 read as yyyymmdd; text through DATEVALUE after 2024.9.1 / 2024/9/1 / 2024年9月1日
+    are made 2024-9-1; 8-digit text as yyyymmdd; anything else "" (counted nowhere, as the engine
+    reports it as a problem and leaves it out)."""
+    # every separator made "-": y-m-d is read the same whatever the computer's date settings
+    text = (f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({d}),".","-"),"/","-"),'
+            f'"年","-"),"月","-"),"日","")')
+    digits = f"DATE(LEFT({d},4),MID({d},5,2),MID({d},7,2))"
+    number = f"IF({d}>=10000000,DATE(INT({d}/10000),MOD(INT({d}/100),100),MOD(INT({d}),100)),{d})"
+    return (f'=IF(ISNUMBER({d}),{number},IF({d}="","",'
+            f'IFERROR(DATEVALUE({text}),IF(LEN({d})=8,IFERROR({digits},""),""))))')
+
+
 def check_length(formula: str, sheet: str, row: int, col: int, what: str) -> str:
     """``formula`` if Excel and WPS accept its length, else a Chinese error naming the cell."""
     if len(formula) > FORMULA_LIMIT:
@@ -200,8 +217,7 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
     for i in range(1, last_log):
         r = i + 1
         d, t = f"${L['日期']}{r}", f"${L['活动类型']}{r}"
-        put(LOG_SHEET, i, log.columns.get_loc(DATE_VALUE),
-            f'=IF(ISNUMBER({d}),{d},IF({d}="","",IFERROR(DATEVALUE({d}),"")))', "date", None, DATE_VALUE)
+        put(LOG_SHEET, i, log.columns.get_loc(DATE_VALUE), date_value_formula(d), "date", None, DATE_VALUE)
         put(LOG_SHEET, i, log.columns.get_loc(CANON_TYPE),
             f'=IF({t}="","",IFERROR(VLOOKUP({t},{lookup},2,FALSE),""))', None, None, CANON_TYPE)
     lg = _Log(list(log.columns), last_log)
