@@ -142,3 +142,14 @@ def test_windows_wheelhouse_has_what_pip_on_linux_would_leave_out(tmp_path):
         assert f"\n{name}" in req
     assert any(p.name.endswith("win_amd64.whl") and p.name.startswith("pywin32-")
                for p in (out / "wheelhouse").iterdir())
+
+
+def test_kit_command_refuses_a_folder_that_is_not_empty(tmp_path):
+    from click.testing import CliRunner
+
+    from mentor_xl.cli import main
+
+    (tmp_path / "旧文件.txt").write_text("x", encoding="utf-8")
+    r = CliRunner().invoke(main, ["kit", str(tmp_path), "--os", "this"])
+    assert r.exit_code == 1 and "不是空的" in r.output
+    assert [p.name for p in tmp_path.iterdir()] == ["旧文件.txt"]
