@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -201,6 +202,16 @@ def test_python_side_of_each_macro_runs_on_the_macro_workbook(built, button, tmp
     new_sheets = [s.name for s in book.sheets if s.name not in sheets_before]
     new_files = [p for p in set(tmp_path.rglob("*")) - files_before if p.is_file()]
     assert new_sheets or new_files  # a result sheet, or files saved beside the workbook
+
+
+def test_every_macro_command_drops_the_current_folder_from_sys_path_first(monkeypatch):
+    commands = [b.command for b in Bd.macro_buttons() if b.command]
+    assert commands and all(c.startswith("import sys; sys.path[:] = [p for p in sys.path if p]; ") for c in commands)
+    monkeypatch.setattr(sys, "path", ["", *sys.path])
+    seen = {}
+    monkeypatch.setattr(B, "main", lambda button_id: seen.setdefault("path", list(sys.path)))
+    exec(commands[0], {})
+    assert "" not in seen["path"] and seen["path"]
 
 
 def test_import_formulas_macro_finds_the_udf_module():

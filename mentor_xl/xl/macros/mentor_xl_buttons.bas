@@ -4,6 +4,8 @@ Attribute VB_Name = "mentor_xl_buttons"
 ' mentor_xl.xl.buttons through RunPython (xlwings standalone module in this workbook).
 ' Set-up (the office kit built by 'mentor-xl kit', enable macros): see the guide sheet.
 ' Kept ASCII-only: VBA modules are stored in the project's code page.
+' Each command first drops '' (the current folder) from sys.path: with xlwings.conf's
+' ADD_WORKBOOK_TO_PYTHONPATH False, a .py planted beside the workbook is then never imported.
 '
 ' button: MentorCheck at E2
 ' button: MentorCompliance at E5
@@ -16,31 +18,31 @@ Attribute VB_Name = "mentor_xl_buttons"
 Option Explicit
 
 Sub MentorCheck()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('check')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('check')"
 End Sub
 
 Sub MentorCompliance()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('compliance')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('compliance')"
 End Sub
 
 Sub MentorAssess()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('assess')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('assess')"
 End Sub
 
 Sub MentorAwards()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('awards')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('awards')"
 End Sub
 
 Sub MentorAllocate()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('allocate')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('allocate')"
 End Sub
 
 Sub MentorDocs()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('docs')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('docs')"
 End Sub
 
 Sub MentorFormulaResults()
-    RunPython "import mentor_xl.xl.buttons as b; b.main('formulas')"
+    RunPython "import sys; sys.path[:] = [p for p in sys.path if p]; import mentor_xl.xl.buttons as b; b.main('formulas')"
 End Sub
 
 Sub MentorImportFormulas()
