@@ -53,6 +53,11 @@ def test_kit_folder_holds_workbook_wheelhouse_pinned_requirements_and_scripts(ki
     assert os.access(kit / "安装.command", os.X_OK)
     guide = (kit / "说明.txt").read_text(encoding="utf-8")
     assert "xlwings runpython install" in guide and key in guide and "--mirror" in guide
+    assert "检查清单.md" in guide and (kit / "检查清单.md").read_text(encoding="utf-8").startswith("# Excel 检查清单")
+    # no text of the kit tells anyone to install mentor_xl by name from an index
+    for p in kit.iterdir():
+        if p.suffix in (".txt", ".md", ".py", ".bat", ".command"):
+            assert not re.search(r"pip install\s+['\"]?mentor_xl", p.read_text(encoding="utf-8")), p.name
 
 
 def test_install_command_uses_no_index_and_hashes_or_only_the_named_mirror(kit):
@@ -153,3 +158,22 @@ def test_kit_command_refuses_a_folder_that_is_not_empty(tmp_path):
     r = CliRunner().invoke(main, ["kit", str(tmp_path), "--os", "this"])
     assert r.exit_code == 1 and "不是空的" in r.output
     assert [p.name for p in tmp_path.iterdir()] == ["旧文件.txt"]
+
+
+def test_no_instruction_anywhere_installs_mentor_xl_by_name_from_an_index():
+    """Issue: a name nobody has claimed on the public index is a door for whoever claims it."""
+    from mentor_xl.packs import available, load_pack
+    from mentor_xl.xl import build as Bd
+
+    repo = Path(K.__file__).resolve().parents[2]
+    by_name = re.compile(r"pip3?\s+install\s+(?:-U\s+|--upgrade\s+)?['\"]?mentor[_-]xl(?!\S*\.whl)", re.I)
+    files = [repo / "README.md", *(repo / "docs").glob("*.md"), *(repo / "mentor_xl").rglob("*.py"),
+             *(repo / "mentor_xl").rglob("*.txt"), *(repo / "mentor_xl").rglob("*.bas")]
+    hits = [str(p.relative_to(repo)) for p in files if by_name.search(p.read_text(encoding="utf-8"))]
+    assert hits == []
+    for pack in available():
+        for kind in ("lite", "xlsm"):
+            assert not by_name.search("\n".join(Bd.guide_rows(load_pack(pack), kind)))
+    # Lite's requirements name no mentor_xl until we publish it (the comment says so)
+    reqs = [ln.split("#")[0].strip() for ln in Bd.lite_requirements().splitlines()]
+    assert not any(r.lower().replace("-", "_").startswith("mentor_xl") for r in reqs)

@@ -11,7 +11,7 @@ An office receives one folder (on a USB stick or its own file server) and double
                    ``pip install --no-index --find-links wheelhouse --require-hashes -r …``
                    (``--mirror URL``: the office's own index instead of ``--no-index``, still
                    hash-pinned), then ``xlwings runpython install`` on macOS
-  安装.bat / 安装.command / 说明.txt
+  安装.bat / 安装.command / 说明.txt / 检查清单.md (docs/excel-checklist.md)
 
 mentor_xl is never installed by name from a public index: its wheel is built here from the
 source tree and pinned by hash like every other file.
@@ -270,6 +270,9 @@ def build_kit(out_dir: str | Path, *, targets: list[Target] | None = None, packs
             (out / "requirements" / f"{t.key}.txt").write_text(requirements_text(t, kept), encoding="utf-8")
             written.append(t.key)
     _write_scripts(out, root, written)
+    checklist = source / "docs" / "excel-checklist.md"
+    if checklist.is_file():  # what the office confirms in its own Excel, in five minutes
+        shutil.copy2(checklist, out / "检查清单.md")
     return out
 
 
