@@ -184,10 +184,45 @@ class FormulaPlan:
     types: pd.DataFrame     # 类型对照
     rules: dict
     cells: list[FormulaCell]
+    columns: list["FormulaColumn"]  # the 活动记录 helper columns, one formula a row
 
     @property
     def longest(self) -> FormulaCell | None:
-        return max(self.cells, key=lambda c: len(c.formula), default=None)
+        candidates = [c.longest() for c in self.columns] + self.cells
+        return max(candidates, key=lambda c: len(c.formula), default=None)
+
+
+@dataclass(frozen=True)
+class FormulaColumn:
+    """A column of formulas from ``first_row`` down (0-based), built from a template at once:
+    the log can be long, so no Python object per row."""
+
+    sheet: str
+    col: int
+    first_row: int
+    formulas: pd.Series  # str, one per row
+    fmt: str | None
+
+    @classmethod
+    def of(cls, sheet: str, col: int, first_row: int, rows: int, template, fmt: str | None, what: str):
+        """``template(r)`` is the formula of Excel row r, with r standing for the row number."""
+        marker = "\x00"
+        parts = template(marker).split(marker)
+        numbers = pd.Series(range(first_row + 1, first_row + 1 + rows), dtype="int64").astype(str)
+        formulas = pd.Series(parts[0], index=numbers.index)
+        for part in parts[1:]:
+            formulas = formulas + numbers + part
+        column = cls(sheet, col, first_row, formulas, fmt)
+        worst = column.longest()
+        if worst is not None:
+            check_length(worst.formula, sheet, worst.row, col, what)
+        return column
+
+    def longest(self) -> FormulaCell | None:
+        if self.formulas.empty:
+            return None
+        k = int(self.formulas.str.len().to_numpy().argmax())
+        return FormulaCell(self.sheet, self.first_row + k, self.col, self.formulas.iloc[k], self.fmt, None)
 
 
 def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cache_values: bool = True) -> FormulaPlan:
@@ -214,12 +249,14 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
     last_log = len(log) + 1 + LOG_HEADROOM
     last_type = len(types) + 1 + TYPE_HEADROOM
     lookup = f"'{TYPE_SHEET}'!$A$2:$B${last_type}"
-    for i in range(1, last_log):
-        r = i + 1
-        d, t = f"${L['日期']}{r}", f"${L['活动类型']}{r}"
-        put(LOG_SHEET, i, log.columns.get_loc(DATE_VALUE), date_value_formula(d), "date", None, DATE_VALUE)
-        put(LOG_SHEET, i, log.columns.get_loc(CANON_TYPE),
-            f'=IF({t}="","",IFERROR(VLOOKUP({t},{lookup},2,FALSE),""))', None, None, CANON_TYPE)
+    n_rows = last_log - 1
+    columns = [
+        FormulaColumn.of(LOG_SHEET, log.columns.get_loc(DATE_VALUE), 1, n_rows,
+                         lambda r: date_value_formula(f"${L['日期']}{r}"), "date", DATE_VALUE),
+        FormulaColumn.of(LOG_SHEET, log.columns.get_loc(CANON_TYPE), 1, n_rows,
+                         lambda r: f'=IF(${L["活动类型"]}{r}="","",IFERROR(VLOOKUP(${L["活动类型"]}{r},{lookup},2,FALSE),""))',
+                         None, CANON_TYPE),
+    ]
     lg = _Log(list(log.columns), last_log)
 
     # 合规明细: 实际值, 是否达标, 差额
@@ -278,7 +315,7 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
             int(row["达标周期数"]), what)
         g, h = f"{P['应达标周期数']}{r}", f"{P['达标周期数']}{r}"
         put("人员汇总", i, staff.columns.get_loc("合规率"), f'=IF({g}=0,"",{h}/{g})', "percent", row["合规率"], what)
-    return FormulaPlan(summary, staff, details, log, types, rules, cells)
+    return FormulaPlan(summary, staff, details, log, types, rules, cells, columns)
 
 
 def _cached(v, cache_values: bool):
@@ -322,6 +359,10 @@ def write_formula_results(path: str | Path, result: ComplianceResult, book: Offi
         _note_sheet(wb, st, pack, plan)
         fmts = {"number": st.cell("number"), "int": st.cell("int"), "percent": st.cell("percent"),
                 "date": st.cell("date")}
+        for column in plan.columns:
+            ws, fmt, cached = sheets[column.sheet], fmts.get(column.fmt), "" if cache_values else 0
+            for row, formula in enumerate(column.formulas.tolist(), start=column.first_row):
+                ws.write_formula(row, column.col, formula, fmt, cached)
         for c in plan.cells:
             sheets[c.sheet].write_formula(c.row, c.col, c.formula, fmts.get(c.fmt), c.cached)
         wb.close()
