@@ -60,6 +60,18 @@ def test_kit_folder_holds_workbook_wheelhouse_pinned_requirements_and_scripts(ki
             assert not re.search(r"pip install\s+['\"]?mentor_xl", p.read_text(encoding="utf-8")), p.name
 
 
+def test_the_macos_launcher_picks_the_newest_supported_python_and_runs_install_py(kit, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3.12").symlink_to(sys.executable)  # found before python3.11 / python3
+    env = {**_clean_env(), "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    r = subprocess.run(["bash", str(kit / "安装.command"), "--check"], capture_output=True, text=True, env=env,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"正在安装 mentor_xl（{K.this_machine().key}）" in r.stdout
+    assert f"{bin_dir / 'python3.12'} -m pip install --require-hashes" in r.stdout and "--no-index" in r.stdout
+
+
 def test_install_command_uses_no_index_and_hashes_or_only_the_named_mirror(kit):
     sys.path.insert(0, str(kit))
     try:

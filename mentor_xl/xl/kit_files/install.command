@@ -1,9 +1,13 @@
 #!/bin/bash
-# mentor_xl offline install for macOS: finds python3, then runs install.py
+# mentor_xl offline install for macOS: a supported python3 (newest first), then install.py
 cd "$(dirname "$0")" || exit 1
-PY="$(command -v python3)"
+PY=""
+for v in 3.13 3.12 3.11; do
+  if [ -z "$PY" ] && command -v "python$v" >/dev/null 2>&1; then PY="$(command -v "python$v")"; fi
+done
+[ -z "$PY" ] && PY="$(command -v python3)"
 if [ -z "$PY" ]; then
-  echo "未找到 python3。请先从 python.org 安装 Python 3.11 或更高版本，再双击本文件。"
+  echo "未找到 python3。请先从 python.org 安装 Python 3.11、3.12 或 3.13，再双击本文件。"
   read -r -p "按回车键关闭"
   exit 1
 fi
