@@ -113,8 +113,11 @@ def check(book: Path, policy: str | None, as_json: bool):
 @OUT
 @click.option("--formulas", is_flag=True,
               help="公式版结果：合规汇总中的次数、时长用 COUNTIFS/SUMIFS 公式，改活动记录后在 Excel/WPS 中自动更新")
+@click.option("--full", is_flag=True,
+              help="写出全部合规明细（明细很多时默认只列不达标的行，总览表会说明）")
 @_fatal_to_exit
-def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None, formulas: bool):
+def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None, formulas: bool,
+               full: bool):
     """计算一个学期每位导师对各项规则的合规情况。"""
     from mentor_xl.office import open_office, results_path
     from mentor_xl.pipeline import compliance_summary
@@ -130,7 +133,7 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
         from mentor_xl.xl.formulas import write_formula_results
         path = write_formula_results(out or results_path(book, "公式版结果"), result, office.book, office.pack)
     else:
-        path = write_results(out or results_path(book), result)
+        path = write_results(out or results_path(book), result, office=office.name, full=full)
     click.echo(compliance_summary(result))
     click.echo(f"结果工作簿：{path}")
 

@@ -22,6 +22,12 @@ class Office:
     _runs: dict = field(default_factory=dict, repr=False)  # term code -> ComplianceResult
 
     @property
+    def name(self) -> str:
+        """The office's name (设置 单位名称, else 发文机关) for result titles and page headers."""
+        s = self.book.settings
+        return str(s.get("单位名称") or s.get("发文机关") or "").strip()
+
+    @property
     def problems(self) -> Problems:
         return self.book.problems
 

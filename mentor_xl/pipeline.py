@@ -31,18 +31,16 @@ def problems_summary(pack: Pack, problems: Problems, limit: int = 30) -> str:
 
 
 def compliance_summary(result) -> str:
-    s = result.staff
-    assessed = s[s["periods_required"] > 0]
-    full = int((assessed["rate"] >= 1).sum())
-    short = assessed[assessed["rate"] < 1]
-    lines = [f"制度 {result.policy}，学期 {result.term}（{result.term_start:%Y年%-m月%-d日}—{result.term_end:%Y年%-m月%-d日}）：",
-             f"  应考核 {len(assessed)} 人，全部达标 {full} 人，未全部达标 {len(short)} 人。"]
-    if len(assessed):
-        lines.append(f"  合规率：平均 {assessed['rate'].mean():.1%}，最低 {assessed['rate'].min():.1%}。")
-    r = result.results
-    missed = r[r["status"] == "missed"].groupby(["rule", "title"]).size().sort_values(ascending=False)
-    for (rule, title), n in missed.head(5).items():
-        lines.append(f"  不达标最多：{title}（{rule}）{n} 项")
+    """The CLI's summary; its figures are those of the results workbook's 总览 (engine.figures)."""
+    from mentor_xl.engine.figures import figures, term_span
+
+    f = figures(result)
+    lines = [f"制度 {result.policy}，学期 {result.term}（{term_span(result)}）：",
+             f"  应考核 {f.assessed} 人，全部达标 {f.full} 人，未全部达标 {f.short} 人。"]
+    if f.assessed:
+        lines.append(f"  合规率：平均 {f.mean_rate:.1%}，最低 {f.min_rate:.1%}。")
+    for m in f.missed:
+        lines.append(f"  不达标最多：{m.title}（{m.rule}）{m.count} 项")
     if len(result.problems):
         lines.append(f"  数据问题 {len(result.problems)} 条，见“数据问题”表。")
     return "\n".join(lines)
@@ -80,7 +78,7 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
 
     for term in terms:  # 1. compliance, every term of the 学年
         result = office.compliance(term)
-        path = write_results(results_path(book_path, f"{term}-合规"), result)
+        path = write_results(results_path(book_path, f"{term}-合规"), result, office=office.name)
         out.extend([compliance_summary(result), f"  → {path}", ""])
     # 2. assessment: per term or per 学年, as the pack's scheme says
     per_term = office.pack.section("assessment").get("period") == "term"

@@ -209,7 +209,8 @@ def test_cached_values_let_a_non_recalculating_viewer_show_the_numbers(tmp_path)
     assert (row["实际值"], row["状态"]) == (4, "不达标")
     ws = openpyxl.load_workbook(path)["合规汇总"]
     header = [c.value for c in ws[1]]
-    r = next(c.row for c in ws["E"] if c.value == "hfut.parent-contact")
+    rule_col = openpyxl.utils.get_column_letter(header.index("规则") + 1)  # the rule id: last column
+    r = next(c.row for c in ws[rule_col] if c.value == "hfut.parent-contact")
     assert ws.cell(r, header.index("达标周期数") + 1).value.startswith("=COUNTIFS(")
     assert ws.cell(r, header.index("实际值") + 1).value.startswith("=SUMIFS(")
 

@@ -95,13 +95,14 @@ def book(tmp_path):
 
 def test_sheets_in_order_with_frozen_filtered_headers(book):
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == ["合规汇总", "人员汇总", "合规明细", "奖励预算", "考核结果", "数据问题", "图表"]
-    for name in wb.sheetnames[:-1]:
+    assert wb.sheetnames == ["总览", "合规汇总", "人员汇总", "合规明细", "奖励预算", "考核结果", "数据问题", "图表"]
+    for name in wb.sheetnames[1:-1]:
         assert wb[name].freeze_panes == "A2", name
-    assert wb["合规汇总"].auto_filter.ref == "A1:Q5"
+    assert wb["合规汇总"].auto_filter.ref == "A1:P5"
+    # rules by their Chinese name with the clause where people read; the id only in the last column
     assert [c.value for c in wb["合规汇总"][1]] == [
-        "工号", "姓名", "角色", "学院", "规则", "规则名称", "条款", "对象类型", "对象", "状态",
-        "应达标周期数", "达标周期数", "达标率", "未达标周期", "差额", "实际值", "备注"]
+        "工号", "姓名", "角色", "学院", "规则名称", "对象类型", "对象", "状态",
+        "应达标周期数", "达标周期数", "达标率", "未达标周期", "差额", "实际值", "备注", "规则"]
     assert [c.value for c in wb["人员汇总"][1]] == [
         "工号", "姓名", "角色", "学院", "应考核规则数", "达标规则数", "应达标周期数", "达标周期数", "合规率"]
     assert [c.value for c in wb["数据问题"][1]] == ["类别", "工作表", "行号", "列", "值", "说明", "级别"]
@@ -110,25 +111,26 @@ def test_sheets_in_order_with_frozen_filtered_headers(book):
 def test_summary_values_statuses_and_formats(book):
     ws = openpyxl.load_workbook(book)["合规汇总"]
     rows = _rows(ws)[1:]
-    assert [r[9] for r in rows] == ["不达标", "仅统计", "达标", "不适用"]
+    assert [r[7] for r in rows] == ["不达标", "仅统计", "达标", "不适用"]
     first = rows[0]
-    assert first[:9] == ["T001", "张三", "学育导师", "信息学院", "bit.monthly-talk",
-                         "每月与每名学生导学互动交流", "四.1", "学生", "2024010001"]
-    assert first[10:16] == [3, 2, pytest.approx(2 / 3), "2024-11-01", "1", 2]
-    assert ws["M2"].number_format == "0.0%"
-    assert ws["K2"].number_format == "0"
-    assert rows[1][8] is None and rows[1][12] is None  # staff rule: no 对象; report-only: no rate
-    assert rows[2][8] == "0240100002" and ws["I4"].data_type == "s"  # leading zero kept
+    assert first[:8] == ["T001", "张三", "学育导师", "信息学院", "每月与每名学生导学互动交流（四.1）", "学生",
+                         "2024010001", "不达标"]
+    assert first[8:14] == [3, 2, pytest.approx(2 / 3), "2024-11-01", "1", 2]
+    assert first[15] == "bit.monthly-talk"
+    assert ws["K2"].number_format == "0.0%"
+    assert ws["I2"].number_format == "0"
+    assert rows[1][6] is None and rows[1][10] is None  # staff rule: no 对象; report-only: no rate
+    assert rows[2][6] == "0240100002" and ws["G4"].data_type == "s"  # leading zero kept
     # formula injection: stored as a string, with Excel's quote prefix
-    note = ws["Q3"]
+    note = ws["O3"]
     assert note.value == '=HYPERLINK("http://evil","点我")' and note.data_type == "s"
     assert note.quotePrefix is True
-    assert not ws["F2"].quotePrefix
+    assert not ws["E2"].quotePrefix
 
 
 def test_missed_rows_highlighted_by_conditional_format(book):
     wb = openpyxl.load_workbook(book)
-    for sheet, col in (("合规汇总", "J"), ("合规明细", "T")):
+    for sheet, col in (("合规汇总", "H"), ("合规明细", "R")):
         cf = wb[sheet].conditional_formatting
         (rng,) = list(cf)
         (rule,) = rng.rules
@@ -179,14 +181,14 @@ def test_chart_sheet_tables_and_charts(book):
     ws = openpyxl.load_workbook(book)["图表"]
     rows = [r for r in _rows(ws) if any(v is not None for v in r)]
     # per rule: only 达标/不达标 subjects count (report-only and n/a rows are left out)
-    assert ["bit.monthly-talk", "每月与每名学生导学互动交流", 2, 1, 0.5] in [r[:5] for r in rows]
+    assert ["每月与每名学生导学互动交流（四.1）", 2, 1, 0.5, "bit.monthly-talk"] in [r[:5] for r in rows]
     assert ["信息学院", 1, 3, 2, pytest.approx(2 / 3)] in [r[:5] for r in rows]
     assert ["数学学院", 1, 3, 3, 1] in [r[:5] for r in rows]
     bands = {r[0]: r[1] for r in rows if r[0] in ("60%以下", "60%–80%", "80%–100%", "100%")}
     assert bands == {"60%以下": 0, "60%–80%": 1, "80%–100%": 0, "100%": 1}
     with zipfile.ZipFile(book) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 3
+    assert len(charts) == 4  # three here, one on 总览
 
 
 def test_rewrite_is_atomic_with_backup(tmp_path):
@@ -232,12 +234,13 @@ def test_frame_sheet_dtypes_ids_and_limits(tmp_path):
 def test_libreoffice_reads_the_results(book, tmp_path):
     (xlsx,) = lo.convert([book], "xlsx", tmp_path / "lo")
     wb = openpyxl.load_workbook(xlsx)
-    assert wb["合规汇总"]["J2"].value == "不达标"
-    assert wb["合规汇总"]["Q3"].value == '=HYPERLINK("http://evil","点我")'  # still text, not a formula
+    assert wb["合规汇总"]["H2"].value == "不达标"
+    assert wb["合规汇总"]["O3"].value == '=HYPERLINK("http://evil","点我")'  # still text, not a formula
     assert wb["人员汇总"]["I3"].value == 1
-    (c,) = lo.convert([book], lo.CSV_UTF8, tmp_path / "csv")  # first sheet: 合规汇总
+    (c,) = lo.convert([book], lo.CSV_UTF8, tmp_path / "csv")  # first sheet: 总览
     rows = list(csv.reader(c.open(encoding="utf-8")))
-    assert rows[0][0] == "工号" and rows[1][9] == "不达标" and rows[1][12] == "66.7%"
+    assert rows[0][0] == "2024-2025-1学期导师工作合规总览"
+    assert "应考核导师 2 人，全部达标 1 人（50.0%）" in rows[2][0]
 
 
 def test_empty_result_still_writes_every_sheet(tmp_path):
@@ -245,7 +248,7 @@ def test_empty_result_still_writes_every_sheet(tmp_path):
     r.details, r.results, r.staff = r.details.iloc[:0], r.results.iloc[:0], r.staff.iloc[:0]
     r.problems = Problems()
     wb = openpyxl.load_workbook(res.write_results(tmp_path / "e.xlsx", r))
-    assert wb.sheetnames == ["合规汇总", "人员汇总", "合规明细", "数据问题", "图表"]
+    assert wb.sheetnames == ["总览", "合规汇总", "人员汇总", "合规明细", "数据问题", "图表"]
     assert wb["合规汇总"]["A1"].value == "工号" and wb["合规汇总"].max_row == 1
     texts = [c.value for row in wb["图表"].iter_rows() for c in row if c.value is not None]
     assert texts.count("（无数据）") == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mentor_xl.engine import measures
+from mentor_xl.engine import evidence, measures
 from mentor_xl.engine.prepare import Prepared, prepare
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.engine.subjects import subjects
@@ -60,6 +60,7 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
 
     bound = np.full((len(subj), P), np.nan if rule.bound is None else float(rule.bound))
     note = pd.Series([""] * len(subj))
+    ev_text, ev_rows, ev_count = None, [None] * len(subj), np.full(len(subj), -1)  # -1: not from the log
     if rule.measure == "max:students":
         value = np.repeat(measures.max_concurrent(prep, subj, lo, hi)[:, None], P, axis=1)
     else:
@@ -69,6 +70,8 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
                           t.start + int(prep.pack.setting("deadline_grace_days")))
         idx, pidx = measures.rows_in_periods(prep, rule, plist, row_window, subj)
         h = measures.hits(prep, rule, idx, pidx, subj)
+        ev_text = evidence.period_texts(prep, h, len(subj), P)
+        ev_rows, ev_count = evidence.subject_rows(prep, h, len(subj))
         value = measures.values(prep, rule, h, len(subj), P)
         if rule.measure == "duties":
             value, bound, note = _duties(prep, rule, t, subj, h, P, problems)
@@ -109,9 +112,11 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
         "required": required.reshape(n), "value": value.reshape(n).astype(float),
         "bound": bound.reshape(n), "op": "<=" if rule.maximum is not None else ">=",
         "met": met.reshape(n), "shortfall": shortfall.reshape(n),
-        "report_only": rule.report_only, "note": rep(note),
+        "report_only": rule.report_only, "note": rep(note), "evidence": ev_text,
     })
-    return details, _subject_results(rule, subj, labels, required, met, value, shortfall, note)
+    results = _subject_results(rule, subj, labels, required, met, value, shortfall, note)
+    results["evidence_rows"], results["evidence_count"] = ev_rows, ev_count
+    return details, results
 
 
 def _subject_results(rule, subj, labels, required, met, value, shortfall, note) -> pd.DataFrame:
@@ -187,7 +192,8 @@ def _with_names(details: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
 
 
 RESULT_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause", "scope", "student_id", "class",
-               "status", "required", "met", "rate", "missed_periods", "shortfalls", "value", "report_only", "note"]
+               "status", "required", "met", "rate", "missed_periods", "shortfalls", "value", "report_only", "note",
+               "evidence_rows", "evidence_count"]
 
 
 def _staff(results: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
@@ -214,7 +220,7 @@ def _empty_details() -> pd.DataFrame:
     return pd.DataFrame(columns=[
         "staff_id", "role", "rule", "title", "clause", "scope", "student_id", "class", "period",
         "period_start", "period_end", "active_days", "calendar_days", "required", "value", "bound",
-        "op", "met", "shortfall", "report_only", "note"])
+        "op", "met", "shortfall", "report_only", "note", "evidence"])
 
 
 def _empty_results() -> pd.DataFrame:

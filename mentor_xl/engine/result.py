@@ -10,13 +10,17 @@ details columns:
   staff_id, name, role, college, rule, title, clause, scope, student_id, class,
   period (ISO date of the period's own first day), period_start, period_end (datetime64),
   active_days, calendar_days (int), required (bool), value (float), bound (float),
-  op (">=" or "<="), met (bool; False when not required), shortfall (float, 0 when met or n/a)
+  op (">=" or "<="), met (bool; False when not required), shortfall (float, 0 when met or n/a),
+  evidence (str: the Excel rows of 活动记录 that counted, "12、15、30 等 5 行", "无" when none;
+  None for measures not taken from the log, e.g. 生师比)
 results columns:
   staff_id, name, role, college, rule, title, clause, scope, student_id, class,
   status ("met" | "missed" | "n/a" | "report"), required (int), met (int), rate (float|NaN),
   missed_periods (list[str]), shortfalls (list[float], one per missed period),
   value (float: the measured value summed over required periods; for report-only rules the
-  term/year value), report_only (bool), note (str: Chinese remark, e.g. missing duties)
+  term/year value), report_only (bool), note (str: Chinese remark, e.g. missing duties),
+  evidence_rows (list[int]: the first Excel rows of 活动记录 that counted, any period; None when
+  the measure is not taken from the log), evidence_count (int: how many rows counted; -1 then)
 staff columns:
   staff_id, name, role (roles joined with 、), college, rules_required, rules_met,
   periods_required, periods_met, rate (Σ met ÷ Σ required periods, report-only excluded;
@@ -56,6 +60,7 @@ class ComplianceResult:
                 "rate": _round(r.rate), "missed_periods": list(r.missed_periods),
                 "shortfall": [_num(x) for x in r.shortfalls], "value": _num(r.value),
                 "report_only": bool(r.report_only), "note": r.note or None,
+                **_evidence(r),
             })
         staff = [{
             "staff_id": s.staff_id, "name": s.name, "role": s.role, "college": _none(s.college),
@@ -67,6 +72,15 @@ class ComplianceResult:
                 "term_start": self.term_start.date().isoformat(),
                 "term_end": self.term_end.date().isoformat(),
                 "results": results, "staff": staff, "problems": self.problems.to_list()}
+
+
+def _evidence(r) -> dict:
+    """evidence_rows (first Excel rows of 活动记录 that counted) and evidence_count; null when the
+    measure does not come from the log (or the frame predates these columns)."""
+    rows, count = getattr(r, "evidence_rows", None), getattr(r, "evidence_count", None)
+    if rows is None or count is None or _none(count) is None or int(count) < 0:
+        return {"evidence_rows": None, "evidence_count": None}
+    return {"evidence_rows": [int(x) for x in rows], "evidence_count": int(count)}
 
 
 def _none(v):

@@ -1,17 +1,23 @@
 """The results workbook of a compliance run (workbook.md, Outputs).
 
 Sheets, in order:
+  总览      for the whole office and then one printed page per 学院: staff assessed, fully
+           met, rates, the rules most often missed, a chart, and a paragraph for the term
+           report (the CLI summary's figures, ``engine.figures``)
   合规汇总  one row per subject × rule (达标/不达标/不适用/仅统计, periods, rate, missed periods)
   人员汇总  one row per staff member (rules and periods met / required, 合规率)
-  合规明细  one row per subject × rule × period
+  合规明细  one row per subject × rule × period, with the 活动记录 rows that counted; above
+           ``DETAIL_FULL_ROWS`` rows only the 不达标 ones unless ``full`` (总览 says so)
   …        ``extra_sheets`` of later stages (考核结果, 奖励预算 …), same formatting
   数据问题  every problem found, grouped by category
   图表      达标率 per rule, 合规率 per 学院, and how staff rates are spread — for people
            who would rather look than read; the small tables the charts draw from sit
            on the same sheet.
 Chinese headers, frozen header row, filters, 不达标 rows light red (conditional format),
-rates as %. Written atomically (``safe.atomic_write``); the previous file, if any, is
-kept as its backup.
+rates as %; rules by their Chinese title and clause, the rule id in the last column.
+Every sheet prints landscape A4, one page wide, header row on every page, the office, the
+sheet and the term in the page header and page numbers in the footer (``xlsx.Page``).
+Written atomically (``safe.atomic_write``); the previous file, if any, is kept as its backup.
 """
 from __future__ import annotations
 
@@ -23,10 +29,12 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 
+from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.problems import Problems
 from mentor_xl.safe import atomic_write
-from mentor_xl.workbook.xlsx import SheetSpec, new_workbook, styles, write_frame_sheet, write_spec_sheet, write_text
+from mentor_xl.workbook.xlsx import (Page, SheetSpec, new_workbook, page_setup, styles, text_width,
+                                     write_frame_sheet, write_spec_sheet, write_text)
 
 STATUS_TEXT = {"met": "达标", "missed": "不达标", "n/a": "不适用", "report": "仅统计"}
 SCOPE_TEXT = {"staff": "本人", "pair": "学生", "class": "班级"}
@@ -35,39 +43,59 @@ BAD = ("不达标",)
 
 # Above this many cells in all frames, write in XlsxWriter's constant_memory mode.
 CONSTANT_MEMORY_CELLS = 2_000_000
+# Above this many 合规明细 rows, only the 不达标 ones are written unless ``full``: the rows
+# nobody reads cost most of the file (4,000 staff give ~160k rows, 70% of them met or n/a).
+DETAIL_FULL_ROWS = 100_000
+OVERVIEW_STAFF = 8  # staff not fully met listed on a 学院's overview page
 
 # Staff 合规率 bands of the chart (lower bound inclusive, label).
 RATE_BANDS = ((0.0, "60%以下"), (0.6, "60%–80%"), (0.8, "80%–100%"), (1.0, "100%"))
 
 
 def write_results(path: str | Path, result: ComplianceResult, *,
-                  extra_sheets: Mapping[str, pd.DataFrame | SheetSpec] | None = None) -> Path:
+                  extra_sheets: Mapping[str, pd.DataFrame | SheetSpec] | None = None,
+                  office: str = "", full: bool = False) -> Path:
     """Write the results workbook of ``result`` to ``path`` (atomically) and return ``path``.
 
     ``extra_sheets`` (sheet name → DataFrame, or ``xlsx.SheetSpec`` to say which columns
-    are %, 万元, status …) are added after 合规明细 with the same formatting.
+    are %, 万元, status …) are added after 合规明细 with the same formatting. ``office`` (the
+    单位名称) heads every printed page. ``full`` writes every 合规明细 row whatever the size.
     """
     summary = summary_frame(result.results)
     staff = staff_frame(result.staff)
     details = details_frame(result.details)
+    left_out = 0
+    if not full and len(details) > DETAIL_FULL_ROWS:
+        keep = (details["是否达标"] == "不达标").to_numpy()
+        left_out = len(details) - int(keep.sum())
+        details = details[keep].reset_index(drop=True)
     problems = problems_frame(result.problems)
     extras = dict(extra_sheets or {})
     cells = sum(f.size for f in (summary, staff, details, problems)) + sum(
         (s if isinstance(s, pd.DataFrame) else s.df).size for s in extras.values())
+    page = lambda title: Page(title, office, f"{result.term}学期")  # noqa: E731
 
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp, constant_memory=cells > CONSTANT_MEMORY_CELLS)
-        write_frame_sheet(wb, "合规汇总", summary, percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"),
-                          text_cols=("工号", "对象"), status_col="状态", bad_values=BAD)
-        write_frame_sheet(wb, "人员汇总", staff, percent_cols=("合规率",), text_cols=("工号",),
-                          int_cols=("应考核规则数", "达标规则数", "应达标周期数", "达标周期数"))
-        write_frame_sheet(wb, "合规明细", details, text_cols=("工号", "学号"),
-                          date_cols=("周期开始", "周期结束"), status_col="是否达标", bad_values=BAD)
-        for name, spec in extras.items():
-            write_spec_sheet(wb, name, spec)
-        write_frame_sheet(wb, "数据问题", problems, int_cols=("行号",), status_col="级别", bad_values=("错误",),
-                          widths={"说明": 60, "值": 20})
-        _chart_sheet(wb, result, summary, staff)
+        _overview_sheet(wb, result, summary, office=office, left_out=left_out, shown=len(details))
+        sheets = [
+            ("合规汇总", lambda: write_frame_sheet(
+                wb, "合规汇总", summary, percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"),
+                text_cols=("工号", "对象"), status_col="状态", bad_values=BAD, widths={"未达标周期": 36})),
+            ("人员汇总", lambda: write_frame_sheet(
+                wb, "人员汇总", staff, percent_cols=("合规率",), text_cols=("工号",),
+                int_cols=("应考核规则数", "达标规则数", "应达标周期数", "达标周期数"))),
+            ("合规明细", lambda: write_frame_sheet(
+                wb, "合规明细", details, text_cols=("工号", "学号"), date_cols=("周期开始", "周期结束"),
+                status_col="是否达标", bad_values=BAD, widths={EVIDENCE: 30})),
+            *((name, lambda name=name, spec=spec: write_spec_sheet(wb, name, spec)) for name, spec in extras.items()),
+            ("数据问题", lambda: write_frame_sheet(
+                wb, "数据问题", problems, int_cols=("行号",), status_col="级别", bad_values=("错误",),
+                widths={"说明": 60, "值": 20})),
+        ]
+        for title, write in sheets:
+            page_setup(write(), page(title))
+        _chart_sheet(wb, result, summary, staff, page("图表"))
         wb.close()
 
     return atomic_write(path, build, backup=True)
@@ -94,12 +122,20 @@ def _fmt_num(v) -> str:
     return str(int(f)) if f.is_integer() else f"{f:.4g}"
 
 
+def _rule_names(df: pd.DataFrame) -> pd.Series:
+    """规则名称 as people read it: title（clause）, one label per distinct pair (vectorised)."""
+    pairs = df[["title", "clause"]].astype(object)
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("")))
+    labels = np.array([fig.rule_label(t, c) for t, c in uniq], dtype=object) if len(uniq) else np.array([], object)
+    return pd.Series(labels[codes] if len(codes) else [], index=df.index, dtype=object)
+
+
 def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
-    """合规汇总 from ``ComplianceResult.results`` (Chinese headers, Chinese statuses)."""
+    """合规汇总 from ``ComplianceResult.results`` (Chinese headers, Chinese statuses; rule id last)."""
     r = results
     return pd.DataFrame({
         "工号": r["staff_id"], "姓名": r["name"], "角色": r["role"], "学院": r["college"],
-        "规则": r["rule"], "规则名称": r["title"], "条款": r["clause"],
+        "规则名称": _rule_names(r),
         "对象类型": r["scope"].map(SCOPE_TEXT).fillna(r["scope"]),
         "对象": _subject(r),
         "状态": r["status"].map(STATUS_TEXT).fillna(r["status"]),
@@ -109,6 +145,7 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
         "差额": r["shortfalls"].map(lambda v: _join(v, _fmt_num)),
         "实际值": pd.to_numeric(r["value"], errors="coerce"),
         "备注": r["note"].where(r["note"].astype(bool), None) if "note" in r else None,
+        "规则": r["rule"],
     }).reset_index(drop=True)
 
 
@@ -123,6 +160,9 @@ def staff_frame(staff: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+EVIDENCE = "计入的活动记录行"
+
+
 def details_frame(details: pd.DataFrame) -> pd.DataFrame:
     """合规明细 from ``ComplianceResult.details`` (vectorised: it can be large)."""
     d = details
@@ -132,7 +172,7 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
     op = d["op"].map({">=": "不少于", "<=": "不超过"}).fillna(d["op"])
     return pd.DataFrame({
         "工号": d["staff_id"], "姓名": d["name"], "角色": d["role"], "学院": d["college"],
-        "规则": d["rule"], "规则名称": d["title"], "条款": d["clause"],
+        "规则名称": _rule_names(d),
         "对象类型": d["scope"].map(SCOPE_TEXT).fillna(d["scope"]),
         "学号": d["student_id"], "班级": d["class"],
         "周期": d["period"].astype(str),
@@ -143,6 +183,8 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
         "要求": op, "要求值": pd.to_numeric(d["bound"], errors="coerce"),
         "是否达标": state,
         "差额": pd.to_numeric(d["shortfall"], errors="coerce"),
+        EVIDENCE: d["evidence"] if "evidence" in d else None,
+        "规则": d["rule"],
     }).reset_index(drop=True)
 
 
@@ -170,15 +212,16 @@ def rule_rates(summary: pd.DataFrame) -> pd.DataFrame:
     """Per rule: subjects assessed (达标 or 不达标), subjects 达标, 达标率 (report-only and 不适用 left out)."""
     s = summary.loc[summary["状态"].isin(["达标", "不达标"]), ["规则", "规则名称", "状态"]]
     s = s.assign(_met=(s["状态"] == "达标").astype("int64"))
-    out = s.groupby(["规则", "规则名称"], sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
+    out = s.groupby(["规则名称", "规则"], sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
     out["达标率"] = out["达标对象数"] / out["应考核对象数"]
-    return out.reset_index()
+    out = out.reset_index()
+    return out[["规则名称", "应考核对象数", "达标对象数", "达标率", "规则"]]
 
 
 def college_rates(staff: pd.DataFrame) -> pd.DataFrame:
     """Per 学院: staff counted, Σ periods required / met, 合规率 = Σ met ÷ Σ required."""
     s = staff[staff["应达标周期数"] > 0].copy()
-    s["学院"] = s["学院"].fillna("（未填学院）")
+    s["学院"] = s["学院"].fillna(fig.NO_COLLEGE)
     g = s.groupby("学院", sort=True)
     out = pd.DataFrame({"人数": g.size(), "应达标周期数": g["应达标周期数"].sum(), "达标周期数": g["达标周期数"].sum()})
     out["合规率"] = out["达标周期数"] / out["应达标周期数"]
@@ -194,58 +237,218 @@ def rate_bands(staff: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"合规率区间": [label for _, label in RATE_BANDS], "人数": counts.astype(int)})
 
 
+# --------------------------------------------------------------------------- printed pages
+
+# Landscape A4 with page_setup's margins, in pixels at 100 %: what one printed page holds.
+PAGE_WIDTH_PX = 1000
+PAGE_HEIGHT_PX = 640
+ROW_PX = 20  # a default row
+
+
+# A column width unit prints ~7 px in Excel but ~10.5 px in LibreOffice with CJK fonts, and a chart
+# anchored over columns widens with them: plan for the wider.
+WIDE = 1.5
+
+
+def _col_px(chars: float) -> int:
+    return int(chars * 7 * WIDE + 5)
+
+
+def _fixed_page(ws, page: Page, widths: list[float], breaks: list[int], extra_px: int = 0) -> None:
+    """Print ``ws`` (a hand-laid sheet) at the scale that fits ``widths`` (+ ``extra_px``, e.g. a
+    chart) on one page wide, with a page break before each row of ``breaks``: fit-to-page
+    printing would ignore manual breaks, and a break is what keeps a block on its own page."""
+    width = sum(_col_px(w) for w in widths) + extra_px * WIDE
+    page_setup(ws, page, scale=max(10, min(100, int(100 * PAGE_WIDTH_PX / max(width, 1)))))
+    if breaks:
+        ws.set_h_pagebreaks(sorted(set(breaks)))
+
+
+def _chart(wb: Workbook, sheet: str, title: str, head: int, n: int, label: int, val: int, kind: str) -> object:
+    """A bar chart (rates, 0–100 %) or column chart (counts) over table rows head+1 … head+n."""
+    rate = kind == "rate"
+    chart = wb.add_chart({"type": "bar" if rate else "column"})
+    chart.add_series({
+        "name": title,
+        "categories": [sheet, head + 1, label, head + n, label],
+        "values": [sheet, head + 1, val, head + n, val],
+        "data_labels": {"value": True, "num_format": "0%" if rate else "0"},
+        "fill": {"color": "#5B9BD5"},
+    })
+    chart.set_title({"name": title, "name_font": {"size": 12}})
+    chart.set_legend({"none": True})
+    if rate:
+        chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+        chart.set_y_axis({"reverse": True})  # first row on top, as in the table
+    else:
+        chart.set_y_axis({"min": 0})
+    return chart
+
+
+def _chart_height(n: int) -> int:
+    # as tall as the bars need, never taller than what a page holds below a heading
+    return min(max(240, 28 * n + 90), PAGE_HEIGHT_PX - 3 * ROW_PX)
+
+
+def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> int:
+    """``df`` as a small bordered table at ``row`` (header then values); returns the row after it."""
+    kinds = dict(kinds or {})
+    for j, c in enumerate(df.columns):
+        ws.write_string(row, j, c, st.header)
+    for i, rec in enumerate(df.itertuples(index=False), start=row + 1):  # small tables: a few dozen rows
+        for j, (c, v) in enumerate(zip(df.columns, rec)):
+            if isinstance(v, str) or v is None:
+                write_text(ws, i, j, v, st)
+            elif isinstance(v, (float, np.floating)) and not np.isfinite(v):
+                continue
+            else:
+                ws.write_number(i, j, float(v), st.cell(kinds.get(c, "int")))
+    return row + 1 + len(df)
+
+
+# --------------------------------------------------------------------------- 总览
+
+def _overview_frames(result: ComplianceResult, summary: pd.DataFrame):
+    """(per-学院 table with the whole office last, per-学院 Figures)."""
+    names = fig.colleges(result)
+    per = {c: fig.figures(result, c) for c in names}
+    whole = fig.figures(result)
+    rows = [*per.values(), whole]
+    table = pd.DataFrame({
+        "学院": [f.scope for f in rows],
+        "应考核人数": [f.assessed for f in rows], "全部达标人数": [f.full for f in rows],
+        "全部达标比例": [np.nan if f.full_share is None else f.full_share for f in rows],
+        "平均合规率": [np.nan if f.mean_rate is None else f.mean_rate for f in rows],
+        "最低合规率": [np.nan if f.min_rate is None else f.min_rate for f in rows],
+        "未达标最多的要求": ["；".join(f"{m.name} {m.count} 项" for m in f.missed[:2]) or "—" for f in rows],
+    })
+    return table, per, whole
+
+
+OVERVIEW_WIDTHS = [36, 11, 13, 13, 11, 11, 50]
+OVERVIEW_KINDS = {"全部达标比例": "percent", "平均合规率": "percent", "最低合规率": "percent", "达标率": "percent",
+                  "合规率": "percent"}
+
+
+def _overview_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFrame, *, office: str,
+                    left_out: int, shown: int) -> None:
+    st = styles(wb)
+    ws = wb.add_worksheet("总览")
+    last = len(OVERVIEW_WIDTHS) - 1
+    for j, w in enumerate(OVERVIEW_WIDTHS):
+        ws.set_column(j, j, w)
+    table, per, whole = _overview_frames(result, summary)
+    breaks: list[int] = []
+
+    def paragraph(row: int, text: str, fmt=None) -> int:
+        # CJK text renders wider than two width units a character: leave a line to spare
+        lines = math.ceil(text_width(text) * 1.2 / sum(OVERVIEW_WIDTHS)) + 1
+        ws.set_row(row, 15 * lines + 4)
+        ws.merge_range(row, 0, row, last, "", fmt or st.cell("wrap"))
+        if fmt is None:
+            write_text(ws, row, 0, text, st, "wrap")
+        else:
+            ws.write_string(row, 0, text, fmt)
+        return row + 1
+
+    ws.write_string(0, 0, f"{office}{result.term}学期导师工作合规总览", st.title)
+    ws.write_string(1, 0, f"制度：{result.policy}　学期：{result.term}（{fig.term_span(result)}）　"
+                          f"下面一段可直接用于学期工作总结", st.cell("text"))
+    row = paragraph(2, fig.paragraph(result, whole, office=office))
+    if left_out:
+        row = paragraph(row, f"注意：合规明细较多，“合规明细”表只列出不达标的 {shown} 行，另有达标、不适用的 {left_out} 行"
+                             "未列出（汇总和人员汇总包含全部结果）。需要全部明细时，运行 mentor-xl compliance 时加 --full。",
+                        st.warn)
+    row += 1
+    head = row
+    row = _table(ws, st, head, table, OVERVIEW_KINDS)
+    n_col = len(table) - 1  # the chart shows the 学院, not the whole-office row
+    if n_col:
+        h = _chart_height(n_col)
+        top = row + 1
+        if (top + 2) * ROW_PX + h > PAGE_HEIGHT_PX:  # not below the table: its own page
+            breaks.append(top)
+        chart = _chart(wb, "总览", "各学院导师全部达标比例", head, n_col, 0, 3, "rate")
+        chart.set_size({"width": 720, "height": h})
+        ws.insert_chart(top, 0, chart)
+        row = top + h // ROW_PX + 2
+    for college, f in per.items():
+        breaks.append(row)
+        row = _college_page(ws, st, row, result, summary, college, f, office, paragraph)
+    _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0), OVERVIEW_WIDTHS, breaks)
+
+
+def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFrame, college: str,
+                  f: fig.Figures, office: str, paragraph) -> int:
+    """One printed page: the 学院's figures, its paragraph, its rules and who is not fully met."""
+    ws.write_string(row, 0, f"{college}　{result.term}学期导师工作合规情况", st.title)
+    row = paragraph(row + 1, fig.paragraph(result, f, office=office)) + 1
+    s = summary[summary["学院"].fillna(fig.NO_COLLEGE) == college]
+    rates = rule_rates(s)[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
+    rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
+    row = _table(ws, st, row, rates, OVERVIEW_KINDS) + 1
+    st_ = result.staff
+    st_ = st_[(st_["college"].fillna(fig.NO_COLLEGE) == college) & (st_["periods_required"] > 0) & (st_["rate"] < 1)]
+    st_ = st_.sort_values(["rate", "staff_id"], kind="stable")
+    missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(st_["staff_id"])]
+    what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
+    shown = st_.head(OVERVIEW_STAFF)
+    people = pd.DataFrame({"未全部达标的导师": shown["name"].to_numpy(), "工号": shown["staff_id"].to_numpy(),
+                           "合规率": pd.to_numeric(shown["rate"]).to_numpy(),
+                           "未达标的要求": shown["staff_id"].map(what).to_numpy()})
+    if len(people):
+        people = people[["未全部达标的导师", "工号", "合规率", "未达标的要求"]]
+        ws.write_string(row, 0, "未全部达标的导师", st.header)
+        for j, c in enumerate(["工号", "合规率"], start=1):
+            ws.write_string(row, j, c, st.header)
+        ws.merge_range(row, 3, row, len(OVERVIEW_WIDTHS) - 1, "未达标的要求", st.header)
+        for rec in people.itertuples(index=False):
+            row += 1
+            write_text(ws, row, 0, rec[0], st)
+            write_text(ws, row, 1, rec[1], st, "id")
+            ws.write_number(row, 2, float(rec[2]), st.cell("percent"))
+            write_text(ws, row, 3, rec[3], st)
+        row += 1
+        if len(st_) > len(shown):
+            write_text(ws, row, 0, f"……等 {len(st_)} 人，全部名单见“人员汇总”表", st)
+            row += 1
+    return row + 1
+
+
 # --------------------------------------------------------------------------- charts
 
-def _chart_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFrame, staff: pd.DataFrame) -> None:
+def _chart_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFrame, staff: pd.DataFrame,
+                 page: Page) -> None:
+    """Each chart beside its table, each table-and-chart block on a printed page of its own."""
     st = styles(wb)
     ws = wb.add_worksheet("图表")
     ws.write_string(0, 0, f"合规情况图表　制度：{result.policy}　学期：{result.term}"
                           f"（{result.term_start:%Y-%m-%d} 至 {result.term_end:%Y-%m-%d}）", st.title)
     tables = [
-        ("各规则达标率（达标对象 ÷ 应考核对象）", rule_rates(summary), "达标率", ["规则名称"]),
-        ("各学院合规率（达标周期 ÷ 应达标周期）", college_rates(staff), "合规率", ["学院"]),
-        ("人员合规率分布（人数）", rate_bands(staff), "人数", ["合规率区间"]),
+        ("各规则达标率（达标对象 ÷ 应考核对象）", rule_rates(summary), "达标率", "rate"),
+        ("各学院合规率（达标周期 ÷ 应达标周期）", college_rates(staff), "合规率", "rate"),
+        ("人员合规率分布（人数）", rate_bands(staff), "人数", "count"),
     ]
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 28)
-    ws.set_column(2, 4, 12)
-    row = 2
-    for title, df, value_col, label_cols in tables:
+    widths = [30, 12, 12, 10, 18]
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    chart_col, chart_w = len(widths) + 1, 600
+    ws.set_column(len(widths), len(widths), 2)
+    row, breaks = 2, []
+    for k, (title, df, value_col, kind) in enumerate(tables):
+        if k:
+            breaks.append(row)
         ws.write_string(row, 0, title, st.title)
         head = row + 1
-        for j, c in enumerate(df.columns):
-            ws.write_string(head, j, c, st.header)
-        for i, rec in enumerate(df.itertuples(index=False), start=head + 1):
-            for j, (c, v) in enumerate(zip(df.columns, rec)):
-                if isinstance(v, str) or v is None:
-                    write_text(ws, i, j, v, st)
-                elif isinstance(v, (float, np.floating)) and not np.isfinite(v):
-                    continue
-                else:
-                    kind = "percent" if c in ("达标率", "合规率") else "int"
-                    ws.write_number(i, j, float(v), st.cell(kind))
+        end = _table(ws, st, head, df, {"达标率": "percent", "合规率": "percent"})
         n = len(df)
         if n:
-            label = list(df.columns).index(label_cols[0])
-            val = list(df.columns).index(value_col)
-            chart = wb.add_chart({"type": "bar" if value_col != "人数" else "column"})
-            chart.add_series({
-                "name": value_col,
-                "categories": ["图表", head + 1, label, head + n, label],
-                "values": ["图表", head + 1, val, head + n, val],
-                "data_labels": {"value": True, "num_format": "0%" if value_col != "人数" else "0"},
-                "fill": {"color": "#5B9BD5"},
-            })
-            chart.set_title({"name": title, "name_font": {"size": 12}})
-            chart.set_legend({"none": True})
-            axis = {"num_format": "0%", "min": 0, "max": 1} if value_col != "人数" else {"min": 0}
-            (chart.set_x_axis if value_col != "人数" else chart.set_y_axis)(axis)
-            if value_col != "人数":
-                chart.set_y_axis({"reverse": True})  # first rule on top, as in the table
-            chart.set_size({"width": 640, "height": max(240, 28 * n + 90)})
-            ws.insert_chart(row, 6, chart)
-            chart_rows = max(240, 28 * n + 90) // 20 + 2
+            chart = _chart(wb, "图表", title, head, n, 0, list(df.columns).index(value_col), kind)
+            h = _chart_height(n)
+            chart.set_size({"width": chart_w, "height": h})
+            ws.insert_chart(row, chart_col, chart)
+            row = max(end + 1, row + h // ROW_PX + 2)
         else:
             write_text(ws, head + 1, 0, "（无数据）", st)
-            chart_rows = 0
-        row = max(head + n + 3, row + chart_rows)
+            row = head + 3
+    _fixed_page(ws, Page(page.title, page.office, page.term, repeat=0), widths + [2], breaks, extra_px=chart_w)

@@ -169,6 +169,51 @@ def highlight_rows(ws: Worksheet, first_row: int, last_row: int, ncols: int, sta
         "format": st.bad if fill is None else st.fill(fill)})
 
 
+# --------------------------------------------------------------------------- printing
+
+A4 = 9  # Excel's paper code
+HEADER_MAX = 255  # Excel refuses longer page headers
+
+
+@dataclass(frozen=True)
+class Page:
+    """How a result sheet prints: landscape A4, one page wide, ``repeat`` top rows on every
+    page, the office, the sheet's title and the term in the page header, page numbers below."""
+    title: str
+    office: str = ""
+    term: str = ""
+    repeat: int = 1  # rows repeated at the top of every printed page (0: none)
+
+
+def _header_text(s: str) -> str:
+    return str(s or "").replace("&", "&&")  # "&" starts a header code
+
+
+def page_setup(ws: Worksheet, page: Page, *, scale: int | None = None) -> None:
+    """Print settings of ``page`` on ``ws`` (works in constant_memory sheets too).
+
+    Without ``scale`` the sheet is fitted to one page wide, as many pages tall as its rows
+    need; fitting ignores manual page breaks, so a hand-laid sheet with breaks gives the
+    ``scale`` (percent) that makes it one page wide instead."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    if scale is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(scale)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    ws.center_horizontally()
+    if page.repeat:
+        ws.repeat_rows(0, page.repeat - 1)
+    parts = [("&L", page.office), ("&C&B", page.title), ("&R", page.term)]
+    header = "".join(code + _header_text(text) for code, text in parts if text)
+    while len(header) > HEADER_MAX and parts[0][1]:  # a very long office name is shortened first
+        parts[0] = (parts[0][0], parts[0][1][:-1])
+        header = "".join(code + _header_text(text) for code, text in parts if text)
+    ws.set_header(header[:HEADER_MAX])
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
 # --------------------------------------------------------------------------- frames
 
 @dataclass

@@ -1,0 +1,64 @@
+"""The 活动记录 rows behind each result: so an office answers "I did talk to that student in
+October" by looking up rows, not by filtering the log by hand.
+
+From a rule's hits (subject, period, log position) — the rows that counted — vectorised:
+  per subject × period  the text of 合规明细's evidence column: the first Excel rows and
+                        "等 k 行" when there are more ("无" when none counted)
+  per subject           the first Excel rows and how many counted over the term (JSON)
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mentor_xl.engine.measures import Hits
+from mentor_xl.engine.prepare import Prepared
+
+SHOWN = 3  # Excel rows written out in a 合规明细 cell
+JSON_SHOWN = 5  # Excel rows listed per result in --json
+NONE_TEXT = "无"
+
+
+def _unique_sorted(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (key, row) pairs sorted by key then row (a row counts once per key)."""
+    if not len(key):
+        return key.astype(np.int64), rows.astype(np.int64)
+    m = np.int64(int(rows.max()) + 1)
+    u = np.unique(key.astype(np.int64) * m + rows.astype(np.int64))
+    return u // m, u % m
+
+
+def _firsts(key: np.ndarray, rows: np.ndarray, K: int, shown: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(count per key, keys of the first ``shown`` rows of each key, those rows), from sorted pairs."""
+    count = np.bincount(key, minlength=K)
+    start = np.cumsum(count) - count
+    pos = np.arange(len(key)) - start[key]
+    first = pos < shown
+    return count, key[first], rows[first]
+
+
+def period_texts(prep: Prepared, h: Hits, n_subj: int, P: int) -> np.ndarray:
+    """Per subject × period (flattened subject-major, as 合规明细), the Excel rows that counted."""
+    K = n_subj * P
+    key, rows = _unique_sorted(h.subject * P + h.pidx, prep.log["row"].to_numpy()[h.idx])
+    count, fkey, frows = _firsts(key, rows, K, SHOWN)
+    # the shown rows of each key joined with "、" by Arrow (list per key from offsets): no loop over keys
+    offsets = np.concatenate([[0], np.cumsum(np.minimum(count, SHOWN))]).astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(frows.astype(np.int64)).cast(pa.large_string()))
+    joined = pc.binary_join(lists, pa.scalar("、", pa.large_string()))
+    more = pa.array(np.where(count > SHOWN, np.char.add(np.char.add(" 等 ", count.astype(str)), " 行"), ""),
+                    pa.large_string())
+    text = pc.binary_join_element_wise(joined, more, pa.scalar("", pa.large_string()))
+    out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    out[count == 0] = NONE_TEXT
+    return out
+
+
+def subject_rows(prep: Prepared, h: Hits, n_subj: int) -> tuple[list[list[int]], np.ndarray]:
+    """Per subject: its first ``JSON_SHOWN`` Excel rows (all periods of the term) and how many counted."""
+    key, rows = _unique_sorted(h.subject, prep.log["row"].to_numpy()[h.idx])
+    count, _, frows = _firsts(key, rows, n_subj, JSON_SHOWN)
+    bounds = np.concatenate([[0], np.cumsum(np.minimum(count, JSON_SHOWN))]).tolist()
+    flat = frows.tolist()
+    return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])], count

@@ -1,0 +1,155 @@
+"""The results workbook as an office reads and prints it: the 总览 sheet first (per 学院 and for
+the whole office, the CLI summary's figures, a paragraph for the term report), and every sheet
+printing landscape A4, one page wide, with its header row on every page.
+
+The print checks convert the bit-2022 demo's results with LibreOffice (default settings, as an
+office would) and read the PDF back with ``pdftotext -bbox``.
+"""
+import re
+import shutil
+import subprocess
+from html import unescape
+
+import openpyxl
+import pytest
+
+from mentor_xl import libreoffice as lo
+from mentor_xl.engine import figures as fig
+from mentor_xl.pipeline import compliance_summary
+from mentor_xl.workbook import results as res
+from test_results_workbook import _result, _rows
+
+
+@pytest.fixture
+def book(tmp_path):
+    return res.write_results(tmp_path / "导师-结果.xlsx", _result(), office="示例大学 & 学院")
+
+
+def test_figures_are_the_cli_summary_figures():
+    r = _result()
+    whole = fig.figures(r)
+    # T001 2/3, T002 1 — one fully met; T001's monthly talk is the one rule missed
+    assert (whole.assessed, whole.full, whole.short) == (2, 1, 1)
+    assert whole.mean_rate == pytest.approx(5 / 6) and whole.min_rate == pytest.approx(2 / 3)
+    assert [(m.name, m.count) for m in whole.missed] == [("每月与每名学生导学互动交流（四.1）", 1)]
+    info = fig.figures(r, "信息学院")
+    assert (info.assessed, info.full, info.mean_rate) == (1, 0, pytest.approx(2 / 3))
+    assert fig.colleges(r) == ["信息学院", "数学学院"]
+    text = compliance_summary(r)
+    assert "应考核 2 人，全部达标 1 人，未全部达标 1 人。" in text and "平均 83.3%，最低 66.7%" in text
+    assert "每月与每名学生导学互动交流（bit.monthly-talk）1 项" in text
+
+
+def test_overview_sheet_first_with_table_paragraph_and_chart(book):
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[0] == "总览"
+    rows = [r for r in _rows(wb["总览"]) if any(v is not None for v in r)]
+    assert rows[0][0] == "示例大学 & 学院2024-2025-1学期导师工作合规总览"
+    para = rows[2][0]
+    assert para == ("2024-2025-1学期（2024年9月1日—2025年1月15日），示例大学 & 学院应考核导师 2 人，全部达标 1 人（50.0%），"
+                    "未全部达标 1 人；合规率平均 83.3%，最低 66.7%。未达标较多的要求：每月与每名学生导学互动交流（四.1） 1 项。")
+    table = {r[0]: r[1:7] for r in rows if r[0] in ("信息学院", "数学学院", "全单位")}
+    assert table["信息学院"] == [1, 0, 0, pytest.approx(2 / 3), pytest.approx(2 / 3), "每月与每名学生导学互动交流（四.1） 1 项"]
+    assert table["数学学院"] == [1, 1, 1, 1, 1, "—"]
+    assert table["全单位"] == [2, 1, 0.5, pytest.approx(5 / 6), pytest.approx(2 / 3), "每月与每名学生导学互动交流（四.1） 1 项"]
+    # one page per 学院: its title, its paragraph, its rules, who is not fully met
+    titles = [r[0] for r in rows if isinstance(r[0], str) and r[0].endswith("学期导师工作合规情况")]
+    assert titles == ["信息学院　2024-2025-1学期导师工作合规情况", "数学学院　2024-2025-1学期导师工作合规情况"]
+    assert ["张三", "T001", pytest.approx(2 / 3), "每月与每名学生导学互动交流（四.1）"] in [r[:4] for r in rows]
+    ws = wb["总览"]
+    starts = [i + 1 for i, r in enumerate(_rows(ws)) if r[0] in titles]  # 1-based rows of the titles
+    assert [b.id + 1 for b in ws.row_breaks.brk] == starts  # a page break right before each 学院
+
+
+def test_every_sheet_prints_landscape_a4_one_page_wide_with_headers(book):
+    wb = openpyxl.load_workbook(book)
+    for name in wb.sheetnames:
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, name
+        assert ws.oddHeader.center.text == "&B" + name and ws.oddHeader.left.text == "示例大学 && 学院", name
+        assert ws.oddHeader.right.text == "2024-2025-1学期", name
+        assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text, name
+        if name in ("总览", "图表"):  # hand-laid pages: a scale that fits the width, manual page breaks
+            assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage, name
+            assert 10 <= ws.page_setup.scale < 100, name
+        else:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+            assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, name  # 1 is the default
+            assert ws.print_title_rows == "$1:$1", name
+
+
+def test_large_details_keep_every_unmet_row_and_say_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(res, "DETAIL_FULL_ROWS", 3)  # the hand-made result has 7 detail rows, 1 不达标
+    wb = openpyxl.load_workbook(res.write_results(tmp_path / "r.xlsx", _result()))
+    details = _rows(wb["合规明细"])[1:]
+    assert [r[17] for r in details] == ["不达标"]
+    texts = [v for r in _rows(wb["总览"]) for v in r if isinstance(v, str)]
+    assert any("只列出不达标的 1 行，另有达标、不适用的 6 行未列出" in t and "--full" in t for t in texts)
+    assert len(_rows(wb["合规汇总"])) == 5  # the summary is always whole
+    full = openpyxl.load_workbook(res.write_results(tmp_path / "f.xlsx", _result(), full=True))
+    assert len(_rows(full["合规明细"])) == 8
+    assert not any("--full" in v for r in _rows(full["总览"]) for v in r if isinstance(v, str))
+
+
+# --------------------------------------------------------------------------- the printed PDF
+
+def _pages(pdf) -> list[list[tuple[float, float, str]]]:
+    """Per page, its words as (x, y, text), from ``pdftotext -bbox``."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in re.findall(r"<page .*?</page>", html, re.S):
+        pages.append([(float(x), float(y), unescape(w)) for x, y, w in
+                      re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(.*?)</word>', page)])
+    return pages
+
+
+def _sheet_of(words, names) -> str | None:
+    """The sheet a page belongs to: its page header's centre (the topmost line) names it."""
+    top = min(y for _, y, _ in words)
+    line = [w for _, y, w in words if abs(y - top) < 3]
+    return next((w for w in line if w in names), None)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_demo_results_print_one_page_wide_with_headers_on_every_page(tmp_path):
+    from mentor_xl.demo import build_demo_book
+    from mentor_xl.office import open_office
+
+    build_demo_book(tmp_path / "示例.xlsx", "bit-2022")
+    office = open_office(tmp_path / "示例.xlsx")
+    result = office.compliance("2024-2025-1")
+    xlsx = res.write_results(tmp_path / "结果.xlsx", result, office=office.name)
+    (pdf,) = lo.convert([xlsx], "pdf", tmp_path)
+    names = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    pages = _pages(pdf)
+    by_sheet: dict[str, list] = {}
+    for words in pages:
+        sheet = _sheet_of(words, names)
+        assert sheet is not None, [w for _, _, w in words[:8]]
+        by_sheet.setdefault(sheet, []).append(words)
+    assert list(by_sheet) == names  # every sheet printed, in order
+
+    # data sheets: on every page the header row, with its first and its last column on one line —
+    # so the header repeats and no sheet is wider than one page
+    last = {"合规汇总": "规则", "人员汇总": "合规率", "合规明细": "规则", "数据问题": "级别"}
+    for sheet, last_col in last.items():
+        for k, words in enumerate(by_sheet[sheet]):
+            heads = [(x, y) for x, y, w in words if w == "工号" or (sheet == "数据问题" and w == "类别")]
+            assert heads, (sheet, k)
+            x0, y0 = min(heads, key=lambda p: p[1])
+            assert any(w == last_col and abs(y - y0) < 8 and x > x0 for x, y, w in words), (sheet, k)
+    assert len(by_sheet["合规汇总"]) <= 15
+
+    # 总览: the office's page, then exactly one page per 学院, each titled by its 学院
+    colleges = fig.colleges(result)
+    overview = by_sheet["总览"]
+    assert len(overview) == 1 + len(colleges)
+    for college, words in zip(colleges, overview[1:]):
+        assert college in [w for _, _, w in words]
+    # 图表: three blocks, three pages; no chart cut onto a page of its own
+    assert len(by_sheet["图表"]) == 3
+    for words in by_sheet["图表"]:
+        assert any(w.startswith(("各规则", "各学院", "人员合规率")) for _, _, w in words)
