@@ -46,13 +46,13 @@ def period_texts(prep: Prepared, h: Hits, n_subj: int, P: int) -> np.ndarray:
     # the shown rows of each key joined with "、" by Arrow (list per key from offsets): no loop over keys
     offsets = np.concatenate([[0], np.cumsum(np.minimum(count, SHOWN))]).astype(np.int64)
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(frows.astype(np.int64)).cast(pa.large_string()))
-    joined = pc.binary_join(lists, pa.scalar("、", pa.large_string()))
-    more = pa.array(np.where(count > SHOWN, np.char.add(np.char.add(" 等 ", count.astype(str)), " 行"), ""),
-                    pa.large_string())
-    text = pc.binary_join_element_wise(joined, more, pa.scalar("", pa.large_string()))
-    out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-    out[count == 0] = NONE_TEXT
-    return out
+    s = lambda x: pa.scalar(x, pa.large_string())  # noqa: E731
+    joined = pc.binary_join(lists, s("、"))
+    n = pa.array(count)
+    more = pc.if_else(pc.greater(n, SHOWN), pc.binary_join_element_wise(s(" 等 "), pc.cast(n, pa.large_string()),
+                                                                        s(" 行"), s("")), s(""))
+    text = pc.if_else(pc.equal(n, 0), s(NONE_TEXT), pc.binary_join_element_wise(joined, more, s("")))
+    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def subject_rows(prep: Prepared, h: Hits, n_subj: int) -> tuple[list[list[int]], np.ndarray]:
