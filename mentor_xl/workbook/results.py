@@ -321,12 +321,27 @@ def _overview_frames(result: ComplianceResult, summary: pd.DataFrame):
         "全部达标比例": [np.nan if f.full_share is None else f.full_share for f in rows],
         "平均合规率": [np.nan if f.mean_rate is None else f.mean_rate for f in rows],
         "最低合规率": [np.nan if f.min_rate is None else f.min_rate for f in rows],
-        "未达标最多的要求": ["；".join(f"{m.name} {m.count} 项" for m in f.missed[:2]) or "—" for f in rows],
+        "未达标最多的要求": [_fit("；".join(f"{m.name} {m.count} 项" for m in f.missed[:2]) or "—", OVERVIEW_WIDTHS[-1])
+                       for f in rows],
     })
     return table, per, whole
 
 
 OVERVIEW_WIDTHS = [36, 11, 13, 13, 11, 11, 50]
+
+
+def _fit(text: str, width: float) -> str:
+    """``text`` cut to what a cell ``width`` units wide shows (with …): on the hand-laid pages a
+    longer text would run past the last column onto a page of its own."""
+    if text_width(text) <= width - 1:
+        return text
+    out, w = "", 0
+    for ch in text:
+        w += text_width(ch)
+        if w > width - 3:
+            return out + "…"
+        out += ch
+    return out
 OVERVIEW_KINDS = {"全部达标比例": "percent", "平均合规率": "percent", "最低合规率": "percent", "达标率": "percent",
                   "合规率": "percent"}
 
@@ -387,6 +402,7 @@ def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFr
     s = summary[summary["学院"].fillna(fig.NO_COLLEGE) == college]
     rates = rule_rates(s)[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
     rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
+    rates["要求"] = [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["要求"]]
     row = _table(ws, st, row, rates, OVERVIEW_KINDS) + 1
     st_ = result.staff
     st_ = st_[(st_["college"].fillna(fig.NO_COLLEGE) == college) & (st_["periods_required"] > 0) & (st_["rate"] < 1)]
@@ -402,13 +418,15 @@ def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFr
         ws.write_string(row, 0, "未全部达标的导师", st.header)
         for j, c in enumerate(["工号", "合规率"], start=1):
             ws.write_string(row, j, c, st.header)
-        ws.merge_range(row, 3, row, len(OVERVIEW_WIDTHS) - 1, "未达标的要求", st.header)
+        last = len(OVERVIEW_WIDTHS) - 1
+        ws.merge_range(row, 3, row, last, "未达标的要求", st.header)
         for rec in people.itertuples(index=False):
             row += 1
             write_text(ws, row, 0, rec[0], st)
             write_text(ws, row, 1, rec[1], st, "id")
             ws.write_number(row, 2, float(rec[2]), st.cell("percent"))
-            write_text(ws, row, 3, rec[3], st)
+            ws.merge_range(row, 3, row, last, "", st.cell("text"))
+            write_text(ws, row, 3, _fit(rec[3] or "", sum(OVERVIEW_WIDTHS[3:])), st)
         row += 1
         if len(st_) > len(shown):
             write_text(ws, row, 0, f"……等 {len(st_)} 人，全部名单见“人员汇总”表", st)
