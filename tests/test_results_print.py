@@ -153,3 +153,28 @@ def test_demo_results_print_one_page_wide_with_headers_on_every_page(tmp_path):
     assert len(by_sheet["图表"]) == 3
     for words in by_sheet["图表"]:
         assert any(w.startswith(("各规则", "各学院", "人员合规率")) for _, _, w in words)
+
+
+def test_cli_full_writes_every_detail_row(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from mentor_xl.cli import main
+    from mentor_xl.demo import build_demo_book
+
+    build_demo_book(tmp_path / "示例.xlsx", "bit-2022")
+    monkeypatch.setattr(res, "DETAIL_FULL_ROWS", 10)  # the demo has ~1,500 detail rows
+    runner = CliRunner()
+    short, full = tmp_path / "short.xlsx", tmp_path / "full.xlsx"
+    for out, extra in ((short, []), (full, ["--full"])):
+        r = runner.invoke(main, ["compliance", str(tmp_path / "示例.xlsx"), "--term", "2024-2025-1", "-o", str(out), *extra])
+        assert r.exit_code == 0, r.output
+    s, f = openpyxl.load_workbook(short, read_only=True), openpyxl.load_workbook(full, read_only=True)
+    s_rows = list(s["合规明细"].iter_rows(min_row=2, values_only=True))
+    f_rows = list(f["合规明细"].iter_rows(min_row=2, values_only=True))
+    assert s_rows and {r[17] for r in s_rows} == {"不达标"}
+    assert s_rows == [r for r in f_rows if r[17] == "不达标"]
+    assert {"达标", "不达标"} <= {r[17] for r in f_rows}
+    note = [v for r in s["总览"].iter_rows(values_only=True) for v in r if isinstance(v, str) and "--full" in v]
+    assert note and f"另有达标、不适用的 {len(f_rows) - len(s_rows)} 行未列出" in note[0]
+    first = next(s["总览"].iter_rows(values_only=True))[0]
+    assert first == "示例大学2024-2025-1学期导师工作合规总览"  # the office's 单位名称 heads the overview
