@@ -32,6 +32,10 @@ def test_private_members_used_by_the_row_writer_exist():
         got = list(inspect.signature(fn).parameters)[1:]
         assert got[:len(params)] == params, (method, got)
     assert callable(utility._utf16_len) and callable(utility._utf16_truncate)
+    from xlsxwriter.sharedstrings import SharedStringTable
+    sst = SharedStringTable()  # text goes to the workbook's table: its dict and counters are used
+    assert (sst.string_table, sst.unique_count, sst.count) == ({}, 0, 0)
+    assert sst._get_shared_string_index("a") == 0 and sst.string_table == {"a": 0}
     assert callable(getattr(xlsxwriter.format.Format, "_get_xf_index", None))
 
 
@@ -43,7 +47,7 @@ def test_fast_path_is_taken_on_a_constant_memory_sheet(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx._RowsXml, "write", lambda self, *a: (taken.append(1), real(self, *a))[1])
     wb = xlsx.new_workbook(tmp_path / "f.xlsx", constant_memory=True)
     ws = wb.add_worksheet("s")
-    for attr in ("fh", "previous_row", "row_info", "col_info", "xls_strmax", "constant_memory"):
+    for attr in ("fh", "previous_row", "row_info", "col_info", "xls_strmax", "constant_memory", "str_table"):
         assert hasattr(ws, attr), attr
     wb.close()
     wb = xlsx.new_workbook(tmp_path / "g.xlsx", constant_memory=True)
@@ -56,4 +60,6 @@ def test_fast_path_is_taken_on_a_constant_memory_sheet(tmp_path, monkeypatch):
     assert rows[1:] == [["T1", 1.5, pd.Timestamp("2024-09-02").to_pydatetime(), "a & <b>"],
                         ["T2", None, None, " 前后空格 "]]
     with zipfile.ZipFile(tmp_path / "g.xlsx") as z:
-        assert 'dimension ref="A1:D3"' in z.read("xl/worksheets/sheet1.xml").decode()
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        assert 'dimension ref="A1:D3"' in sheet and '<c r="A2" s="' in sheet and 't="s"><v>' in sheet
+        assert '<si><t xml:space="preserve"> 前后空格 </t></si>' in z.read("xl/sharedStrings.xml").decode()

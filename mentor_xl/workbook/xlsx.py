@@ -459,10 +459,7 @@ def _emit(ws: Worksheet, r: int, j: int, cell: tuple) -> None:
         ws.write_datetime(r, j, v, fmt)
 
 
-# Text that XlsxWriter changes on the way into a cell: control characters and "_xHHHH_"
-# (escaped), & < > (XML), leading/trailing whitespace (xml:space), "<r>…" (rich text).
 _LSTR = pa.large_string()
-_NOT_PLAIN = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x|^\s|\s$|^<r>")
 
 
 class _RowsXml:
@@ -470,10 +467,14 @@ class _RowsXml:
 
     XlsxWriter spends ~30–60 µs a cell in Python (argument checks, one dict per row, the
     element writer); a 合规明细 of 160k rows × 21 columns took minutes. Here the XML of each
-    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell``, so the
-    bytes are exactly the ones it writes — and each cell is one dict lookup and one string.
-    Only for constant_memory sheets, where XlsxWriter itself streams rows to that file;
-    ``for_sheet`` returns None (the per-cell path) for anything else.
+    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell`` — and
+    each cell is one dict lookup and one string. Text goes to the workbook's shared string
+    table, as XlsxWriter does outside constant_memory mode (its constant_memory mode writes
+    every text inline, which makes the repeated 规则名称/学院/状态 cells three times longer and the
+    file slower to write and to zip); strings are numbered in the order XlsxWriter's row-by-row
+    writes would number them, so the file is the one its per-cell API writes without
+    constant_memory, row spans aside. Only for constant_memory sheets, where XlsxWriter itself
+    streams rows to that file; ``for_sheet`` returns None (the per-cell path) for anything else.
     """
 
     def __init__(self, ws: Worksheet, row_tail: str):
@@ -481,8 +482,9 @@ class _RowsXml:
 
         self.ws, self.row_tail = ws, row_tail
         self.tuples = (CellStringTuple, CellNumberTuple, CellDatetimeTuple)
+        self.sst = ws.str_table  # the workbook's SharedStringTable
         self.cache: dict[tuple, str] = {}
-        self.around: dict[tuple, tuple[str, ...]] = {}  # (column, format) -> XML before / after a text
+        self.around: dict[tuple, tuple[str, str]] = {}  # (column, format) -> XML before / after a string index
         self.letters: list[str] = []
 
     @classmethod
@@ -491,6 +493,7 @@ class _RowsXml:
             return None
         try:
             head = cls._capture(ws, lambda: ws._write_row(1, None))  # '<row r="2" …>'
+            ws.str_table.string_table, ws.str_table.unique_count, ws.str_table.count  # noqa: B018
         except (AttributeError, TypeError):  # another XlsxWriter inside: use its public API
             return None
         if not head.startswith('<row r="2"') or not head.endswith(">"):
@@ -506,25 +509,31 @@ class _RowsXml:
         finally:
             ws.fh = saved
 
-    def _cell(self, j: int, cell: tuple) -> str:
-        """The XML of ``cell`` in column ``j`` after ``<c r="A2`` (from the closing quote on)."""
+    def _text(self, v: str) -> str:
+        """``v`` as XlsxWriter stores it: cut to Excel's limit of 32,767 UTF-16 units."""
+        m = self.ws.xls_strmax
+        if len(v) <= m // 2:  # cannot be over the limit: the usual case, no UTF-16 count
+            return v
         from xlsxwriter.utility import _utf16_len, _utf16_truncate
 
+        return _utf16_truncate(v, m) if _utf16_len(v) > m else v
+
+    def _cell(self, j: int, cell: tuple) -> str:
+        """The XML of ``cell`` in column ``j`` after ``<c r="A2`` (from the closing quote on)."""
         t, v, fmt = cell
         ws = self.ws
         if t == _STR:
-            if not _NOT_PLAIN.search(v) and len(v) <= ws.xls_strmax // 2:
-                # text XlsxWriter writes unchanged: its cell around a probe, with v inside
-                around = self.around.get((j, fmt))
-                if around is None:
+            around = self.around.get((j, fmt))
+            if around is None:  # XlsxWriter's shared-string cell around a probe index
+                saved, ws.constant_memory = ws.constant_memory, False
+                try:
                     probe = self._probe(j, self.tuples[0]("\x5f", fmt))  # "_" is not in the markup
-                    around = self.around[(j, fmt)] = tuple(probe.split("\x5f"))
-                if len(around) == 2:
-                    return around[0] + v + around[1]
-            if len(v) > ws.xls_strmax // 2 and _utf16_len(v) > ws.xls_strmax:
-                v = _utf16_truncate(v, ws.xls_strmax)
-            tup = self.tuples[0](v, fmt)
-        elif t == _NUM:
+                finally:
+                    ws.constant_memory = saved
+                before, after = probe.split("\x5f")
+                around = self.around[(j, fmt)] = (before, after)
+            return around[0] + str(self.sst.string_table[self._text(v)]) + around[1]
+        if t == _NUM:
             tup = self.tuples[1](v, fmt)
         else:
             tup = self.tuples[2](ws._convert_date_time(v), fmt)
@@ -538,6 +547,27 @@ class _RowsXml:
         if not xml.startswith(prefix):
             raise RuntimeError(f"unexpected cell XML from XlsxWriter: {xml[:80]!r}")
         return xml[len(prefix):]
+
+    def _share_strings(self, coded: list[tuple[np.ndarray, list[tuple]]]) -> None:
+        """Number this chunk's new strings in first-use order (row by row, left to right), as
+        XlsxWriter's shared string table would, and count every text cell written."""
+        sst, table = self.sst, self.sst.string_table
+        new: dict[str, tuple[int, int]] = {}
+        for j, (codes, cells) in enumerate(coded):
+            text = np.fromiter((c[0] == _STR for c in cells), dtype=bool, count=len(cells))
+            if not text.any():
+                continue
+            used = codes[codes >= 0]
+            sst.count += int(text[used].sum())
+            uniq, first = np.unique(codes, return_index=True)  # first row of each distinct value
+            for c, i in zip(uniq.tolist(), first.tolist()):
+                if c >= 0 and text[c]:
+                    v = self._text(cells[c][1])
+                    if v not in table and (v not in new or (i, j) < new[v]):
+                        new[v] = (i, j)
+        for v in sorted(new, key=new.__getitem__):
+            table[v] = sst.unique_count
+            sst.unique_count += 1
 
     @staticmethod
     def _codes(values: list) -> tuple[list[int], list]:
@@ -583,8 +613,9 @@ class _RowsXml:
         coded = []
         for values, desc in zip(columns, describe):
             codes, uniq = self._codes(values)
-            coded.append((codes, [desc(u) for u in uniq]))
+            coded.append((np.asarray(codes, dtype=np.int64), [desc(u) for u in uniq]))
         self._index_formats(coded)
+        self._share_strings(coded)
         # Cells and rows are glued by arrow's string kernels: no Python string per cell.
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
