@@ -35,6 +35,7 @@ def test_figures_are_the_cli_summary_figures():
     info = fig.figures(r, "信息学院")
     assert (info.assessed, info.full, info.mean_rate) == (1, 0, pytest.approx(2 / 3))
     assert fig.colleges(r) == ["信息学院", "数学学院"]
+    assert fig.by_college(r) == {c: fig.figures(r, c) for c in fig.colleges(r)}  # split once, same figures
     text = compliance_summary(r)
     assert "应考核 2 人，全部达标 1 人，未全部达标 1 人。" in text and "平均 83.3%，最低 66.7%" in text
     assert "每月与每名学生导学互动交流（bit.monthly-talk）1 项" in text

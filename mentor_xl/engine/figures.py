@@ -59,12 +59,23 @@ def figures(result: ComplianceResult, college: str | None = None, *, top: int = 
     if college is not None:
         s = s[_college(s) == college]
         r = r[_college(r) == college]
+    return _figures(college or "全单位", s, r, top)
+
+
+def by_college(result: ComplianceResult, *, top: int = TOP_MISSED) -> dict[str, Figures]:
+    """``figures`` of every 学院 of ``colleges(result)``, each frame split once."""
+    staff = dict(tuple(result.staff.groupby(_college(result.staff), sort=False)))
+    results = dict(tuple(result.results.groupby(_college(result.results), sort=False)))
+    return {c: _figures(c, staff[c], results.get(c, result.results.iloc[:0]), top) for c in colleges(result)}
+
+
+def _figures(scope: str, s: pd.DataFrame, r: pd.DataFrame, top: int) -> Figures:
     assessed = s[s["periods_required"] > 0]
     rates = pd.to_numeric(assessed["rate"], errors="coerce")
     missed = (r[r["status"] == "missed"].groupby(["rule", "title", "clause"], dropna=False).size()
               .sort_values(ascending=False, kind="stable"))
     return Figures(
-        scope=college or "全单位", assessed=len(assessed), full=int((rates >= 1).sum()),
+        scope=scope, assessed=len(assessed), full=int((rates >= 1).sum()),
         mean_rate=float(rates.mean()) if len(rates) else None, min_rate=float(rates.min()) if len(rates) else None,
         missed=tuple(Missed(rule, title, clause, int(n)) for (rule, title, clause), n in missed.head(top).items()))
 

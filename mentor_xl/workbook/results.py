@@ -311,8 +311,7 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
 
 def _overview_frames(result: ComplianceResult, summary: pd.DataFrame):
     """(per-学院 table with the whole office last, per-学院 Figures)."""
-    names = fig.colleges(result)
-    per = {c: fig.figures(result, c) for c in names}
+    per = fig.by_college(result)
     whole = fig.figures(result)
     rows = [*per.values(), whole]
     table = pd.DataFrame({
@@ -388,19 +387,20 @@ def _overview_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFram
         chart.set_size({"width": 720, "height": h})
         ws.insert_chart(top, 0, chart)
         row = top + h // ROW_PX + 2
+    by = dict(tuple(summary.groupby(summary["学院"].fillna(fig.NO_COLLEGE), sort=False)))
     for college, f in per.items():
         breaks.append(row)
-        row = _college_page(ws, st, row, result, summary, college, f, office, paragraph)
+        row = _college_page(ws, st, row, result, by.get(college, summary.iloc[:0]), college, f, office, paragraph)
     _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0), OVERVIEW_WIDTHS, breaks)
 
 
 def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFrame, college: str,
                   f: fig.Figures, office: str, paragraph) -> int:
-    """One printed page: the 学院's figures, its paragraph, its rules and who is not fully met."""
+    """One printed page: the 学院's figures, its paragraph, its rules (``summary``: the 学院's
+    合规汇总 rows) and who is not fully met."""
     ws.write_string(row, 0, f"{college}　{result.term}学期导师工作合规情况", st.title)
     row = paragraph(row + 1, fig.paragraph(result, f, office=office)) + 1
-    s = summary[summary["学院"].fillna(fig.NO_COLLEGE) == college]
-    rates = rule_rates(s)[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
+    rates = rule_rates(summary)[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
     rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
     rates["要求"] = [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["要求"]]
     row = _table(ws, st, row, rates, OVERVIEW_KINDS) + 1
