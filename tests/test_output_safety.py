@@ -130,7 +130,7 @@ def test_every_cell_collect_writes_is_guarded(tmp_path):
 
 def test_button_status_message_is_guarded():
     from mentor_xl.xl import buttons as B
-    from mentor_xl.xl.fake import FakeBook
+    from fake_book import FakeBook
 
     book = FakeBook.from_rows({"设置": [["项目", "值"]]})
     B.set_status(book, "出错", "=HYPERLINK(\"http://evil\")")
