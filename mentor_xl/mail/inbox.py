@@ -29,12 +29,17 @@ from email.message import Message
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+from mentor_xl.workbook.limits import size_text
+from mentor_xl.workbook.sniff import sniff
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 MESSAGE_SUFFIXES = (".eml", ".msg", ".mbox", ".mbx")
 SPREADSHEET_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.ms-excel.sheet.macroenabled.12",
     "application/vnd.ms-excel",
+    "application/vnd.ms-excel.sheet.binary.macroenabled.12",
+    "application/vnd.oasis.opendocument.spreadsheet",
 )
 
 # Limits on untrusted input (bytes). A returned collection workbook is a few hundred KB.
@@ -42,6 +47,7 @@ MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_MESSAGE_BYTES = 60 * 1024 * 1024
 MAX_ATTACHMENTS = 50  # workbook attachments read from one message
 MAX_NAME_CHARS = 120
+MAIL_TIME, FILE_TIME = "邮件时间", "文件时间"
 
 
 @dataclass
@@ -54,7 +60,8 @@ class Candidate:
     sender: str | None = None  # "姓名 <addr>" of the message, None for a plain file
     sender_addr: str | None = None
     subject: str | None = None
-    date: datetime | None = None  # message Date (aware, UTC) or file mtime
+    date: datetime | None = None  # message Date (aware, UTC), else the file's mtime
+    date_basis: str | None = None  # which of the two: "邮件时间" | "文件时间"
     message_id: str | None = None
     refused: str | None = None  # Chinese reason when it could not even be taken out
 
@@ -202,7 +209,17 @@ def _part_filename(part: Message) -> str | None:
 def _is_workbook_part(part: Message, fname: str | None) -> bool:
     if fname and Path(fname).suffix.lower() in WORKBOOK_SUFFIXES:
         return True
-    return part.get_content_type().lower() in SPREADSHEET_TYPES
+    ctype = part.get_content_type().lower()
+    if ctype in SPREADSHEET_TYPES:
+        return True
+    if not (fname or ctype.startswith("application/")):
+        return False  # the message text, inline pictures
+    # a workbook under another name or none ("附件", "数据.dat", application/octet-stream)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        return False
+    return isinstance(data, bytes) and sniff(data[:MAX_FILE_BYTES]).spreadsheet
 
 
 def _message_candidates(raw: bytes, origin: str, fallback_date: datetime | None,
@@ -210,8 +227,7 @@ def _message_candidates(raw: bytes, origin: str, fallback_date: datetime | None,
     if len(raw) > MAX_MESSAGE_BYTES:
         scan.add(Candidate(
             name=origin, source=origin, data=None,
-            refused=f"邮件 {origin} 太大（{len(raw) / 1048576:.1f} MB，上限 "
-                    f"{MAX_MESSAGE_BYTES // 1048576} MB），未读取"))
+            refused=f"邮件 {origin} 太大（{size_text(len(raw))}，上限 {size_text(MAX_MESSAGE_BYTES)}），未读取"))
         return
     try:
         msg = _parse(raw)
@@ -222,7 +238,9 @@ def _message_candidates(raw: bytes, origin: str, fallback_date: datetime | None,
     _, addr = email.utils.parseaddr(sender_raw)
     sender = sender_raw or None
     subject = _header(msg, "Subject") or None
-    date = _msg_date(msg) or fallback_date
+    date = _msg_date(msg)
+    basis = MAIL_TIME if date else FILE_TIME if fallback_date else None
+    date = date or fallback_date
     mid = _header(msg, "Message-ID") or None
     found = 0
     for part in msg.walk():
@@ -235,7 +253,7 @@ def _message_candidates(raw: bytes, origin: str, fallback_date: datetime | None,
         name = safe_name(fname)
         source = f"{origin} → {name}"
         common = dict(name=name, source=source, sender=sender, sender_addr=addr or None,
-                      subject=subject, date=date, message_id=mid)
+                      subject=subject, date=date, date_basis=basis, message_id=mid)
         if found > MAX_ATTACHMENTS:
             scan.add(Candidate(
                 data=None, refused=f"邮件 {origin} 的工作簿附件超过 {MAX_ATTACHMENTS} 个，其余未读取", **common))
@@ -280,21 +298,23 @@ def _msg_file_candidates(path: Path, origin: str, scan: InboxScan) -> None:
                     break
         subject = decode_header_text(getattr(m, "subject", None) or "") or None
         date = getattr(m, "date", None)
+        basis = MAIL_TIME
         if isinstance(date, datetime):
             date = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
         else:
-            date = _file_date(path)
+            date, basis = _file_date(path), FILE_TIME
         mid = getattr(m, "messageId", None)
         found = 0
         for att in getattr(m, "attachments", []) or []:
             fname = getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or getattr(att, "name", None)
             data = getattr(att, "data", None)
-            name = safe_name(str(fname)) if fname else ""
-            if Path(name).suffix.lower() not in WORKBOOK_SUFFIXES:
+            name = safe_name(str(fname)) if fname else "附件"
+            if Path(name).suffix.lower() not in WORKBOOK_SUFFIXES and not (
+                    isinstance(data, bytes) and sniff(data).spreadsheet):
                 continue
             found += 1
             common = dict(name=name, source=f"{origin} → {name}", sender=sender_raw or None,
-                          sender_addr=addr or None, subject=subject, date=date,
+                          sender_addr=addr or None, subject=subject, date=date, date_basis=basis,
                           message_id=str(mid) if mid else None)
             if found > MAX_ATTACHMENTS:
                 scan.add(Candidate(
@@ -318,27 +338,24 @@ def _file_date(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
 
 
-def _sniff(path: Path) -> str:
-    """What a file is, by its name first and its first bytes second."""
+def _kind(path: Path) -> tuple[str, str | None]:
+    """("workbook" | "eml" | "msg" | "mbox" | "other", what an "other" is): by the name
+    first, by the content (``sniff``) for any other name or none."""
     suf = path.suffix.lower()
     if suf in WORKBOOK_SUFFIXES:
-        return "workbook"
+        return "workbook", None
     if suf == ".eml":
-        return "eml"
+        return "eml", None
     if suf == ".msg":
-        return "msg"
+        return "msg", None
     if suf in (".mbox", ".mbx"):
-        return "mbox"
-    try:
-        with open(path, "rb") as f:
-            head = f.read(512)
-    except OSError:
-        return "other"
-    if head.startswith(b"From "):
-        return "mbox"
-    if re.match(rb"(?i)^(return-path|received|from|to|subject|message-id|date|mime-version|delivered-to|x-[\w-]+):", head):
-        return "eml"
-    return "other"
+        return "mbox", None
+    found = sniff(path)
+    if found.spreadsheet or found.kind == "encrypted":
+        return "workbook", None
+    if found.kind in ("eml", "msg", "mbox"):
+        return found.kind, None
+    return "other", found.desc
 
 
 def _is_maildir(p: Path) -> bool:
@@ -362,18 +379,18 @@ def _read_capped(path: Path, cap: int) -> bytes | None:
 
 
 def _scan_file(path: Path, root: Path | None, scan: InboxScan) -> None:
-    kind = _sniff(path)
+    kind, desc = _kind(path)
     label = _label(path, root)
     if kind == "workbook":
         name = safe_name(path.name)
         data = _read_capped(path, MAX_FILE_BYTES)
         if data is None:
             scan.add(Candidate(
-                name=name, source=label, data=None, date=_file_date(path),
-                refused=f"文件 {label} 太大（{path.stat().st_size / 1048576:.1f} MB，上限 "
-                        f"{MAX_FILE_BYTES // 1048576} MB），未读取"))
+                name=name, source=label, data=None, date=_file_date(path), date_basis=FILE_TIME,
+                refused=f"文件 {label} 太大（{size_text(path.stat().st_size)}，上限 "
+                        f"{size_text(MAX_FILE_BYTES)}），未读取"))
         else:
-            scan.add(Candidate(name=name, source=label, data=data, date=_file_date(path)))
+            scan.add(Candidate(name=name, source=label, data=data, date=_file_date(path), date_basis=FILE_TIME))
     elif kind == "eml":
         raw = _read_capped(path, MAX_MESSAGE_BYTES)
         if raw is None:
@@ -389,7 +406,8 @@ def _scan_file(path: Path, root: Path | None, scan: InboxScan) -> None:
             _msg_file_candidates(path, label, scan)
     elif kind == "mbox":
         _scan_mailbox(mailbox.mbox(str(path), create=False), label, _file_date(path), scan)
-    # other files (pictures, Word documents, Excel lock files) are not returns
+    else:  # pictures, Word documents …: not returns, but said, so nothing vanishes silently
+        scan.notes.append(f"文件 {label} 不是工作簿或邮件（{desc or '未知格式'}），已跳过")
 
 
 def _scan_mailbox(box: mailbox.Mailbox, label: str, fallback: datetime | None, scan: InboxScan) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mentor_xl.mail.decide import basis_text
 from mentor_xl.mail.trust import ROUTINE_CHECKS
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook import xlsx as X
@@ -62,8 +63,10 @@ def summary_zh(result) -> str:
         lines.append(f"已写入：{result.book}")
         if result.report:
             lines.append(f"收件报告：{result.report}")
-    else:
+    elif getattr(result, "dry_run", False):
         lines.append("未写入办公室工作簿（试运行）。")
+    else:
+        lines.append("没有可合并的回复，办公室工作簿未改动。")
     for o in files:
         if o.status == "accepted":
             extra = []
@@ -99,12 +102,13 @@ def summary_zh(result) -> str:
 def write_report(result, path: Path) -> Path:
     """The report workbook (see the module doc), written atomically."""
     files = pd.DataFrame([{
-        "文件": o.file, "发件人": o.sender, "邮件日期": _local_time(o.date), "收集对象": o.recipient,
+        "文件": o.file, "发件人": o.sender, "邮件日期": _local_time(o.date), "时间依据": basis_text(o),
+        "收集对象": o.recipient,
         "学期": o.term, "状态": STATUS_ZH.get(o.status, o.status), "有效行数": o.rows_accepted,
         "退回行数": o.rows_rejected, "新增行数": o.rows_added, "删除行数": o.rows_removed,
         "原因": o.reason, "核验": "；".join(o.checks) or None,
         "确认码": o.confirm_code if o.status == "held" else None} for o in result.files],
-        columns=["文件", "发件人", "邮件日期", "收集对象", "学期", "状态", "有效行数", "退回行数",
+        columns=["文件", "发件人", "邮件日期", "时间依据", "收集对象", "学期", "状态", "有效行数", "退回行数",
                  "新增行数", "删除行数", "原因", "核验", "确认码"])
     rejected = pd.DataFrame([{
         "文件": o.file, "发件人": o.sender, "收集对象": o.recipient, "工作表": p.sheet, "行": p.row,
@@ -128,7 +132,7 @@ def write_report(result, path: Path) -> Path:
             X.write_text(ws, i, 0, line, st)
         X.write_frame_sheet(wb, "文件", files, status_col="状态", bad_values=["拒收", "待确认"],
                             int_cols=["有效行数", "退回行数", "新增行数", "删除行数"],
-                            widths={"原因": 60, "文件": 40, "核验": 50})
+                            widths={"原因": 60, "文件": 40, "核验": 50, "时间依据": 40})
         X.write_frame_sheet(wb, "退回行", rejected, int_cols=["行"], widths={"原因": 80, "文件": 40})
         X.write_frame_sheet(wb, "提示", hints, int_cols=["行"], widths={"说明": 80, "文件": 40})
         if result.missing:

@@ -84,9 +84,9 @@ def demo_round_trip(book: str | Path, term: str, out_dir: str | Path, *, by: str
     types = list(pack.types)
     inbox = out / "收件箱"
     inbox.mkdir(parents=True, exist_ok=True)
-    from mentor_xl.mail.ingest import read_office
+    from mentor_xl.office import open_office
     from mentor_xl.periods import find_term, timestamp
-    office, _ = read_office(Path(book), policy)
+    office = open_office(Path(book), policy).book
     t = find_term(office.frame("学期"), term)
     start, end = timestamp(t.start), timestamp(t.end)
     months = pd.date_range(start.replace(day=1), end, freq="MS") + pd.Timedelta(days=9)

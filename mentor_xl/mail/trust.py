@@ -202,19 +202,21 @@ class Trust:
         return list(dict.fromkeys(out))
 
     # after decide(): which accepted return would delete too much
-    def hold_mass_deletions(self, outcomes: list, office_log: pd.DataFrame, ledger: pd.DataFrame) -> None:
+    def hold_mass_deletions(self, outcomes: list, office_log: pd.DataFrame, ledger: pd.DataFrame,
+                            types: dict[str, str] | None = None) -> None:
         """Hold each accepted return that deletes more than ``max_deletions`` rows, unconfirmed.
 
         Returns it superseded are decided again without it, so a held forgery cannot push out
         a genuine return of the same run.
         """
-        from mentor_xl.mail.ingest import decide, plan_merge
+        from mentor_xl.mail.decide import decide
+        from mentor_xl.mail.ledger import plan_merge
 
         if self.max_deletions is None:
             return
         while True:
             accepted = [o for o in outcomes if o.status == "accepted"]
-            plan_merge(office_log, accepted)  # sets rows_removed on each
+            plan_merge(office_log, accepted, types)  # sets rows_removed on each
             big = [o for o in accepted if o.rows_removed > self.max_deletions
                    and o.confirm_code not in self.confirmed]
             for o in accepted:

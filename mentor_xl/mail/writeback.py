@@ -19,20 +19,29 @@ the reader reading the office's log), 0.5 GB peak memory.
 from __future__ import annotations
 
 import math
+import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from mentor_xl.mail import xlsxpatch
-from mentor_xl.mail.ingest import LEDGER_COLUMNS, LEDGER_SHEET, LOG, LOG_SHEET, PROV_COLUMNS, MergePlan
+from mentor_xl.mail.ledger import LEDGER_COLUMNS, LEDGER_SHEET, LOG, LOG_SHEET, PROV_COLUMNS, MergePlan
 from mentor_xl.packs import normalise_label
-from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.problems import FatalInputError
 from mentor_xl.safe import atomic_write, cell_text, needs_quote
 from mentor_xl.workbook.model import OfficeBook
 
-KINDS = {c.name: c.kind for c in LOG.columns}
-LEDGER_WIDTHS = (17, 26, 22, 13, 18, 30, 30, 20, 9, 9, 9, 9, 9, 60)
+# Columns many offices keep in their log that are not in the schema: a running number and
+# the mentor's name. New rows continue the one and get the other from 人员.
+SEQ, TUTOR = "\x00序号", "\x00导师姓名"
+_SEQ_LABELS = {normalise_label(x) for x in ("序号", "编号", "No", "No.", "行号")}
+_TUTOR_LABELS = {normalise_label(x) for x in ("导师姓名", "导师", "教师姓名", "教师", "姓名")}
+# A footer under the log (who filled it in, who checked it, notes): new rows go above it.
+FOOTER = re.compile(r"^\s*(填表人|填报人|审核人|审核|制表人|制表|负责人|经办人|注|备注|说明|签字|签名|盖章|单位)\s*[:：]")
+KINDS = {c.name: c.kind for c in LOG.columns} | {SEQ: "number", TUTOR: "text"}
+LEDGER_WIDTHS = (17, 26, 22, 13, 18, 30, 30, 20, 9, 9, 9, 9, 9, 60, 26)
 
 
 def locate_header(rows: list[list], office: OfficeBook, pack=None, title: str = LOG_SHEET
@@ -40,28 +49,24 @@ def locate_header(rows: list[list], office: OfficeBook, pack=None, title: str = 
     """(header row, column name → column index, last non-empty header column), 1-based.
 
     ``rows``: the sheet's first rows as values, row i = Excel row i + 1. The header is
-    found by the reader's own ``_header`` over the same aliases, so the office frame's
+    found by the reader's ``header_map`` over the same aliases, so the office frame's
     ``_row`` numbers point at the same rows here.
     """
-    from mentor_xl.workbook import reader
+    from mentor_xl.workbook.reader import header_map
 
-    office_map = {}
-    if office.column_map is not None and len(office.column_map):
-        office_map = reader._column_map(office.column_map, office.sheet_names.get("列映射", "列映射"),
-                                        Problems()).get(LOG_SHEET, {})
-    pack_cols = pack.section("columns").get(LOG_SHEET, {}) if pack is not None else {}
-    aliases = reader._aliases(LOG, pack_cols, office_map)
-    found = reader._header(rows, aliases)
+    found = header_map(rows, LOG_SHEET, pack=pack, office=office)
     if found is None:
         raise FatalInputError(f"办公室工作簿的“{title}”表中找不到表头，无法合并")
-    h, names = found
-    colmap: dict[str, int] = {}
+    h, colmap, names = found
     for j, label in enumerate(names, start=1):
-        canon = aliases.get(normalise_label(label))
-        if canon is not None:
-            colmap.setdefault(canon, j)
-        elif label.strip() in PROV_COLUMNS:
+        if j in colmap.values():
+            continue
+        if label.strip() in PROV_COLUMNS:
             colmap.setdefault(label.strip(), j)
+        elif normalise_label(label) in _SEQ_LABELS:
+            colmap.setdefault(SEQ, j)
+        elif normalise_label(label) in _TUTOR_LABELS:
+            colmap.setdefault(TUTOR, j)
     missing = [c.name for c in LOG.columns if c.required and c.name not in colmap]
     if missing:
         raise FatalInputError(f"办公室工作簿的“{title}”表缺少必需的列：{'、'.join(missing)}，无法合并")
@@ -90,20 +95,89 @@ def _new_columns(add: pd.DataFrame, colmap: dict[str, int], last: int) -> dict[s
     return new
 
 
-def _row_plan(plan: MergePlan, office: OfficeBook, header_row: int, colmap: dict[str, int]
-              ) -> tuple[dict[int, dict], list[int]]:
-    """(Excel row → new record, rows to empty). New records first take the rows an accepted
-    correction no longer has, then the rows after the last row the reader saw content in
-    (its data rows and the rows it reported) — not after pre-formatted empty rows."""
+@dataclass
+class _Placement:
+    at: dict[int, dict]  # Excel row (after any footer move) → record
+    emptied: list[int]  # rows of removed records not reused
+    shift: tuple[int, int] | None  # (first footer row, rows it moves down)
+
+
+def trailing_rows(office: OfficeBook, header_row: int) -> tuple[int, list[int]]:
+    """(last row with valid data, rows below it the reader reported: footer candidates)."""
     name = office.sheet_names.get(LOG_SHEET, LOG_SHEET)
-    seen = [header_row] + office.frame(LOG_SHEET)["_row"].astype(int).tolist()
-    seen += [p.row for p in office.problems if p.sheet == name and p.row]
-    last = max(seen)
+    data = office.frame(LOG_SHEET)["_row"].astype(int)
+    last = max([header_row] + data.tolist())
+    below = sorted({p.row for p in office.problems if p.sheet == name and p.row and p.row > last})
+    return last, below
+
+
+def footer_start(texts: dict[int, list], rows: list[int]) -> int | None:
+    """The first of ``rows`` that starts a footer block (填表人：…, 审核人：…, 注：…)."""
+    for r in rows:
+        if any(FOOTER.match(str(v)) for v in texts.get(r, []) if v not in (None, "")):
+            return r
+    return None
+
+
+def _row_plan(plan: MergePlan, office: OfficeBook, header_row: int, colmap: dict[str, int],
+              footer: int | None, staff_names: dict[str, str]) -> _Placement:
+    """Where each new record goes. New records first take the rows an accepted correction no
+    longer has, then the rows after the last row the reader saw content in (its data rows and
+    the rows it reported) — not after pre-formatted empty rows — and above a footer block,
+    which moves down when the rows between do not suffice."""
+    last, below = trailing_rows(office, header_row)
+    if footer is not None:
+        last = max([last] + [r for r in below if r < footer])
+    else:
+        last = max([last] + below)
+    log = office.frame(LOG_SHEET)
     records = _records(plan.add, colmap)
     slots = sorted(plan.remove_rows)
+    if SEQ in colmap or TUTOR in colmap:
+        _number_and_name(records, slots, last, log, colmap, staff_names)
     at = dict(zip(slots, records))
-    at.update({last + 1 + i: rec for i, rec in enumerate(records[len(slots):])})
-    return at, slots[len(records):]
+    extra = records[len(slots):]
+    at.update({last + 1 + i: rec for i, rec in enumerate(extra)})
+    shift = None
+    if footer is not None:
+        need = len(extra) - (footer - last - 1)
+        if need > 0:
+            shift = (footer, need)
+    return _Placement(at, slots[len(records):], shift)
+
+
+def _number_and_name(records: list[dict], slots: list[int], last: int, log: pd.DataFrame,
+                     colmap: dict[str, int], staff_names: dict[str, str]) -> None:
+    """序号: a reused row keeps its number, further rows continue after the largest; 导师姓名
+    from 人员 by 工号."""
+    seq_col = _frame_column(log, SEQ)
+    numbers: dict[int, object] = {}
+    top = 0
+    if seq_col is not None:
+        values = pd.to_numeric(log[seq_col], errors="coerce")
+        numbers = dict(zip(log["_row"].astype(int), values))
+        top = int(values.max()) if values.notna().any() else 0
+    for i, rec in enumerate(records):
+        if SEQ in colmap:
+            old = numbers.get(slots[i]) if i < len(slots) else None
+            if old is None or pd.isna(old):
+                top += 1
+                old = top
+            rec[SEQ] = int(old) if float(old).is_integer() else old
+        if TUTOR in colmap:
+            rec[TUTOR] = staff_names.get(str(rec.get("工号")))
+
+
+def _staff_names(office: OfficeBook) -> dict[str, str]:
+    staff = office.frame("人员").dropna(subset=["工号"]).drop_duplicates("工号")
+    return {str(k): v for k, v in zip(staff["工号"], staff["姓名"]) if isinstance(v, str) and v}
+
+
+def _frame_column(log: pd.DataFrame, key: str) -> str | None:
+    """The office frame's column for an extra header (kept by the reader under its label)."""
+    cols = [c for c in log.columns if c not in LOG.names and not c.startswith("_")]
+    labels = _SEQ_LABELS if key == SEQ else _TUTOR_LABELS
+    return next((c for c in cols if normalise_label(c.rstrip("'")) in labels), None)
 
 
 def _records(add: pd.DataFrame, colmap: dict[str, int]) -> list[dict]:
@@ -153,9 +227,11 @@ def _write_stream(src: Path, tmp: Path, office: OfficeBook, plan: MergePlan, led
         def cells(rec: dict):
             return [(colmap[k], v, kinds[k]) for k, v in rec.items() if k in colmap]
 
-        at, emptied = _row_plan(plan, office, header_row, colmap)
-        log_rows = {r: X.row_xml(r, cells(rec), st) for r, rec in at.items()}
-        log_rows.update({r: b"" for r in emptied})
+        _, below = trailing_rows(office, header_row)
+        footer = footer_start(X.row_texts(z, log_part, set(below)), below)
+        place = _row_plan(plan, office, header_row, colmap, footer, _staff_names(office))
+        log_rows = {r: X.row_xml(r, cells(rec), st) for r, rec in place.at.items()}
+        log_rows.update({r: b"" for r in place.emptied})
 
         def ledger_row(r: int, row: list) -> bytes:
             return X.row_xml(r, [(j, v, "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else "text")
@@ -164,7 +240,7 @@ def _write_stream(src: Path, tmp: Path, office: OfficeBook, plan: MergePlan, led
         replace_parts = {"xl/styles.xml": styles_xml}
         new_parts: dict[str, bytes] = {}
         streams = {log_part: lambda f, w: X.stream_sheet(f, w, header_row=header_row, header_cells=header_cells,
-                                                         rows=log_rows)}
+                                                         rows=log_rows, shift=place.shift)}
         if LEDGER_SHEET in parts:
             streams[parts[LEDGER_SHEET]] = lambda f, w: X.stream_sheet(
                 f, w, append=lambda last_row: b"".join(ledger_row(last_row + 1 + i, r)
@@ -223,10 +299,18 @@ def _write_openpyxl(src: Path, tmp: Path, office: OfficeBook, plan: MergePlan, l
             if k in colmap:
                 _put(ws, r, colmap[k], v, KINDS.get(k, "text"))
 
-    at, emptied = _row_plan(plan, office, header_row, colmap)
-    for r, rec in at.items():
+    _, below = trailing_rows(office, header_row)
+    texts = {r: [c.value for c in ws[r]] for r in below}
+    place = _row_plan(plan, office, header_row, colmap, footer_start(texts, below), _staff_names(office))
+    if place.shift:
+        first, by = place.shift
+        ws.move_range(f"A{first}:{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}", rows=by)
+        for rng in list(ws.merged_cells.ranges):
+            if rng.min_row >= first:
+                rng.shift(0, by)
+    for r, rec in place.at.items():
         put_row(r, rec)
-    for r in emptied:
+    for r in place.emptied:
         put_row(r, {})  # emptied in place, as the stream editor does: nothing else moves
 
     if LEDGER_SHEET in wb.sheetnames:

@@ -138,6 +138,60 @@ def head_rows(z: zipfile.ZipFile, part: str, n: int = HEAD_ROWS) -> list[list[st
     return rows
 
 
+def row_texts(z: zipfile.ZipFile, part: str, wanted: set[int]) -> dict[int, list[str]]:
+    """The cell texts of the ``wanted`` rows (Excel numbers), found by a regex pass over the
+    sheet (no XML parse of the other rows: the log can have a million)."""
+    if not wanted:
+        return {}
+    snippets: dict[int, bytes] = {}
+    with z.open(part) as f:
+        buf = b""
+        while True:
+            chunk = f.read(CHUNK)
+            buf += chunk
+            pos = 0
+            for m in _ROW_TAG.finditer(buf):
+                r = _R_ATTR.search(m.group(0))
+                if r is None or int(r.group(1)) not in wanted:
+                    pos = m.end()
+                    continue
+                if m.group(0).endswith(b"/>"):
+                    pos = m.end()
+                    continue
+                close = buf.find(b"</row>", m.end())
+                if close == -1:
+                    pos = m.start()
+                    break
+                snippets[int(r.group(1))] = buf[m.start():close + 6]
+                pos = close + 6
+            else:
+                pos = max(pos, len(buf) - 4096)
+            buf = buf[pos:]
+            if not chunk:
+                break
+    shared: set[int] = set()
+    cells: dict[int, list[tuple[str, str]]] = {}
+    for n, xml in snippets.items():
+        try:
+            el = ET.fromstring(xml.replace(b"<row", b'<row xmlns="%s"' % MAIN_NS.encode(), 1))
+        except ET.ParseError:
+            continue
+        vals = []
+        for c in el.findall(_q("c")):
+            t = c.get("t", "n")
+            if t == "inlineStr":
+                vals.append(("str", "".join(x.text or "" for x in c.iter(_q("t")))))
+            else:
+                v = c.find(_q("v"))
+                if v is not None and v.text is not None:
+                    vals.append((t, v.text))
+                    if t == "s":
+                        shared.add(int(v.text))
+        cells[n] = vals
+    strings = _shared_strings(z, shared)
+    return {n: [strings.get(int(v), "") if t == "s" else v for t, v in vals] for n, vals in cells.items()}
+
+
 # cells -------------------------------------------------------------------------------------------
 class Styles:
     """Indices of the three cell formats appended to styles.xml."""
@@ -270,14 +324,18 @@ class _Out:
 
 def stream_sheet(src, write: Callable[[bytes], None], *, header_row: int | None = None,
                  header_cells: dict[int, bytes] | None = None, rows: dict[int, bytes] | None = None,
-                 append: Callable[[int], bytes] | None = None) -> int:
+                 append: Callable[[int], bytes] | None = None, shift: tuple[int, int] | None = None) -> int:
     """Copy a worksheet XML from ``src`` to ``write`` with the edits; returns the last row.
 
     ``rows``: Excel row → the ``<row>`` xml that row becomes (b"": emptied). A row the
     sheet has is replaced in place; one it lacks is inserted where it belongs (rows stay in
-    ascending order). ``append(last_row)`` gives further rows for the end. Unchanged rows
-    cost one regex search each: they are passed on in large slices.
+    ascending order). ``append(last_row)`` gives further rows for the end. ``shift``
+    (first row, by): that row and every row below it move down ``by`` rows (a footer block
+    under the data, with its merged cells), making room above it; ``rows`` are numbered
+    after the move. Unchanged rows cost one regex search each: they are passed on in large
+    slices.
     """
+    shift_from, shift_by = shift if shift and shift[1] > 0 else (None, 0)
     header_cells = header_cells or {}
     rows = rows or {}
     pending = sorted(rows)  # row numbers not yet written
@@ -319,6 +377,11 @@ def stream_sheet(src, write: Callable[[bytes], None], *, header_row: int | None 
                 last = max([last] + pending[k:])
                 if append is not None:
                     out(append(last))
+                if shift_from is not None:  # the rest (merged cells …) is small: read whole, renumbered
+                    rest = buf[end_data:] + src.read()
+                    out(_MERGE_REF.sub(lambda mm: _shift_ref(mm, shift_from, shift_by), rest))
+                    out.flush()
+                    return last
                 out(buf[end_data:])
                 out.flush()
                 while True:
@@ -337,14 +400,16 @@ def stream_sheet(src, write: Callable[[bytes], None], *, header_row: int | None 
         if r is None:
             raise Unsupported("row without number")
         n = int(r.group(1))
-        last = max(last, n)
-        if k < len(pending) and pending[k] < n:  # new rows that belong before this one
+        moved = shift_from is not None and n >= shift_from
+        eff = n + shift_by if moved else n  # the row's number in the output
+        last = max(last, eff)
+        if k < len(pending) and pending[k] < eff:  # new rows that belong before this one
             emit(buf[emit_from:m.start()])
             emit_from = m.start()
-            while k < len(pending) and pending[k] < n:
+            while k < len(pending) and pending[k] < eff:
                 out(rows[pending[k]])
                 k += 1
-        if not ((n == header_row and header_cells) or n in rows):
+        if not (moved or (n == header_row and header_cells) or n in rows):
             pos = m.end()
             continue
         if tag.endswith(b"/>"):
@@ -361,12 +426,31 @@ def stream_sheet(src, write: Callable[[bytes], None], *, header_row: int | None 
             end = close + len(b"</row>")
         emit(buf[emit_from:m.start()])
         row = buf[m.start():end]
-        if n == header_row and header_cells:
+        if moved:
+            out(_renumber_row(row, n, eff))
+        elif n == header_row and header_cells:
             out(_insert_cells(row, header_cells))
         else:
             out(rows[n])
             k += 1  # pending[k] == n: everything below n was written above
         pos = emit_from = end
+
+
+_MERGE_REF = re.compile(rb'(<mergeCell\b[^>]*?\bref=")([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?(")')
+
+
+def _shift_ref(m: re.Match, start: int, by: int) -> bytes:
+    def row(v: bytes) -> bytes:
+        n = int(v)
+        return b"%d" % (n + by if n >= start else n)
+    second = b":" + m.group(4) + row(m.group(5)) if m.group(4) else b""
+    return m.group(1) + m.group(2) + row(m.group(3)) + second + m.group(6)
+
+
+def _renumber_row(row: bytes, old: int, new: int) -> bytes:
+    """A ``<row>`` moved from Excel row ``old`` to ``new`` (its cells' references too)."""
+    row = re.sub(rb'(<row\b[^>]*?\sr=")%d(")' % old, rb"\g<1>%d\g<2>" % new, row, count=1)
+    return re.sub(rb'(<c\b[^>]*?\sr="[A-Z]+)%d(")' % old, rb"\g<1>%d\g<2>" % new, row)
 
 
 def new_sheet_xml(rows: list[bytes], widths: list[int]) -> bytes:
@@ -388,13 +472,15 @@ def add_sheet(z: zipfile.ZipFile, name: str) -> tuple[str, dict[str, bytes]]:
         k += 1
     part = f"xl/worksheets/sheet{k}.xml"
     wb = z.read("xl/workbook.xml")
-    m = re.search(rb'xmlns:(\w+)="' + re.escape(REL_NS.encode()) + b'"', wb)
-    if not m or b"</sheets>" not in wb:
+    if b"</sheets>" not in wb:
         raise Unsupported("workbook.xml layout")
-    prefix = m.group(1)
     ids = [int(x) for x in re.findall(rb'<sheet\b[^>]*?sheetId="(\d+)"', wb)]
     rid = b"rIdMentorXl%d" % k
-    sheet = b'<sheet name="%s" sheetId="%d" %s:id="%s"/>' % (_xml_text(name), max(ids, default=0) + 1, prefix, rid)
+    # The relationships prefix is declared on the element itself: openpyxl and pandas
+    # declare it on each <sheet>, not on the root, so a prefix found elsewhere may not be
+    # in scope here (the file would not open).
+    sheet = b'<sheet xmlns:r="%s" name="%s" sheetId="%d" r:id="%s"/>' % (
+        REL_NS.encode(), _xml_text(name), max(ids, default=0) + 1, rid)
     wb = wb.replace(b"</sheets>", sheet + b"</sheets>", 1)
     rels = z.read("xl/_rels/workbook.xml.rels")
     rel = b'<Relationship Id="%s" Type="%s" Target="worksheets/sheet%d.xml"/>' % (rid, WS_TYPE.encode(), k)

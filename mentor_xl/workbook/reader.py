@@ -24,6 +24,7 @@ from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems
 from mentor_xl.workbook import values
 from mentor_xl.workbook.limits import check_workbook_file
+from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
 from mentor_xl.workbook.schema import BY_NAME, SHEETS, Sheet
 
@@ -48,12 +49,13 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     by_name = suffix in (".xlsx", ".xlsm", ".xlsb") if kind == "xlsx" else suffix == ".xls"
     import fastexcel  # here, not at import time: the Excel faces read without it
 
-    try:
-        reader = fastexcel.read_excel(str(path) if by_name else path.read_bytes())
-        reader.sheet_names  # noqa: B018 — opening errors surface here
-    except Exception as e:  # calamine's errors are not a stable type set
-        raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
-    return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets)
+    with native_read(path.name):  # a panic in the native reader: a Chinese reason, no traceback
+        try:
+            reader = fastexcel.read_excel(str(path) if by_name else path.read_bytes())
+            reader.sheet_names  # noqa: B018 — opening errors surface here
+        except Exception as e:  # calamine's errors are not a stable type set
+            raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
+        return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets)
 
 
 def read_from(source, *, path: str | Path | None = None, policy_pack=None,
@@ -93,6 +95,33 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
 
 
 # sheets and headers ----------------------------------------------------------------------
+def header_map(rows: list[list], sheet: str, *, pack=None, office: OfficeBook | None = None
+               ) -> tuple[int, dict[str, int], list[str]] | None:
+    """Where the header of ``sheet`` is among ``rows`` (its first rows as values, row i = Excel
+    row i + 1) and which column holds which canonical column, found exactly as ``read_book``
+    finds them (schema names and aliases, the pack's ``[columns]``, the office's 列映射).
+
+    Returns (index of the header row in ``rows``, canonical name → 1-based column, the header
+    labels) or None when no row looks like the header. For writers that edit a sheet in place.
+    """
+    office_map: dict[str, str] = {}
+    if office is not None and office.column_map is not None and len(office.column_map):
+        office_map = _column_map(office.column_map, office.sheet_names.get("列映射", "列映射"),
+                                 Problems()).get(sheet, {})
+    pack_cols = pack.section("columns").get(sheet, {}) if pack is not None else {}
+    aliases = _aliases(BY_NAME[sheet], pack_cols, office_map)
+    found = _header(rows, aliases)
+    if found is None:
+        return None
+    h, names = found
+    colmap: dict[str, int] = {}
+    for j, label in enumerate(names, start=1):
+        canon = aliases.get(normalise_label(label))
+        if canon is not None:
+            colmap.setdefault(canon, j)
+    return h, colmap, names
+
+
 def _find_sheets(actual_names: list[str], problems: Problems) -> dict[str, str]:
     """canonical sheet name -> actual sheet name; an exact name wins over an alias."""
     found: dict[str, str] = {}

@@ -1,0 +1,265 @@
+"""No file can crash ``ingest`` or ``check``, no return can wipe, no office workbook is corrupted.
+
+Every hostile file is made here from a genuine filled return (``hostile.py``), so it keeps
+its stamp and only its damage decides: a value in XFD1048576, a zip that under-declares an
+entry's size, a DTD after 64 KB of padding, an undefined entity, an .xls that makes the
+native reader panic, a truncated file. Each is refused with a Chinese reason naming the
+user's file, while the genuine 数学学院 return of the same run is merged; nothing reaches
+the terminal but the summary. The counts are those of ``MATH`` (2 rows) and ``CS_ROWS``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import hostile
+from test_collect import TERM, office_book
+from test_ingest import MATH, key, mail, merged_rows
+from mentor_xl.mail import collect, ingest
+from mentor_xl.mail.simulate import fill_return
+
+D = dt.date
+CS_ROWS = [{"日期": D(2024, 9, 20), "工号": "T001", "活动类型": "导学互动交流", "学号": "S01"},
+           {"日期": D(2024, 10, 8), "工号": "T002", "活动类型": "午餐会", "学号": "S03"}]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def setup(tmp_path):
+    book = office_book(tmp_path / "office.xlsx")
+    res = collect(book, TERM, "学院", tmp_path / "sent")
+    files = {f.recipient: f.file for f in res.files}
+    cs = fill_return(files["计算机学院"], CS_ROWS, tmp_path / "cs.xlsx")
+    good = fill_return(files["数学学院"], MATH, tmp_path / "good" / "数学学院.xlsx")
+    return {"book": book, "cs": cs, "good": good, "tmp": tmp_path, "sent": files}
+
+
+def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "mentor_xl", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def ingest_cli(setup, name: str, data: bytes) -> tuple[subprocess.CompletedProcess, Path]:
+    """``mentor-xl ingest`` in a real process with the hostile file and the genuine return."""
+    d = setup["tmp"] / "in"
+    d.mkdir(exist_ok=True)
+    (d / name).write_bytes(data)
+    out = setup["tmp"] / "merged.xlsx"
+    proc = run_cli("ingest", setup["book"], d, setup["good"], "--out", out, cwd=setup["tmp"])
+    return proc, out
+
+
+def assert_clean(proc: subprocess.CompletedProcess) -> None:
+    text = proc.stdout + proc.stderr
+    assert "Traceback" not in text and "panicked" not in text and "RUST_BACKTRACE" not in text, text
+
+
+@pytest.mark.parametrize("variant,words", [
+    ("far_cell", ["范围过大", "XFD1048576"]),
+    ("under_declared", ["疑似压缩炸弹"]),
+    ("dtd_after_padding", ["DTD"]),
+    ("truncated", ["损坏"]),
+])
+def test_hostile_return_is_refused_and_the_run_goes_on(setup, variant, words):
+    data = getattr(hostile, variant)(setup["cs"].read_bytes())
+    proc, out = ingest_cli(setup, "回执.xlsx", data)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_clean(proc)
+    [line] = [ln for ln in proc.stdout.splitlines() if "回执.xlsx" in ln]
+    assert "拒收" in line and all(w in line for w in words), line
+    assert "in/回执.xlsx" in line and ".tmp" not in line and "0000" not in line  # the user's name, not ours
+    assert "已合并 1 份" in proc.stdout
+    assert merged_rows(out) == sorted(map(key, MATH))
+
+
+def test_under_declared_size_is_measured_not_read_from_the_header(setup):
+    """The header says 20 KB (CRC matching); the bytes really inflated decide."""
+    import zipfile
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook.limits import check_workbook_file
+    path = setup["tmp"] / "小.xlsx"
+    path.write_bytes(hostile.under_declared(setup["cs"].read_bytes()))
+    with zipfile.ZipFile(path) as z:
+        assert z.getinfo(hostile.log_part(setup["cs"].read_bytes())).file_size == 20_000
+    with pytest.raises(FatalInputError, match="解压后超过 64 MB（按实际解压的字节计）"):
+        check_workbook_file(path, max_uncompressed=64 * 1024 ** 2, max_ratio=10 ** 6)
+
+
+def test_size_limit_reads_as_people_say_it():
+    from mentor_xl.workbook.limits import size_text
+    assert [size_text(64 * 1024 ** 2), size_text(2 * 1024 ** 3), size_text(1536 * 1024 ** 2)] == ["64 MB", "2 GB", "1.5 GB"]
+
+
+@pytest.mark.libreoffice
+def test_xls_that_makes_the_reader_panic(setup):
+    from mentor_xl.libreoffice import convert
+    src = hostile.with_formula(setup["cs"], setup["tmp"] / "公式.xlsx")
+    [xls] = convert([src], "xls", setup["tmp"] / "lo")
+    data = hostile.panicking_xls(xls.read_bytes())
+    proc, out = ingest_cli(setup, "旧格式.xls", data)
+    assert proc.returncode == 0 and "已合并 1 份" in proc.stdout
+    assert_clean(proc)
+    [line] = [ln for ln in proc.stdout.splitlines() if "旧格式.xls" in ln]
+    assert "拒收" in line and "无法处理的内容" in line
+    assert merged_rows(out) == sorted(map(key, MATH))
+    # ``check`` on the same file: a Chinese reason, exit 1, no traceback or panic text
+    bad = setup["tmp"] / "办公室.xls"
+    bad.write_bytes(data)
+    proc = run_cli("check", bad, "--policy", "bit-2022", cwd=setup["tmp"])
+    assert proc.returncode == 1 and "无法处理的内容" in proc.stderr + proc.stdout
+    assert_clean(proc)
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "XFD5000"])
+def test_check_refuses_a_far_cell_before_reading(setup, ref):
+    wb = openpyxl.load_workbook(setup["book"])
+    wb["活动记录"][ref] = "远处的一个值"
+    far = setup["tmp"] / "远.xlsx"
+    wb.save(far)
+    proc = run_cli("check", far, cwd=setup["tmp"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert_clean(proc)
+    assert f"到 {ref} 单元格" in proc.stderr and "“活动记录”范围过大" in proc.stderr
+
+
+def test_timeout_and_memory_limit_refuse_one_file(setup, monkeypatch):
+    """The child's limits: a read over time, or over memory, refuses that file only."""
+    from mentor_xl.mail import isolated
+    d = setup["tmp"] / "in"
+    d.mkdir()
+    (d / "回执.xlsx").write_bytes(setup["cs"].read_bytes())
+    monkeypatch.setattr(isolated, "TIMEOUT_S", 0.0005)  # no read of a workbook is that fast
+    res = ingest(setup["book"], [d], dry_run=True)
+    [f] = res.files
+    assert f.status == "refused" and "读取超时" in f.reason and "in/回执.xlsx" in f.reason
+    monkeypatch.setattr(isolated, "TIMEOUT_S", 120)
+    monkeypatch.setattr(isolated, "MEMORY_BYTES", 64 * 1024 ** 2)  # not even the interpreter fits
+    [f] = ingest(setup["book"], [d], dry_run=True).files
+    assert f.status == "refused" and ("内存超过上限（64 MB）" in f.reason or "读取程序异常终止" in f.reason), f.reason
+
+
+def test_unreadable_later_return_wipes_nothing(setup):
+    """An undefined entity makes the 活动记录 unreadable: the later return is refused, the
+    rows of the earlier one stay."""
+    tmp = setup["tmp"]
+    mail(tmp / "in" / "a.eml", "张一 <zhang@example.edu.cn>", "Tue, 05 Nov 2024 10:00:00 +0800",
+         [("计算机学院.xlsx", setup["cs"].read_bytes())])
+    r1 = ingest(setup["book"], [tmp / "in"], out=tmp / "step1.xlsx")
+    assert r1.rows_merged == 2
+    mail(tmp / "in2" / "b.eml", "张一 <zhang@example.edu.cn>", "Thu, 07 Nov 2024 16:00:00 +0800",
+         [("更正.xlsx", hostile.undefined_entity(setup["cs"].read_bytes()))])
+    r2 = ingest(tmp / "step1.xlsx", [tmp / "in2"], out=tmp / "step2.xlsx")
+    [f] = r2.files
+    assert f.status == "refused" and "活动记录无法读取" in f.reason and "保持不变" in f.reason
+    assert r2.rows_removed == 0 and merged_rows(tmp / "step2.xlsx") == sorted(map(key, CS_ROWS))
+
+
+def test_correction_with_only_rejected_rows_wipes_nothing(setup):
+    tmp = setup["tmp"]
+    mail(tmp / "in" / "a.eml", "张一 <zhang@example.edu.cn>", "Tue, 05 Nov 2024 10:00:00 +0800",
+         [("计算机学院.xlsx", setup["cs"].read_bytes())])
+    ingest(setup["book"], [tmp / "in"], out=tmp / "step1.xlsx")
+    wrong = [{"日期": D(2024, 10, 9), "工号": "T001", "活动类型": "打球"},
+             {"日期": D(2025, 3, 1), "工号": "T002", "活动类型": "午餐会"}]
+    bad = fill_return(setup["sent"]["计算机学院"], wrong, tmp / "bad.xlsx")
+    mail(tmp / "in2" / "b.eml", "张一 <zhang@example.edu.cn>", "Thu, 07 Nov 2024 16:00:00 +0800",
+         [("更正.xlsx", bad.read_bytes())])
+    r2 = ingest(tmp / "step1.xlsx", [tmp / "in2"], out=tmp / "step2.xlsx")
+    [f] = r2.files
+    assert f.status == "refused" and "2 行全部有问题" in f.reason and "打球" in f.reason
+    assert merged_rows(tmp / "step2.xlsx") == sorted(map(key, CS_ROWS))
+
+
+def test_correction_names_the_rows_it_removed(setup):
+    tmp = setup["tmp"]
+    mail(tmp / "in" / "a.eml", "张一 <zhang@example.edu.cn>", "Tue, 05 Nov 2024 10:00:00 +0800",
+         [("计算机学院.xlsx", setup["cs"].read_bytes())])
+    ingest(setup["book"], [tmp / "in"], out=tmp / "step1.xlsx")
+    fixed = fill_return(setup["sent"]["计算机学院"], CS_ROWS[:1], tmp / "fixed.xlsx")
+    mail(tmp / "in2" / "b.eml", "张一 <zhang@example.edu.cn>", "Thu, 07 Nov 2024 16:00:00 +0800",
+         [("更正.xlsx", fixed.read_bytes())])
+    r2 = ingest(tmp / "step1.xlsx", [tmp / "in2"], out=tmp / "step2.xlsx", report=tmp / "报告.xlsx")
+    [f] = r2.files
+    assert (f.status, f.rows_added, f.rows_removed) == ("accepted", 0, 1)
+    [w] = [p for p in f.warnings if p.category == "更正删除"]
+    assert w.row == 4 and "2024-10-08 T002 午餐会" in w.message and "in2/b.eml → 更正.xlsx" in w.message
+    hints = [r[4] for r in openpyxl.load_workbook(tmp / "报告.xlsx")["提示"].iter_rows(min_row=2, values_only=True)]
+    assert w.message in hints
+
+
+def test_refused_file_is_merged_after_the_office_fixes_its_book(setup):
+    """The ledger keys what was merged: refused once (its college not in 人员), the same
+    bytes are merged after the office adds the person."""
+    tmp = setup["tmp"]
+
+    def college(path: Path, old: str, new: str) -> None:
+        wb = openpyxl.load_workbook(path)
+        for row in wb["人员"].iter_rows(min_row=2):
+            if row[3].value == old:
+                row[3].value = new
+        wb.save(path)
+
+    college(setup["book"], "数学学院", "理学院")
+    (tmp / "in").mkdir()
+    (tmp / "in" / "数学.xlsx").write_bytes(setup["good"].read_bytes())
+    r1 = ingest(setup["book"], [tmp / "in"], out=tmp / "step1.xlsx")
+    [f] = r1.files
+    assert f.status == "refused" and "不在本工作簿的人员表中" in f.reason
+    ledger = list(openpyxl.load_workbook(tmp / "step1.xlsx")["收件记录"].iter_rows(min_row=2, values_only=True))
+    assert [r[8] for r in ledger] == ["拒收"]  # seen and recorded, but not merged
+    college(tmp / "step1.xlsx", "理学院", "数学学院")
+    r2 = ingest(tmp / "step1.xlsx", [tmp / "in"], out=tmp / "step2.xlsx")
+    [f] = r2.files
+    assert f.status == "accepted" and r2.rows_merged == 2
+    assert merged_rows(tmp / "step2.xlsx") == sorted(map(key, MATH))
+
+
+def test_in_place_with_nothing_valid_leaves_the_office_book_byte_identical(setup):
+    tmp = setup["tmp"]
+    (tmp / "in").mkdir()
+    (tmp / "in" / "炸弹.xlsx").write_bytes(hostile.far_cell(setup["cs"].read_bytes()))
+    (tmp / "in" / "空.xlsx").write_bytes(setup["sent"]["计算机学院"].read_bytes())
+    before = hashlib.sha256(setup["book"].read_bytes()).hexdigest()
+    res = ingest(setup["book"], [tmp / "in"], in_place=True)
+    assert [f.status for f in res.files] == ["refused", "refused"] and res.book is None
+    assert hashlib.sha256(setup["book"].read_bytes()).hexdigest() == before
+    assert not (tmp / "office.bak.xlsx").exists()
+
+
+def test_latest_is_one_rule_for_files_and_mail(setup):
+    """Plain files are ordered by their time like mail by its Date; the report says which."""
+    tmp = setup["tmp"]
+    d = tmp / "in"
+    d.mkdir()
+    v1 = fill_return(setup["sent"]["计算机学院"], CS_ROWS, d / "b-第一版.xlsx")
+    v2 = fill_return(setup["sent"]["计算机学院"], CS_ROWS[:1], d / "a-更正版.xlsx")
+    os.utime(v1, (1_730_000_000, 1_730_000_000))  # 2024-10-27
+    os.utime(v2, (1_731_000_000, 1_731_000_000))  # 2024-11-07: later, though scanned first
+    res = ingest(setup["book"], [d], dry_run=True)
+    by = {f.name: f for f in res.files}
+    assert by["a-更正版.xlsx"].status == "accepted" and by["b-第一版.xlsx"].status == "superseded"
+    assert "文件时间 2024-11-08 01:20" in by["b-第一版.xlsx"].reason
+    assert by["a-更正版.xlsx"].to_json()["date_basis"] == "文件时间"
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "AB2000000", "XFD30"])
+def test_large_sheet_scan_finds_far_cells_too(setup, monkeypatch, ref):
+    """Sheets over EXACT_SCAN_BYTES are scanned by row tags and far references (made small
+    here, with small chunks, so the office book's log takes that path)."""
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+    monkeypatch.setattr(limits, "EXACT_SCAN_BYTES", 300)
+    monkeypatch.setattr(limits, "CHUNK", 512)
+    assert limits.check_workbook_file(setup["book"], max_cells=1000) == "xlsx"  # the genuine book passes
+    far = setup["tmp"] / "远.xlsx"
+    far.write_bytes(hostile.far_cell(setup["cs"].read_bytes(), ref))
+    with pytest.raises(FatalInputError, match=f"到 {ref} 单元格"):
+        limits.check_workbook_file(far, max_cells=100_000)
