@@ -46,12 +46,11 @@ import pandas as pd
 from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import round_half_up, to_fraction
 from mentor_xl.packs import Pack, PackError, normalise_label
+from mentor_xl.packs.model import SCHEMES, SOURCES  # noqa: F401 (re-exported)
 from mentor_xl.problems import FatalInputError, Problems
 
 PENDING = "待定"
 NOT_COUNTED = "不计"
-SCHEMES = ("score", "parts", "none")
-SOURCES = ("compliance", "review", "survey")
 _PART_STATUS = {"pass": "通过", "fail": "未通过", "pending": "待定"}
 
 
@@ -144,59 +143,48 @@ def _label(pack: Pack, key: str) -> str:
 
 
 def _spec(pack: Pack) -> _Spec:
-    a = pack.section("assessment")
-    scheme = a.get("scheme", "none") if a else "none"
-    if scheme not in SCHEMES:
-        raise PackError(f"制度文件 {pack.id}：assessment.scheme = “{scheme}” 不是 {', '.join(SCHEMES)} 之一")
-    msg = a.get("message") or (f"制度“{pack.name}”未规定考核等次，没有可评定的考核等级。"
-                               "如该制度有奖项目录，请使用 mentor-xl awards 核对奖励提名与预算。")
-    roles = list(a.get("roles") or pack.roles)
-    for r in roles:
-        if r not in pack.roles:
-            raise PackError(f"制度文件 {pack.id}：assessment.roles 中的角色 “{r}” 未在 [roles] 中定义")
-    components = []
-    for c in a.get("components", []):
-        if c.get("source") not in SOURCES:
-            raise PackError(f"制度文件 {pack.id}：assessment.components 的 source “{c.get('source')}” 不是 {', '.join(SOURCES)} 之一")
-        components.append({**c, "w": _num_setting(pack, c["weight"], "assessment.components")})
-    thresholds = [{**t, "m": _num_setting(pack, t["min"], "assessment.thresholds")} for t in a.get("thresholds", [])]
+    """The pack's typed [assessment] (checked at load) with its ⚙ values read for this office."""
+    a = pack.assessment
+    if a.scheme == "none":
+        return _Spec(scheme="none", period=a.period, clause=a.clause, roles=list(a.roles), tiers=[], pass_tier=None,
+                     fail_tier=None, components=[], thresholds=[], quota=None, vetoes=[], parts=[],
+                     not_counted=None, subsidy={}, message=a.message)
+    w = "assessment"
+    components = [{"source": c.source, "label": c.label, "weight": c.weight,
+                   "w": _num_setting(pack, c.weight, f"{w}.components")} for c in a.components]
+    thresholds = [{"tier": t.tier, "min": t.min, "m": _num_setting(pack, t.min, f"{w}.thresholds")}
+                  for t in a.thresholds]
     thresholds.sort(key=lambda t: -t["m"])
-    quota = a.get("quota")
-    if quota:
-        quota = {**quota, "s": _num_setting(pack, quota["share"], "assessment.quota", share=True)}
-        for k in quota.get("tie_break", []):
-            if k not in SOURCES:
-                raise PackError(f"制度文件 {pack.id}：assessment.quota.tie_break 的 “{k}” 不是 {', '.join(SOURCES)} 之一")
-    for v in a.get("vetoes", []):
-        if v.get("source") not in ("review_veto", "rule_missed"):
-            raise PackError(f"制度文件 {pack.id}：assessment.vetoes 的 source “{v.get('source')}” 不是 review_veto、rule_missed 之一")
-        if v["source"] == "rule_missed":
-            pack.rule(v["rule"])  # KeyError on a typo is a pack bug
+    quota = None
+    if a.quota is not None:
+        q = a.quota
+        quota = {"tier": q.tier, "share": q.share, "clause": q.clause, "tie_break": list(q.tie_break),
+                 "s": _num_setting(pack, q.share, f"{w}.quota", share=True)}
+    vetoes = [{"source": v.source, "tier": v.tier, "label": v.label, "clause": v.clause, "rule": v.rule}
+              for v in a.vetoes]
     parts = []
-    for p in a.get("parts", []):
-        q = dict(p)
-        if p.get("source") not in ("compliance", "survey", "class_rank"):
-            raise PackError(f"制度文件 {pack.id}：assessment.parts 的 source “{p.get('source')}” 不是 compliance、survey、class_rank 之一")
-        if "min" in p:
-            q["m"] = _num_setting(pack, p["min"], "assessment.parts", share=p["source"] == "compliance")
-        if "valid_share" in p:
-            q["valid"] = _num_setting(pack, p["valid_share"], "assessment.parts", share=True)
-        if "new_class_share" in p:
-            q["new_share"] = _num_setting(pack, p["new_class_share"], "assessment.parts", share=True)
+    for p in a.parts:
+        q = {"source": p.source, "label": p.label, "clause": p.clause, "no_previous": p.no_previous}
+        if p.min is not None:
+            q["m"] = _num_setting(pack, p.min, f"{w}.parts", share=p.source == "compliance")
+        if p.valid_share is not None:
+            q["valid"] = _num_setting(pack, p.valid_share, f"{w}.parts", share=True)
+        if p.new_class_share is not None:
+            q["new_share"] = _num_setting(pack, p.new_class_share, f"{w}.parts", share=True)
         parts.append(q)
-    nc = a.get("not_counted")
-    if nc:
-        nc = {**nc, "share": _num_setting(pack, nc["min_active_share"], "assessment.not_counted", share=True)}
+    nc = None
+    if a.not_counted is not None:
+        nc = {"clause": a.not_counted.clause,
+              "share": _num_setting(pack, a.not_counted.min_active_share, f"{w}.not_counted", share=True)}
     subsidy = {}
-    for tier, key in (a.get("subsidy") or {}).items():
-        f = _num_setting(pack, key, "assessment.subsidy")
+    for tier, key in a.subsidy.items():
+        f = _num_setting(pack, key, f"{w}.subsidy")
         if f.denominator != 1 or f < 0:
             raise FatalInputError(f"设置项“{_label(pack, key)}”须为非负整数元，现为“{pack.setting(key)}”")
         subsidy[tier] = int(f)
-    return _Spec(scheme=scheme, period=a.get("period", "year"), clause=str(a.get("clause", "")), roles=roles,
-                 tiers=list(a.get("tiers", [])), pass_tier=a.get("pass_tier"), fail_tier=a.get("fail_tier"),
-                 components=components, thresholds=thresholds, quota=quota, vetoes=list(a.get("vetoes", [])),
-                 parts=parts, not_counted=nc, subsidy=subsidy, message=msg)
+    return _Spec(scheme=a.scheme, period=a.period, clause=a.clause, roles=list(a.roles), tiers=list(a.tiers),
+                 pass_tier=a.pass_tier, fail_tier=a.fail_tier, components=components, thresholds=thresholds,
+                 quota=quota, vetoes=vetoes, parts=parts, not_counted=nc, subsidy=subsidy, message=a.message)
 
 
 def _period(spec: _Spec, year: str | None, term: str | None) -> tuple[str, str]:

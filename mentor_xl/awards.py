@@ -18,59 +18,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from mentor_xl.money import MoneyError, format_wan, wan_display, wan_to_yuan
-from mentor_xl.packs import Pack, PackError, normalise_label
+from mentor_xl.packs import Award, Pack, normalise_label
 from mentor_xl.problems import FatalInputError, Problems
 from mentor_xl.roster import blank as _blank, staff_roles, text as _text  # noqa: F401 (staff_roles re-exported)
 
 STATUS_LABELS = {"ok": "有效", "over-cap": "超出名额", "ineligible": "不符合条件"}
 
 
-@dataclass(frozen=True)
-class Award:
-    name: str
-    aliases: tuple[str, ...]
-    role: str | None  # canonical role; "*" = any role; None for a college award
-    recipient: str  # "person" | "college"
-    cap: int | None
-    amount_yuan: int
-    ladder: str | None
-    level: int
-    clause: str
-    note: str = ""
-
-
 def catalogue(pack: Pack) -> list[Award]:
-    """The pack's ``[[awards]]`` as Award objects; a malformed entry raises PackError."""
-    items = pack.raw.get("awards") or []
-    where = pack.path.name if pack.path else pack.id
-    out: list[Award] = []
-    for i, a in enumerate(items):
-        name = a.get("name")
-        if not isinstance(name, str) or not name:
-            raise PackError(f"制度文件 {where}：awards[{i}] 缺少键 “name”")
-        recipient = a.get("recipient", "person")
-        if recipient not in ("person", "college"):
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).recipient 只能是 person 或 college")
-        role = a.get("role")
-        if recipient == "person":
-            if role is None:
-                raise PackError(f"制度文件 {where}：awards[{i}] ({name}) 缺少键 “role”")
-            if role != "*" and role not in pack.roles:
-                raise PackError(f"制度文件 {where}：awards[{i}] ({name}) 的角色 “{role}” 未在 [roles] 中定义")
-        amount = a.get("amount_wan")
-        if not isinstance(amount, str):
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).amount_wan 须写成文本，如 \"1.00\"")
-        try:
-            yuan = wan_to_yuan(amount)
-        except MoneyError as e:
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).amount_wan：{e}") from e
-        cap = a.get("cap")
-        if cap is not None and (not isinstance(cap, int) or cap < 0):
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).cap 须为非负整数")
-        out.append(Award(name=name, aliases=tuple(a.get("aliases", ())), role=role if recipient == "person" else None,
-                         recipient=recipient, cap=cap, amount_yuan=yuan, ladder=a.get("ladder"),
-                         level=int(a.get("level", 1)), clause=str(a.get("clause", "")), note=str(a.get("note", ""))))
-    return out
+    """The pack's ``[[awards]]`` (checked when the pack is loaded)."""
+    return list(pack.awards)
 
 
 @dataclass

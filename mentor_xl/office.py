@@ -85,8 +85,11 @@ class Office:
         return out
 
 
-def open_office(path: str | Path, policy: str | None = None, *, book: OfficeBook | None = None) -> Office:
-    """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides."""
+def open_office(path: str | Path, policy: str | Pack | None = None, *, book: OfficeBook | None = None) -> Office:
+    """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides.
+
+    ``policy`` is a pack id (as 设置/制度 names one) or a Pack the caller loaded itself
+    (the CLI's ``--policy FILE.toml``); a 设置 cell can never name a file."""
     from mentor_xl.workbook.reader import read_book
 
     path = Path(path)
@@ -97,10 +100,13 @@ def open_office(path: str | Path, policy: str | None = None, *, book: OfficeBook
     pack_id = policy or book.policy
     if not pack_id:
         raise FatalInputError("工作簿的“设置”表中没有“制度”一项，请填写（如 bit-2022）或用 --policy 指定")
-    try:
-        pack = load_pack(pack_id)
-    except PackError as e:
-        raise FatalInputError(str(e)) from e
+    if isinstance(pack_id, Pack):
+        pack = pack_id
+    else:
+        try:
+            pack = load_pack(pack_id)
+        except PackError as e:
+            raise FatalInputError(str(e)) from e
     rownums = {}
     sf = book.settings_frame
     if sf is not None and len(sf):

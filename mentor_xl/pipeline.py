@@ -81,7 +81,7 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
         path = write_results(results_path(book_path, f"{term}-合规"), result, office=office.name)
         out.extend([compliance_summary(result), f"  → {path}", ""])
     # 2. assessment: per term or per 学年, as the pack's scheme says
-    per_term = office.pack.section("assessment").get("period") == "term"
+    per_term = office.pack.assessment.period == "term"
     for label in (terms if per_term else [year]):
         result = office.assess(term=label) if per_term else office.assess(year=year)
         if result.to_json()["results"]:
@@ -89,11 +89,11 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
         else:
             out.extend([assess_summary(result), ""])
     # 3. eligibility, 4. awards (packs with a catalogue), 5. the fund split by college
-    if office.pack.section("eligibility"):
+    if office.pack.eligibility is not None:
         elig = office.eligibility(term=terms[-1])
         bad = sum(r.get("eligible") is False for r in elig.to_json()["results"])
         report("资格审查", elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。")
-    if office.pack.raw.get("awards"):
+    if office.pack.awards:
         aw = office.awards(year, budget_wan="50")
         report("奖励预算", aw, "奖励预算：" + aw.budget_message())
     # 6. documents: the kinds the pack lists (Word; `mentor-xl docs --pdf` adds PDF)
@@ -122,7 +122,7 @@ def _demo_documents(office, out_dir: Path, year: str, terms: list[str], per_term
     from mentor_xl.documents import docs_for_office, get_kind
 
     lines = []
-    for kind in map(get_kind, office.pack.section("documents").get("kinds", [])):
+    for kind in map(get_kind, office.pack.documents.kinds):
         by_term = bool({"compliance", "term"} & set(kind.needs)) or ("assessment" in kind.needs and per_term)
         paths, n = docs_for_office(office, kind.id, out_dir / kind.title, progress=False,
                                    **({"term": terms[0]} if by_term else {"year": year}))

@@ -195,7 +195,8 @@ def _doc_number(s: dict[str, str], year: int) -> str:
 
 
 def role_names(pack: Pack, section: str | None = None) -> str:
-    roles = (pack.section(section).get("roles") if section else None) or list(pack.roles)
+    sec = {"assessment": pack.assessment, "eligibility": pack.eligibility}.get(section or "")
+    roles = (sec.roles if sec is not None else None) or list(pack.roles)
     return "、".join(roles)
 
 
@@ -231,7 +232,7 @@ def assessment_notice_contexts(assessment: dict, book, pack: Pack, settings: dic
     res = pd.DataFrame(assessment.get("results") or [], columns=["staff_id", "score", "tier", "reasons"])
     staff = _staff_frame(book)
     res = res.merge(staff[["工号", "姓名", "学院"]], left_on="staff_id", right_on="工号", how="left")
-    tiers = list(pack.section("assessment").get("tiers") or [])
+    tiers = list(pack.assessment.tiers)
     order = {t: i for i, t in enumerate(tiers + ["待定", "不计"])}
     res["_o"] = res["tier"].map(order).fillna(len(order))
     res = res.sort_values(["_o", "score", "staff_id"], ascending=[True, False, True], na_position="last")

@@ -49,7 +49,7 @@ def locate_header(rows: list[list], office: OfficeBook, pack=None, title: str = 
     if office.column_map is not None and len(office.column_map):
         office_map = reader._column_map(office.column_map, office.sheet_names.get("列映射", "列映射"),
                                         Problems()).get(LOG_SHEET, {})
-    pack_cols = pack.section("columns").get(LOG_SHEET, {}) if pack is not None else {}
+    pack_cols = pack.columns.get(LOG_SHEET, {}) if pack is not None else {}
     aliases = reader._aliases(LOG, pack_cols, office_map)
     found = reader._header(rows, aliases)
     if found is None:

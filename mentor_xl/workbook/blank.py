@@ -25,6 +25,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from mentor_xl.holidays import current_year, statutory_holidays, year_span
+from mentor_xl.money import format_wan
 from mentor_xl.packs import Pack, Rule
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook import schema
@@ -89,32 +90,8 @@ def dictionary_lists(pack: Pack, year: str) -> dict[str, list[str]]:
 
 
 def award_names(pack: Pack) -> list[str]:
-    """Award names from the pack's ``awards`` section, whichever TOML shape it uses:
-    ``[[awards]]`` tables (name/award/title key), ``[awards.名称]`` tables, or
-    ``[awards]`` with a list under ``items``/``awards``/``list``."""
-    sec: Any = pack.section("awards")
-    if isinstance(sec, dict) and not any(isinstance(sec.get(k), list) for k in ("items", "awards", "list")):
-        return [k for k, v in sec.items() if isinstance(v, dict)]
-    names: list[str] = []
-    for it in _award_items(pack):
-        if isinstance(it, str):
-            names.append(it)
-        elif isinstance(it, dict):
-            for key in ("name", "award", "title", "奖项"):
-                if isinstance(it.get(key), str):
-                    names.append(it[key])
-                    break
-    return list(dict.fromkeys(names))
-
-
-def _award_items(pack: Pack) -> list:
-    sec: Any = pack.section("awards")
-    if isinstance(sec, dict):
-        for key in ("items", "awards", "list"):
-            if isinstance(sec.get(key), list):
-                return sec[key]
-        return [{"name": k, **v} for k, v in sec.items() if isinstance(v, dict)]
-    return sec if isinstance(sec, list) else []
+    """The names of the pack's ``[[awards]]``, in catalogue order."""
+    return [a.name for a in pack.awards]
 
 
 def rule_requirement(rule: Rule, pack: Pack) -> str:
@@ -321,14 +298,12 @@ def _write_guide(ws: Worksheet, st: Styles, pack: Pack, year: str, hol, lists: d
           [[s.label, _num(s.default) if not isinstance(s.default, bool) else ("是" if s.default else "否"), s.note]
            for s in pack.settings.values()])
 
-    awards = [a for a in _award_items(pack) if isinstance(a, dict)]
-    if awards:
+    if pack.awards:
         section("七、奖项（“奖项提名”表）")
         table(["奖项", "适用角色", "名额上限", "奖励（万元）", "条款", "说明"],
-              [[a.get("name") or a.get("award"),
-                a.get("role") or ("学院" if a.get("recipient") == "college" else "不限"),
-                a.get("cap", "不限"), a.get("amount_wan"), a.get("clause"), a.get("note")]
-               for a in awards])
+              [[a.name, "学院" if a.recipient == "college" else ("不限" if a.role == "*" else a.role),
+                "不限" if a.cap is None else a.cap, format_wan(a.amount_yuan), a.clause, a.note]
+               for a in pack.awards])
     ws.activate()
 
 

@@ -69,7 +69,7 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     book = OfficeBook(path=Path(path) if path else None)
     book.sheet_names = _find_sheets(list(source.sheet_names), book.problems)
     book.present = set(book.sheet_names)
-    pack_columns = policy_pack.section("columns") if policy_pack is not None else {}
+    pack_columns = policy_pack.columns if policy_pack is not None else {}
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
     order = list(_FIRST) + [s.name for s in SHEETS if s.name not in _FIRST and s.name in wanted]
     for name in order:
