@@ -43,6 +43,9 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from mentor_xl import periods
+from mentor_xl.engine.prepare import prepare
+from mentor_xl.periods import previous_term  # noqa: F401 (re-exported)
 from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import round_half_up, to_fraction
 from mentor_xl.packs import Pack, PackError, normalise_label
@@ -55,30 +58,9 @@ _PART_STATUS = {"pass": "通过", "fail": "未通过", "pending": "待定"}
 
 
 # ---------------------------------------------------------------------------- terms
-def normalise_year(text) -> str | None:
-    """A 学年 as offices write it (2024-2025, 2024—2025学年, 2024~2025) → "2024-2025"."""
-    if text is None or (isinstance(text, float) and text != text):
-        return None
-    s = str(text).strip()
-    m = re.search(r"(\d{4})\s*[-—–~～至/年]+\s*(\d{4})", s)
-    if m and int(m.group(2)) == int(m.group(1)) + 1:
-        return f"{m.group(1)}-{m.group(2)}"
-    return None
-
-
-def term_year(term: str) -> str:
-    """The 学年 of a term code: 2024-2025-1 → 2024-2025."""
-    return term[:9]
-
-
-def year_terms(book, year: str) -> list[str]:
-    """The terms of the 学期 sheet whose code starts with the 学年, by start date."""
-    t = book.terms
-    if t is None or len(t) == 0:
-        return []
-    t = t[t["学期"].notna()]
-    t = t[t["学期"].astype(str).str.startswith(year + "-")]
-    return list(dict.fromkeys(t.sort_values(["开始日期", "学期"])["学期"].astype(str)))
+def year_terms(book, year) -> list[str]:
+    """The terms of the 学期 sheet in the 学年, by start date."""
+    return periods.year_terms(book.terms, year)
 
 
 def required_terms(book, pack: Pack, *, year: str | None = None, term: str | None = None) -> list[str]:
@@ -86,20 +68,8 @@ def required_terms(book, pack: Pack, *, year: str | None = None, term: str | Non
     spec = _spec(pack)
     if spec.scheme == "none":
         return []
-    period, label = _period(spec, year, term)
-    if spec.period == "term":
-        return [label]
-    return year_terms(book, label)
-
-
-def previous_term(term: str, known: list[str]) -> str:
-    """The term before ``term``: n-1 in the same 学年, else the last known term of the previous 学年 (default -2)."""
-    y1, y2, n = int(term[:4]), int(term[5:9]), int(term[10:])
-    if n > 1:
-        return f"{y1}-{y2}-{n - 1}"
-    prev = f"{y1 - 1}-{y2 - 1}"
-    nums = [int(k[10:]) for k in known if isinstance(k, str) and k.startswith(prev + "-") and k[10:].isdigit()]
-    return f"{prev}-{max(nums) if nums else 2}"
+    kind, run = _run_period(book, spec, year, term)
+    return [run.code] if kind == "term" else list(run.terms)
 
 
 # ---------------------------------------------------------------------------- spec
@@ -187,24 +157,17 @@ def _spec(pack: Pack) -> _Spec:
                  quota=quota, vetoes=vetoes, parts=parts, not_counted=nc, subsidy=subsidy, message=a.message)
 
 
-def _period(spec: _Spec, year: str | None, term: str | None) -> tuple[str, str]:
-    """(kind, label) of the run, checked against the pack's period."""
-    if year is not None:
-        y = normalise_year(year)
-        if y is None:
-            raise FatalInputError(f"学年“{year}”无法识别，应写作 2024-2025")
-        year = y
-    if term is not None and not re.fullmatch(r"\d{4}-\d{4}-\d+", str(term)):
-        raise FatalInputError(f"学期“{term}”无法识别，应写作 2024-2025-1")
+def _run_period(book, spec: _Spec, year, term) -> tuple[str, periods.Term | periods.Year]:
+    """("term", Term) or ("year", Year) of the run, resolved against the 学期 sheet for the pack's period."""
     if spec.period == "term":
         if term is None:
             raise FatalInputError("本制度按学期考核，请用 --term 指定学期，如 2024-2025-1")
-        return "term", term
+        return "term", periods.find_term(book.terms, term)
     if year is None:
         if term is None:
             raise FatalInputError("本制度按学年考核，请用 --year 指定学年，如 2024-2025")
-        year = term_year(term)
-    return "year", year
+        year = periods.find_term(book.terms, term).year
+    return "year", periods.find_year(book.terms, year)
 
 
 # ---------------------------------------------------------------------------- result
@@ -353,11 +316,15 @@ def _rate_text(met: int, req: int) -> str:
     return f"{_fmt(Fraction(met, req) * 100, 2)}%（{met}/{req}个周期达标）"
 
 
-def _roster(book, pack: Pack, roles: list[str], problems: Problems) -> list[dict]:
-    """Staff with an assessed role, one per 工号 (first row), in sheet order."""
+def _roster(book, pack: Pack, roles: list[str], run, prep) -> list[dict]:
+    """Who is assessed (policies.md): staff holding an assessed role (on any of their 人员 rows)
+    whose appointment — ended by 撤销日期 — overlaps the term or 学年 by at least one day."""
+    st = prep.staff[prep.staff["role"].isin(roles)]
+    hit = st[periods.overlaps(st["lo"].to_numpy(), st["hi"].to_numpy(), run.start, run.end)]
+    appointed = {_text(prep.staff_ids[c]) for c in hit["staff"].unique()}
     return [{"staff_id": sid, "name": _text(r.get("姓名")), "college": _text(r.get("学院")),
              "role": "、".join(sorted(mine)), "_row": r.get("_row")}
-            for sid, r, mine in people_with_roles(book, pack, roles, purpose="考核")]
+            for sid, r, mine in people_with_roles(book, pack, roles, purpose="考核") if sid in appointed]
 
 
 def staff_rates(pack: Pack, compliance: dict, terms: list[str]) -> dict[str, tuple[int, int]]:
@@ -465,31 +432,32 @@ def _survey_check(r: dict, valid: Fraction | None, clause: str) -> tuple[str, st
 
 # ---------------------------------------------------------------------------- entry point
 def assess(book, pack: Pack, *, year: str | None = None, term: str | None = None,
-           compliance: dict | None = None) -> "AssessResult":
+           compliance: dict | None = None, prepared=None) -> "AssessResult":
     """Assessment tiers for ``year`` (学年 schemes) or ``term`` (学期 schemes).
 
     ``compliance`` maps each term of ``required_terms(book, pack, year=…, term=…)`` to its
-    ComplianceResult. A 学年 scheme given only ``term`` assesses that term's 学年.
+    ComplianceResult. A 学年 scheme given only ``term`` assesses that term's 学年. ``prepared``
+    is the engine's inputs (``Office.prepared``), built here when not given.
     """
     spec = _spec(pack)
     problems = Problems()
     if spec.scheme == "none":
         problems.add("设置", None, "制度", pack.id, spec.message, "考核", "warning")
-        return AssessResult(policy=pack.id, scheme="none", year=normalise_year(year) if year else None,
+        return AssessResult(policy=pack.id, scheme="none", year=periods.year_code(year) if year else None,
                             term=term, tiers=[], results=[], message=spec.message, problems=problems)
-    kind, label = _period(spec, year, term)
+    kind, run = _run_period(book, spec, year, term)
+    label = run.code
     compliance = compliance or {}
-    roster = _roster(book, pack, spec.roles, problems)
+    prep = prepared if prepared is not None else prepare(book, pack)
+    roster = _roster(book, pack, spec.roles, run, prep)
     if spec.scheme == "score":
-        terms = year_terms(book, label) if kind == "year" else [label]
-        if not terms:
-            terms = sorted(t for t in compliance if (t == label if kind == "term" else t.startswith(label + "-")))
+        terms = list(run.terms) if kind == "year" else [label]
         for t in terms:
             if t not in compliance:
                 problems.add("学期", None, "学期", t, f"缺少学期 {t} 的合规结果，该学期未计入合规率", "缺少数据", "warning")
         results, quota = _assess_score(book, pack, spec, kind, label, terms, compliance, roster, problems)
     else:
-        results, quota = _assess_parts(book, pack, spec, label, compliance, roster, problems), None
+        results, quota = _assess_parts(book, pack, spec, run, compliance, roster, prep, problems), None
     if spec.subsidy:
         for r in results:
             r["subsidy_yuan"] = spec.subsidy.get(r["tier"], 0)
@@ -507,7 +475,7 @@ def _reviews(book, year: str, problems: Problems) -> dict[str, dict]:
         return out
     for r in df.to_dict("records"):
         sid = _text(r.get("工号"))
-        if sid is None or normalise_year(r.get("学年")) != year:
+        if sid is None or periods.year_code(r.get("学年")) != year:
             continue
         if sid in out:
             problems.add("组织考核", _row(r), "工号", sid,
@@ -730,41 +698,6 @@ def _apply_quota(pack: Pack, spec: _Spec, results: list[dict]) -> dict:
 
 
 # ---------------------------------------------------------------------------- parts scheme
-def _term_dates(book, term: str, compliance: dict) -> tuple[pd.Timestamp, pd.Timestamp]:
-    t = book.terms
-    if t is not None and len(t):
-        hit = t.loc[t["学期"].astype(str) == term]
-        if len(hit) and not _blank(hit.iloc[0]["开始日期"]) and not _blank(hit.iloc[0]["结束日期"]):
-            return pd.Timestamp(hit.iloc[0]["开始日期"]).normalize(), pd.Timestamp(hit.iloc[0]["结束日期"]).normalize()
-    cr = compliance.get(term)
-    if cr is not None:
-        return pd.Timestamp(cr.term_start).normalize(), pd.Timestamp(cr.term_end).normalize()
-    raise FatalInputError(f"学期表中没有学期“{term}”，无法确定学期起止日期")
-
-
-def _holiday_mask(book, days: pd.DatetimeIndex) -> np.ndarray:
-    mask = np.zeros(len(days), dtype=bool)
-    h = book.holidays
-    if h is None or len(h) == 0:
-        return mask
-    for s, e in zip(h["开始日期"], h["结束日期"]):
-        if _blank(s):
-            continue
-        s = pd.Timestamp(s).normalize()
-        e = s if _blank(e) else pd.Timestamp(e).normalize()
-        mask |= (days >= s) & (days <= e)
-    return mask
-
-
-def _interval_mask(days: pd.DatetimeIndex, starts, ends) -> np.ndarray:
-    mask = np.zeros(len(days), dtype=bool)
-    for s, e in zip(starts, ends):
-        lo = days[0] if _blank(s) else pd.Timestamp(s).normalize()
-        hi = days[-1] if _blank(e) else pd.Timestamp(e).normalize()
-        mask |= (days >= lo) & (days <= hi)
-    return mask
-
-
 def _assignments(book, sid: str, start, end) -> pd.DataFrame:
     a = book.assignments
     if a is None or len(a) == 0:
@@ -775,23 +708,22 @@ def _assignments(book, sid: str, start, end) -> pd.DataFrame:
     return a.loc[(s.isna() | (s <= end)) & (e.isna() | (e >= start))]
 
 
-def active_days(book, sid: str, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int]:
-    """(active days, calendar days) of a staff member in [start, end] (module docstring)."""
-    days = pd.date_range(start, end, freq="D")
-    staff = book.staff
-    rows = staff.loc[staff["工号"].astype(str) == sid] if staff is not None else staff
-    if rows is not None and len(rows) and {"聘任开始", "聘任结束"} <= set(rows.columns):
-        appoint = _interval_mask(days, rows["聘任开始"], rows["聘任结束"])
-    else:
-        appoint = np.ones(len(days), dtype=bool)
-    a = _assignments(book, sid, start, end)
-    paired = _interval_mask(days, a["开始日期"], a["结束日期"]) if len(a) else np.zeros(len(days), dtype=bool)
-    active = appoint & paired & ~_holiday_mask(book, days)
-    return int(active.sum()), len(days)
+def _active(prep, roles, term: periods.Term) -> tuple[dict[str, int], set[str]]:
+    """(工号 -> active days in the term, 工号 with an assignment in the term): the one definition
+    the engine uses too (periods.staff_active_days)."""
+    appt = prep.staff[prep.staff["role"].isin(roles)]
+    links = pd.concat([prep.pairs[["staff", "lo", "hi"]], prep.classes[["staff", "lo", "hi"]]], ignore_index=True)
+    act = periods.staff_active_days(appt, links, term.start, term.end, prep.holidays)
+    linked = links[periods.overlaps(links["lo"].to_numpy(), links["hi"].to_numpy(), term.start, term.end)]
+    ids = prep.staff_ids
+    return ({_text(ids[c]): int(n) for c, n in act.items()}, {_text(ids[c]) for c in linked["staff"].unique()})
 
 
-def _assess_parts(book, pack, spec: _Spec, term: str, compliance: dict, roster, problems) -> list[dict]:
-    start, end = _term_dates(book, term, compliance)
+def _assess_parts(book, pack, spec: _Spec, run: periods.Term, compliance: dict, roster, prep, problems) -> list[dict]:
+    term = run.code
+    start, end = periods.timestamp(run.start), periods.timestamp(run.end)
+    cal = run.end - run.start + 1
+    act_days, linked = _active(prep, spec.roles, run) if spec.not_counted else ({}, set())
     rates = staff_rates(pack, compliance, [term])
     if term not in compliance:
         problems.add("学期", None, "学期", term, f"缺少学期 {term} 的合规结果，导师业绩无法评定", "缺少数据", "warning")
@@ -809,11 +741,10 @@ def _assess_parts(book, pack, spec: _Spec, term: str, compliance: dict, roster, 
             r["rate"] = Fraction(*mr)
         nc = spec.not_counted
         if nc:
-            act, cal = active_days(book, sid, start, end)
+            act = act_days.get(sid, 0)
             if Fraction(act, cal) < nc["share"]:
                 r["tier"] = NOT_COUNTED
-                why = "本学期无对接班级（指导关系）" if act == 0 and len(_assignments(book, sid, start, end)) == 0 else \
-                    f"本学期在岗 {act} 天"
+                why = "本学期无对接班级（指导关系）" if act == 0 and sid not in linked else f"本学期在岗 {act} 天"
                 r["reasons"].append(f"{why}，不足学期 {cal} 天的{_share(nc['share'])}，不计（{nc.get('clause', spec.clause)}）")
                 results.append(r)
                 continue
@@ -971,7 +902,7 @@ def _part_class(book, part, ranks: _ClassRanks, grades, sid, p, term, start, end
                 outs.append(("fail", f"新生班 {cls} 同年级 {n} 个班中排第 {rank}，未进入前{_share(share)}（前 {limit} 名，"
                                      f"差 {rank - limit} 名）{how}"))
         else:
-            prev = previous_term(term, ranks.terms)
+            prev = periods.previous_term(term, ranks.terms)
             prow = ranks.get(cls, prev)
             if prow is None:
                 st = part.get("no_previous", PENDING)

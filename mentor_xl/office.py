@@ -55,7 +55,7 @@ class Office:
         from mentor_xl.assess import assess, required_terms
 
         terms = required_terms(self.book, self.pack, year=year, term=term)
-        return self._with_input_problems(assess(self.book, self.pack, year=year, term=term,
+        return self._with_input_problems(assess(self.book, self.pack, year=year, term=term, prepared=self.prepared,
                                                 compliance={t: self.compliance(t) for t in terms}))
 
     def eligibility(self, *, term: str | None = None):
