@@ -189,7 +189,8 @@ def _eval(ctx: _Ctx, pred: Predicate, person: dict) -> tuple[bool | None, str, s
             return None, "未填出生日期，无法判断年龄", "出生日期"
         b = pd.Timestamp(b).date()
         age = ctx.as_of.year - b.year - ((ctx.as_of.month, ctx.as_of.day) < (b.month, b.day))
-        return age < limit, f"截至 {ctx.as_of.isoformat()} 年满 {age} 周岁", "出生日期"
+        # 以下 includes the number itself (policies.md): 50岁以下 includes 50
+        return age <= limit, f"截至 {ctx.as_of.isoformat()} 年满 {age} 周岁", "出生日期"
     if kind == "not_removed_within":
         d = person.get("撤销日期")
         years = int(_num_setting(pack, pred.years))
@@ -311,7 +312,8 @@ class EligibilityResult:
 
 
 # ---------------------------------------------------------------------------- entry point
-def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None = None) -> EligibilityResult:
+def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None = None,
+                prepared=None) -> EligibilityResult:
     """Check every 人员 row with an eligibility role against the pack's conditions.
 
     The reference date (ages, the ban after removal) is ``as_of``, else the first day of
@@ -330,10 +332,46 @@ def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None
     ctx = _Ctx(pack=pack, as_of=as_of, orders=dict(sec.orders))
     results = [_check_person(ctx, sec.predicates, sec.requirements, sec.clause, person, sid, mine)
                for sid, person, mine in people_with_roles(book, pack, sec.roles, purpose="审查任职资格")]
+    if sec.after_fail is not None and term is not None:
+        _after_fail(book, pack, find_term(book.terms, term), results, problems, prepared)
     result = EligibilityResult(policy=pack.id, as_of=as_of, results=results, problems=problems)
     if pack.pairing is not None:
         result.pairing_term, result.pairing = pairing_priority(book, pack, term=term, problems=problems)
     return result
+
+
+def _after_fail(book, pack: Pack, term, results: list[dict], problems: Problems, prepared) -> None:
+    """lctc-2024 五.5: a mentor whose assessment of the term before ``term`` was the pack's
+    ``after_fail`` tier is not appointed for ``term``."""
+    from mentor_xl.assess import assess
+    from mentor_xl.engine import compliance
+    from mentor_xl.engine.prepare import prepare
+    from mentor_xl.periods import term_before
+
+    rule = pack.eligibility.after_fail
+    prev = term_before(book.terms, term)
+    if prev is None:
+        problems.add("学期", None, "学期", term.code, f"学期表中没有 {term.code} 之前的学期，无法核对上学期考核是否"
+                     f"{rule.tier}（{rule.clause}）", "缺少数据", "warning")
+        return
+    prep = prepared if prepared is not None else prepare(book, pack)
+    res = assess(book, pack, term=prev.code, prepared=prep,
+                 compliance={prev.code: compliance(book, pack, prev.code, prepared=prep)})
+    if not res.results:
+        problems.add("学期", None, "学期", prev.code, f"上学期 {prev.code} 没有可用的考核数据，无法核对是否"
+                     f"{rule.tier}（{rule.clause}）", "缺少数据", "warning")
+        return
+    failed = {r["staff_id"] for r in res.results if r["tier"] == rule.tier}
+    for r in results:
+        if r["staff_id"] not in failed:
+            continue
+        why = f"{prev.code} 学期考核{rule.tier}，{rule.label}（{rule.clause}）"
+        if r["status"] == "eligible":
+            r["reasons"] = []
+        r["status"] = "ineligible"
+        r["reasons"].insert(0, why)
+        r["checks"].append({"name": "after_fail", "label": rule.label, "value": False, "detail": why,
+                            "column": None, "raw": None, "failing": True})
 
 
 def _check_person(ctx, preds, reqs, clause, person, sid, roles) -> dict:

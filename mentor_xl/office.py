@@ -39,13 +39,22 @@ class Office:
             self._prepared = prepare(self.book, self.pack)
         return self._prepared
 
+    def term(self, text):
+        """The term named in any spelling, resolved against the 学期 sheet (periods.find_term)."""
+        from mentor_xl.periods import find_term
+        return find_term(self.book.frame("学期"), text)
+
+    def year(self, text):
+        """The 学年 named in any spelling, with its terms (periods.find_year)."""
+        from mentor_xl.periods import find_year
+        return find_year(self.book.frame("学期"), text)
+
     def compliance(self, term: str):
         """One term's compliance, computed once per Office: assessment, documents and the demo
         all ask for the same terms (the book does not change after it is opened)."""
         from mentor_xl.engine import compliance
-        from mentor_xl.periods import find_term
 
-        code = find_term(self.book.frame("学期"), term).code  # every spelling of a term shares one run
+        code = self.term(term).code  # every spelling of a term shares one run
         if code not in self._runs:
             self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
         return self._runs[code]
@@ -60,10 +69,15 @@ class Office:
 
     def eligibility(self, *, term: str | None = None):
         from mentor_xl.eligibility import eligibility
-        return self._with_input_problems(eligibility(self.book, self.pack, term=term))
+        return self._with_input_problems(eligibility(self.book, self.pack, term=term, prepared=self.prepared))
 
     def awards(self, year: str, *, budget_wan: str | None = None):
         from mentor_xl.awards import awards
+        from mentor_xl.periods import find_year
+
+        terms = self.book.terms
+        if terms is not None and len(terms):  # a book without a 学期 sheet still checks its nominations
+            year = find_year(terms, year).code
         return self._with_input_problems(awards(self.book, self.pack, year=year, budget_wan=budget_wan))
 
     def allocate(self, total_yuan: int, *, by: str = "学院"):

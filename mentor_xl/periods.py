@@ -136,6 +136,16 @@ def year_terms(terms: pd.DataFrame | None, year) -> list[str]:
     return list(dict.fromkeys(t for t in known["学期"].astype(str) if t.startswith(f"{code}-")))
 
 
+def term_before(terms: pd.DataFrame | None, term) -> Term | None:
+    """The 学期 sheet's term that starts last before ``term`` starts; None when there is none."""
+    t = find_term(terms, term)
+    known = _known(terms)
+    earlier = known[days(known["开始日期"], OPEN_START) < t.start]
+    if earlier.empty:
+        return None
+    return find_term(terms, str(earlier.sort_values("开始日期")["学期"].iloc[-1]))
+
+
 def previous_term(term: str, known: list[str]) -> str:
     """The term before ``term``: n-1 in the same 学年, else the last known term of the previous
     学年 (2 when none is known)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from mentor_xl.money import MoneyError, to_fraction, wan_to_yuan
 from mentor_xl.packs.model import (
-    LEVEL_TABLES, MEASURES, PART_SOURCES, PERIODS, PREDICATE_KINDS, RANKED_KINDS, SCHEMES, SCOPES, SOURCES,
+    LEVEL_TABLES, MEASURES, AfterFail, PART_SOURCES, PERIODS, PREDICATE_KINDS, RANKED_KINDS, SCHEMES, SCOPES, SOURCES,
     TERM_ONLY_MEASURES, VETO_SOURCES, Assessment, Award, Component, Documents, Eligibility, NotCounted, Pack,
     PackError, Pairing, Part, Predicate, Quota, Requirement, Rule, Setting, Threshold, Veto, frozen_map,
 )
@@ -136,7 +136,7 @@ def parse_pack(path: Path) -> Pack:
     )
     pack.tables = frozen_map({t: frozen_map(_levels(rd, data, t)) for t in LEVEL_TABLES if t in data})
     pack.assessment = _assessment(rd, data, pack)
-    pack.eligibility = _eligibility(rd, data, pack)
+    pack.eligibility = _eligibility(rd, data, pack)  # after [assessment]: after_fail names its tiers
     pack.pairing = _pairing(rd, data, pack)
     pack.awards = _awards(rd, data, pack)
     pack.documents = _documents(rd, data)
@@ -404,8 +404,19 @@ def _eligibility(rd: _Reader, data: dict, pack: Pack) -> Eligibility | None:
                 if n not in preds:
                     rd.error(f"{qw}.{k}", f"引用了未定义的条件 “{n}”")
         reqs.append(Requirement(**parts, clause=str(q.get("clause", ""))))
+    after = None
+    if "after_fail" in e:
+        f = rd.table(e, "after_fail", w)
+        fw = f"{w}.after_fail"
+        tier = rd.get(f, "tier", str, fw)
+        if pack.assessment.scheme == "none" or pack.assessment.period != "term":
+            rd.error(fw, "需要按学期考核的 [assessment]（period = \"term\"）")
+        elif tier is not None and tier not in pack.assessment.tiers:
+            rd.error(f"{fw}.tier", f"= “{tier}” 不在 assessment.tiers 中")
+        after = AfterFail(tier or "", str(f.get("label", tier)), str(f.get("clause", "")))
     return Eligibility(clause=str(e.get("clause", "")), roles=_role_refs(rd, pack, e, w),
-                       orders=frozen_map(orders), predicates=frozen_map(preds), requirements=tuple(reqs))
+                       orders=frozen_map(orders), predicates=frozen_map(preds), requirements=tuple(reqs),
+                       after_fail=after)
 
 
 def _pairing(rd: _Reader, data: dict, pack: Pack) -> Pairing | None:

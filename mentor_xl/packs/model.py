@@ -177,12 +177,21 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class AfterFail:
+    """A tier of last term's assessment that bars appointment this term (lctc-2024 五.5)."""
+    tier: str
+    label: str
+    clause: str
+
+
+@dataclass(frozen=True)
 class Eligibility:
     clause: str
     roles: tuple[str, ...]
     orders: Mapping[str, tuple[str, ...]]  # "title_order" -> levels, low to high
     predicates: Mapping[str, Predicate]
     requirements: tuple[Requirement, ...]
+    after_fail: AfterFail | None = None
 
 
 @dataclass(frozen=True)
