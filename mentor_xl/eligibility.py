@@ -31,7 +31,7 @@ from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import to_fraction
 from mentor_xl.packs import Pack, normalise_label
 from mentor_xl.packs.model import PREDICATE_KINDS as KINDS, Predicate  # noqa: F401 (KINDS re-exported)
-from mentor_xl.periods import find_term, timestamp
+from mentor_xl.periods import find_term, term_code, timestamp
 from mentor_xl.problems import FatalInputError, Problems
 
 STATUS_LABELS = {"eligible": "符合", "ineligible": "不符合", "unknown": "待定"}
@@ -322,8 +322,11 @@ def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None
     """
     sec = pack.eligibility
     problems = Problems()
-    if as_of is None and term is not None:
-        as_of = timestamp(find_term(book.terms, term).start).date()
+    if term is not None:
+        t = find_term(book.terms, term)  # any spelling; an unknown term stops here
+        term = t.code
+        if as_of is None:
+            as_of = timestamp(t.start).date()
     if as_of is None:
         as_of = date.today()
     if sec is None:
@@ -455,6 +458,7 @@ def pairing_priority(book, pack: Pack, *, term: str | None = None,
     (排名 ÷ 年级班级数) first, then the class name.
     """
     sec = pack.pairing
+    term = (term_code(term) or term) if term is not None else None
     problems = problems if problems is not None else Problems()
     share = _num_setting(pack, sec.bottom_share)
     if share > 1:  # written as a percentage
