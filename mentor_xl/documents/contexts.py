@@ -23,6 +23,7 @@ from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents.charts import MonthlyChart
 from mentor_xl.documents.render import Picture
 from mentor_xl.packs import Pack, normalise_label
+from mentor_xl.packs.measures import MEASURES
 from mentor_xl.problems import FatalInputError
 from mentor_xl.roster import person_roles
 
@@ -102,20 +103,10 @@ def period_label(iso: str, period: str) -> str:
     return {"term": "本学期", "year": "本学年"}.get(period, G.cn_date(d))
 
 
-MEASURE_UNIT = {"count": "次", "sum:时长": "小时", "sum:人次": "人次", "distinct:学号": "名学生",
-                "distinct:宿舍": "个宿舍", "distinct:活动类型": "种形式"}
-
-
 def shortfall_text(measure: str, shortfall: Any) -> str:
-    if measure == "deadline":
-        return "未按时完成"
-    if measure == "max:students":
-        return f"超出上限{number(shortfall)}名学生"
-    if measure == "share:学号":
-        return f"覆盖率还差{float(shortfall) * 100:.0f}%" if shortfall == shortfall else "覆盖率不足"
-    if shortfall is None or shortfall != shortfall:
-        return "未达标"
-    return f"差{number(shortfall)}{MEASURE_UNIT.get(measure, '')}"
+    """What a missed period lacks, in the measure's own wording (packs.measures)."""
+    m = MEASURES.get(measure)
+    return m.shortfall(shortfall) if m is not None else "未达标"
 
 
 def _width(s: str) -> float:

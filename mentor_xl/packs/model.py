@@ -14,12 +14,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from mentor_xl.packs.measures import MEASURES as _MEASURES
+
 SCOPES = ("staff", "pair", "class")
 PERIODS = ("week", "biweek", "month", "term", "year")
-MEASURES = ("count", "sum:时长", "sum:人次", "distinct:学号", "distinct:宿舍",
-            "distinct:活动类型", "share:学号", "max:students", "deadline", "duties")
+MEASURES = tuple(_MEASURES)  # the measure types (packs.measures, one Measure each)
 # Structural and deadline rules have one period, the term (spec: shared semantics).
-TERM_ONLY_MEASURES = ("max:students", "deadline")
+TERM_ONLY_MEASURES = tuple(m.id for m in _MEASURES.values() if m.term_only)
 
 SCHEMES = ("score", "parts", "none")
 SOURCES = ("compliance", "review", "survey")  # score components and tie-break keys
