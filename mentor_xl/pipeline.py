@@ -123,7 +123,7 @@ def _demo_documents(office, out_dir: Path, year: str, terms: list[str], per_term
 
     lines = []
     for kind in map(get_kind, office.pack.documents.kinds):
-        by_term = bool({"compliance", "term"} & set(kind.needs)) or ("assessment" in kind.needs and per_term)
+        by_term = kind.by_term or ("assessment" in kind.needs and per_term)
         paths, n = docs_for_office(office, kind.id, out_dir / kind.title, progress=False,
                                    **({"term": terms[0]} if by_term else {"year": year}))
         lines.append(f"  {kind.title}：{n} 份")

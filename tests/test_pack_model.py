@@ -161,3 +161,18 @@ def test_assess_reads_the_typed_section_with_office_overrides():
     label = load_pack("bit-2022").settings["assess_excellent_share"].label
     pack = apply_settings(load_pack("bit-2022"), {label: "10%"})
     assert _spec(pack).quota["s"] == Fraction(1, 10)
+
+
+def test_every_document_kind_a_pack_lists_exists():
+    from mentor_xl.documents import KINDS
+    for pid in available():
+        assert set(load_pack(pid).documents.kinds) <= set(KINDS), pid
+
+
+def test_a_kind_has_one_builder_signature_and_says_what_it_needs():
+    from mentor_xl.documents import DocInputs, get_kind
+    from bookfactory import make_book
+    kind = get_kind("整改提醒")
+    with pytest.raises(ValueError, match="生成“整改提醒”需要合规结果（--term）"):
+        kind.build(DocInputs(book=make_book("bit-2022"), pack=load_pack("bit-2022")))
+    assert kind.by_term and not get_kind("assess-notice").by_term
