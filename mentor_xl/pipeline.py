@@ -56,7 +56,7 @@ def assess_summary(result) -> str:
     return f"制度 {j['policy']}，{label} 考核：{parts}。每人的理由见“考核结果”表。"
 
 
-def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
+def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     """Build the demo office for ``policy`` in ``directory`` and run every step on it."""
     from mentor_xl.demo import build_demo_book
     from mentor_xl.office import open_office, results_path
@@ -65,9 +65,10 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     from mentor_xl.workbook.results import write_results
 
     directory.mkdir(parents=True, exist_ok=True)
-    book_path = directory / f"示例单位-{policy}.xlsx"
+    pid = getattr(policy, "id", policy)  # a pack id, or a Pack loaded from --policy FILE.toml
+    book_path = directory / f"示例单位-{pid}.xlsx"
     build_demo_book(book_path, policy, seed=seed)
-    office = open_office(book_path)
+    office = open_office(book_path, None if isinstance(policy, str) else policy)
     year = office.book.settings.get("学年") or _first_year(office.book.frame("学期"))
     terms = year_terms(office.book.frame("学期"), year)
     out = [f"示例工作簿：{book_path}", ""]
