@@ -1,5 +1,10 @@
 """Pinned behaviour of periods, subjects and measures: each test kills a mutant that survived
-a mutation run (the wrong number it would let through is said in the test). Hand-computed."""
+a mutation run (the wrong number it would let through is said in the test). Hand-computed.
+
+Mutants of periods.py still alive after these tests are equivalent: the sort ``kind`` or
+groupby ``sort=`` flag of merge_segments (the result is re-sorted by key and lo), a default
+argument spelled out or dropped (searchsorted "left", astype), and the biweek anchor's sign
+(the window of a week/biweek rule starts on the term's first day, so the offset is 0)."""
 from __future__ import annotations
 
 import numpy as np
