@@ -129,3 +129,12 @@ def test_distinct_dorms_per_staff_and_month_do_not_collide():
     p = d[d["rule"] == "lctc.paired-dorm"].set_index(["staff_id", "period"])["value"]
     assert (p[("L1", "2024-09-01")], p[("L1", "2024-10-01")]) == (1, 0)
     assert (p[("L2", "2024-09-01")], p[("L2", "2024-10-01")]) == (0, 2)
+
+
+def test_an_appointment_of_one_day_in_the_term_is_a_subject():
+    # T2 appointed until the term's first day (2024-09-02): one active day in September (of 30) →
+    # a subject with nothing required (n/a), not dropped as if the one-day segment were empty
+    t2 = {"工号": "T2", "姓名": "王老师", "角色": "学育导师", "聘任结束": "2024-09-02"}
+    out = run("bit-2022", 人员=[MENTOR, t2])
+    r = pick(out, "bit.monthly-activity", "T2")
+    assert (r["status"], r["required"], r["met"]) == ("n/a", 0, 0)

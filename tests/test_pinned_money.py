@@ -55,3 +55,25 @@ def test_a_missing_earlier_term_does_not_drop_the_later_ones_from_the_yearly_rat
     assert staff_rates(load_pack("bit-2022"), comp, ["2024-2025-1", "2024-2025-2"]) == {"A": (3, 4)}
     comp["2024-2025-1"] = compliance_result("2024-2025-1", [("A", "bit.monthly-activity", "met", 4, 4)])
     assert staff_rates(load_pack("bit-2022"), comp, ["2024-2025-1", "2024-2025-2"]) == {"A": (7, 8)}
+
+
+@pytest.mark.parametrize("value, places, expected", [
+    (Fraction("82.045"), 2, "82.05"), (Fraction("82.044"), 2, "82.04"), (Fraction("88.4"), 2, "88.40"),
+    (Fraction("-2.345"), 2, "-2.35"), (Fraction("-2.344"), 2, "-2.34"), (Fraction("-0.5"), 0, "-1"),
+    (0, 2, "0.00"), (Fraction(1, 3), 0, "0"), (Fraction(5, 2), 0, "3")])
+def test_round_half_up_away_from_zero(value, places, expected):
+    from decimal import Decimal
+    from mentor_xl.money import round_half_up
+    assert round_half_up(value, places) == Decimal(expected) and str(round_half_up(value, places)) == expected
+
+
+def test_allocation_refuses_a_total_that_is_not_whole_yuan_and_weights_that_sum_to_zero():
+    from mentor_xl.problems import FatalInputError
+    book = make_book("bit-2022", 学生=[{"学号": "S1", "学院": "机电学院"}])
+    for bad in (True, 1.5, -1):
+        with pytest.raises(FatalInputError, match="必须是非负整数元"):
+            allocate(book, total_yuan=bad)
+    with pytest.raises(ValueError):
+        largest_remainder(10, {"甲": 0})
+    with pytest.raises(ValueError):
+        largest_remainder(-1, {"甲": 1})
