@@ -9,6 +9,10 @@ Tables that map what offices write onto ordered levels are pack data too: [title
 (职称 → 初级/中级/副高/正高), [offices] (职务 → 干部级别), [education], [honours], with the
 order in ``[eligibility] *_order``.
 
+``age_below`` reads 以下 as Chinese official usage does: the number itself is included
+(50岁以下 includes 50). ``[eligibility.after_fail]`` (lctc-2024 五.5): with ``--term T``, the
+term before T is assessed from the same book and whoever had that tier is ineligible for T.
+
 Logic is three-valued: a predicate is True, False or unknown (None: the data is blank or
 not in the table). A requirement that is False makes the person ineligible (不符合); one
 that is unknown, and none False, leaves it 待定 with the reason.
