@@ -5,10 +5,11 @@ cap, amount_wan as text, ladder + level, clause), so any pack can carry one. Che
 order (policies.md, ustb-2022 三(二)):
   1. the 奖项 is in the catalogue (else a problem; the row is left out),
   2. a person award names a 工号 of 人员; a college award names a 学院,
-  3. the nominee's 角色 matches the award's role (``ineligible``),
+  3. the nominee holds the award's role on any of their 人员 rows (else ``ineligible``),
   4. one nomination per person and award (a repeat is ``ineligible``),
-  5. one award per ladder per person: the higher award stands, the lower is ``ineligible``,
-  6. caps by 排序: beyond the cap ``over-cap``; a 排序 tie across the cap flags the tied.
+  5. caps by 排序: beyond the cap ``over-cap``; a 排序 tie across the cap flags the tied,
+  6. then one award per ladder per person among what is still ``ok``: the higher award
+     stands, the lower is ``ineligible`` (a person over the 十佳 cap keeps a 提名 in its cap).
 Amounts are whole 元 (int) throughout; only ``ok`` entries enter the totals.
 """
 from __future__ import annotations
@@ -18,59 +19,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from mentor_xl.money import MoneyError, format_wan, wan_display, wan_to_yuan
-from mentor_xl.packs import Pack, PackError, normalise_label
+from mentor_xl.packs import Award, Pack, normalise_label
 from mentor_xl.problems import FatalInputError, Problems
-from mentor_xl.roster import blank as _blank, staff_roles, text as _text  # noqa: F401 (staff_roles re-exported)
+from mentor_xl.periods import year_code
+from mentor_xl.roster import blank as _blank, people as _people, text as _text
 
 STATUS_LABELS = {"ok": "有效", "over-cap": "超出名额", "ineligible": "不符合条件"}
 
 
-@dataclass(frozen=True)
-class Award:
-    name: str
-    aliases: tuple[str, ...]
-    role: str | None  # canonical role; "*" = any role; None for a college award
-    recipient: str  # "person" | "college"
-    cap: int | None
-    amount_yuan: int
-    ladder: str | None
-    level: int
-    clause: str
-    note: str = ""
-
-
 def catalogue(pack: Pack) -> list[Award]:
-    """The pack's ``[[awards]]`` as Award objects; a malformed entry raises PackError."""
-    items = pack.raw.get("awards") or []
-    where = pack.path.name if pack.path else pack.id
-    out: list[Award] = []
-    for i, a in enumerate(items):
-        name = a.get("name")
-        if not isinstance(name, str) or not name:
-            raise PackError(f"制度文件 {where}：awards[{i}] 缺少键 “name”")
-        recipient = a.get("recipient", "person")
-        if recipient not in ("person", "college"):
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).recipient 只能是 person 或 college")
-        role = a.get("role")
-        if recipient == "person":
-            if role is None:
-                raise PackError(f"制度文件 {where}：awards[{i}] ({name}) 缺少键 “role”")
-            if role != "*" and role not in pack.roles:
-                raise PackError(f"制度文件 {where}：awards[{i}] ({name}) 的角色 “{role}” 未在 [roles] 中定义")
-        amount = a.get("amount_wan")
-        if not isinstance(amount, str):
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).amount_wan 须写成文本，如 \"1.00\"")
-        try:
-            yuan = wan_to_yuan(amount)
-        except MoneyError as e:
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).amount_wan：{e}") from e
-        cap = a.get("cap")
-        if cap is not None and (not isinstance(cap, int) or cap < 0):
-            raise PackError(f"制度文件 {where}：awards[{i}] ({name}).cap 须为非负整数")
-        out.append(Award(name=name, aliases=tuple(a.get("aliases", ())), role=role if recipient == "person" else None,
-                         recipient=recipient, cap=cap, amount_yuan=yuan, ladder=a.get("ladder"),
-                         level=int(a.get("level", 1)), clause=str(a.get("clause", "")), note=str(a.get("note", ""))))
-    return out
+    """The pack's ``[[awards]]`` (checked when the pack is loaded)."""
+    return list(pack.awards)
 
 
 @dataclass
@@ -160,9 +119,7 @@ def awards(book, pack: Pack, *, year: str, budget_wan: str | None = None,
     ``budget_wan`` is the CLI's ``--budget`` text in 万元 ("12.5"), read exactly;
     ``budget_yuan`` gives it in 元 instead.
     """
-    from mentor_xl.assess import normalise_year  # assess imports this module
-
-    year = normalise_year(year) or str(year)
+    year = year_code(year) or str(year)
     cat = catalogue(pack)
     if not cat:
         raise FatalInputError(f"制度“{pack.name}”（{pack.id}）没有奖项目录（[[awards]]），无法核对奖励提名与预算")
@@ -176,13 +133,8 @@ def awards(book, pack: Pack, *, year: str, budget_wan: str | None = None,
     for a in cat:
         for n in (a.name, *a.aliases):
             by_name.setdefault(normalise_label(n), a)
-    role_map = pack.role_map()
-    staff = book.staff if book.staff is not None else pd.DataFrame(columns=["工号", "姓名", "角色", "学院", "_row"])
-    people = {}
-    for r in staff.to_dict("records"):
-        sid = _text(r.get("工号"))
-        if sid and sid not in people:
-            people[sid] = r
+    everyone = _people(book.staff, pack)  # roles from all of a person's rows
+    people = {sid: p.record for sid, p in everyone.items()}
     noms = book.nominations
     if noms is None or len(noms) == 0:
         problems.add("奖项提名", None, None, None, "工作簿中没有奖项提名（“奖项提名”表缺失或为空）", "缺少数据", "warning")
@@ -226,14 +178,16 @@ def awards(book, pack: Pack, *, year: str, budget_wan: str | None = None,
         if e["college"] is None:
             e["college"] = _text(person.get("学院"))
         if award.role != "*":
-            roles = staff_roles(person.get("角色"), role_map)
+            roles = set(everyone[sid].roles)
             if award.role not in roles:
                 have = "、".join(sorted(roles)) or "（空）"
                 _flag(e, "ineligible", f"角色为“{have}”，与“{award.name}”要求的“{award.role}”不符（{award.clause}）")
 
+    # policies.md: caps first (by 排序), then the ladder among what is still ok, so a person
+    # over the 十佳 cap keeps a 提名 within its cap.
     _flag_repeats(entries)
-    _flag_ladders(entries)
     _flag_caps(entries)
+    _flag_ladders(entries)
 
     totals = []
     for a in cat:

@@ -17,7 +17,19 @@ from mentor_xl.extras import require
 from mentor_xl.packs import available
 from mentor_xl.problems import FatalInputError
 
-POLICY = click.option("--policy", "-p", default=None, help="制度（如 bit-2022），覆盖“设置”表中的“制度”")
+def _policy_value(ctx, param, value):
+    """--policy: a pack id, or a .toml file named here (only the command line may name a file)."""
+    if value is None or not str(value).lower().endswith(".toml"):
+        return value
+    from mentor_xl.packs import PackError, load_pack_file
+    try:
+        return load_pack_file(value)
+    except PackError as e:
+        raise click.BadParameter(str(e), param_hint="--policy")
+
+
+POLICY = click.option("--policy", "-p", default=None, callback=_policy_value,
+                      help="制度（如 bit-2022，或制度文件 .toml），覆盖“设置”表中的“制度”")
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出到标准输出，不写工作簿")
 OUT = click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
                    help="结果工作簿路径（默认：输入文件旁的“<名称>-结果.xlsx”）")
@@ -67,7 +79,8 @@ def demo(directory: Path, policy: str | None, seed: int):
 
 @main.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--policy", "-p", required=True, help="制度：" + "、".join(available()))
+@click.option("--policy", "-p", required=True, callback=_policy_value,
+              help="制度：" + "、".join(available()) + "，或制度文件 .toml")
 @click.option("--year", default=None, help="学年，如 2024-2025（默认：当前学年）")
 @click.option("--force", is_flag=True, help="文件已存在时覆盖（会先备份）")
 @_fatal_to_exit

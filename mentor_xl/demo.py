@@ -340,7 +340,7 @@ def _world(rng, pack: Pack, staff: int, students: int) -> dict:
     perm = rng.permutation(staff)
     mid, early, idle = perm[(np.bincount(a["staff"], minlength=staff)[perm] > 0) & (perm != over_cap)][:3]
     special = [x for x in (mid, early, idle, over_cap) if x is not None]
-    years = int(pack.raw.get("appointment_years", 3))
+    years = pack.appointment_years
     first = rng.integers(2025 - years, 2025, staff)  # every appointment covers the 学年
     app_lo = np.array([_d(date(int(y), 9, 1)) for y in first])
     app_hi = np.array([_d(date(int(y) + years, 8, 31)) for y in first])
@@ -469,17 +469,14 @@ def _setting(v):
 
 def _nominations(rng, pack: Pack, people: pd.DataFrame) -> pd.DataFrame:
     """A few nominees per award of the pack: people of the award's role, or colleges."""
-    awards = pack.section("awards")
-    if isinstance(awards, dict):  # a table of tables, or the usual list of tables
-        awards = [{"name": k, **v} for k, v in awards.items() if isinstance(v, dict)]
     rows, colleges = [], sorted(people["学院"].dropna().unique())
-    for aw in (x for x in awards if isinstance(x, dict) and x.get("name")):
-        if aw.get("recipient") == "college":
+    for aw in pack.awards:
+        if aw.recipient == "college":
             picks = [(None, c) for c in rng.permutation(colleges)[:2]]
         else:
-            pool = people[people["角色"] == aw.get("role")] if aw.get("role") in pack.roles else people
+            pool = people[people["角色"] == aw.role] if aw.role in pack.roles else people
             picks = [tuple(pool.iloc[i][["工号", "学院"]]) for i in rng.permutation(len(pool))[:rng.integers(1, 4)]]
-        rows += [(str(aw["name"]), sid, col, n) for n, (sid, col) in enumerate(picks, start=1)]
+        rows += [(aw.name, sid, col, n) for n, (sid, col) in enumerate(picks, start=1)]
     return pd.DataFrame(rows, columns=["奖项", "工号", "学院", "排序"])
 
 

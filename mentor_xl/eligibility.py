@@ -9,6 +9,10 @@ Tables that map what offices write onto ordered levels are pack data too: [title
 (职称 → 初级/中级/副高/正高), [offices] (职务 → 干部级别), [education], [honours], with the
 order in ``[eligibility] *_order``.
 
+``age_below`` reads 以下 as Chinese official usage does: the number itself is included
+(50岁以下 includes 50). ``[eligibility.after_fail]`` (lctc-2024 五.5): with ``--term T``, the
+term before T is assessed from the same book and whoever had that tier is ineligible for T.
+
 Logic is three-valued: a predicate is True, False or unknown (None: the data is blank or
 not in the table). A requirement that is False makes the person ineligible (不符合); one
 that is unknown, and none False, leaves it 待定 with the reason.
@@ -29,12 +33,12 @@ import pandas as pd
 from mentor_xl.assess import _share
 from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import to_fraction
-from mentor_xl.packs import Pack, PackError, normalise_label
+from mentor_xl.packs import Pack, normalise_label
+from mentor_xl.packs.model import PREDICATE_KINDS as KINDS, Predicate  # noqa: F401 (KINDS re-exported)
+from mentor_xl.periods import find_term, term_code, timestamp
 from mentor_xl.problems import FatalInputError, Problems
 
 STATUS_LABELS = {"eligible": "符合", "ineligible": "不符合", "unknown": "待定"}
-KINDS = ("title_at_least", "office_at_least", "honour_at_least", "education_at_least", "number_at_least",
-         "age_below", "not_removed_within", "text_contains")
 _SPLIT = re.compile(r"[、,，;；/／]+")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "新入职", "新教师"}
 
@@ -43,7 +47,7 @@ _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "新入职", "新教师"}
 def _levels(pack: Pack, table: str) -> dict[str, str]:
     """normalised name -> level, from a pack table {level: [names]}."""
     out = {}
-    for level, names in (pack.section(table) or {}).items():
+    for level, names in pack.tables.get(table, {}).items():
         for n in (level, *names):
             out.setdefault(normalise_label(n), level)
     return out
@@ -55,7 +59,7 @@ def title_rank(pack: Pack, title) -> str | None:
     if t is None:
         return None
     table = _levels(pack, "titles")
-    order = list(pack.section("eligibility").get("title_order") or [])
+    order = list(pack.eligibility.orders.get("title_order", ())) if pack.eligibility else []
     found = []
     for part in _SPLIT.split(t):
         found.append(_title_one(table, part))
@@ -91,7 +95,7 @@ def _suffix_level(table: dict[str, str], text: str) -> tuple[str | None, bool]:
 def _keyword_level(pack: Pack, table: str, text: str) -> str | None:
     """The first level (tables list the highest first) with a keyword contained in the text."""
     s = normalise_label(text)
-    for level, words in (pack.section(table) or {}).items():
+    for level, words in pack.tables.get(table, {}).items():
         if any(normalise_label(w) in s for w in words):
             return level
     return None
@@ -106,9 +110,7 @@ class _Ctx:
 
 
 def _order_ok(ctx: _Ctx, order_key: str, have: str | None, need: str) -> bool | None:
-    order = ctx.orders.get(order_key) or []
-    if need not in order:
-        raise PackError(f"制度文件 {ctx.pack.id}：[eligibility].{order_key} 中没有级别 “{need}”")
+    order = ctx.orders.get(order_key) or ()  # the load checked that ``need`` is in it
     if have is None:
         return None
     if have not in order:
@@ -119,17 +121,15 @@ def _order_ok(ctx: _Ctx, order_key: str, have: str | None, need: str) -> bool | 
 def _num_setting(pack: Pack, key) -> Fraction:
     if isinstance(key, (int, float)):
         return to_fraction(key)
-    if key not in pack.settings:
-        raise PackError(f"制度文件 {pack.id}：[eligibility] 引用的设置项 “{key}” 未在 [[settings]] 中定义")
-    try:
+    try:  # the load checked that the key is a setting
         return to_fraction(pack.setting(key))
     except ValueError as e:
         raise FatalInputError(f"设置项“{pack.settings[key].label}”的值“{pack.setting(key)}”不是数字") from e
 
 
-def _eval(ctx: _Ctx, pred: dict, person: dict) -> tuple[bool | None, str, str]:
+def _eval(ctx: _Ctx, pred: Predicate, person: dict) -> tuple[bool | None, str, str]:
     """(value, detail in Chinese, column) of one predicate for one 人员 row."""
-    kind = pred["kind"]
+    kind = pred.kind
     pack = ctx.pack
     if kind == "title_at_least":
         raw = _text(person.get("职称"))
@@ -138,7 +138,7 @@ def _eval(ctx: _Ctx, pred: dict, person: dict) -> tuple[bool | None, str, str]:
         lv = title_rank(pack, raw)
         if lv is None:
             return None, f"职称“{raw}”不在本制度的职称对照表中，无法判断级别", "职称"
-        ok = _order_ok(ctx, "title_order", lv, pred["rank"])
+        ok = _order_ok(ctx, "title_order", lv, pred.rank)
         return ok, f"职称“{raw}”属{lv}", "职称"
     if kind == "office_at_least":
         raw = _text(person.get("职务"))
@@ -155,7 +155,7 @@ def _eval(ctx: _Ctx, pred: dict, person: dict) -> tuple[bool | None, str, str]:
         ranked = [lv for lv in levels if lv in order]
         if ranked:
             best = max(ranked, key=order.index)
-            return _order_ok(ctx, "office_order", best, pred["rank"]), f"职务“{raw}”属{best}", "职务"
+            return _order_ok(ctx, "office_order", best, pred.rank), f"职务“{raw}”属{best}", "职务"
         if unknown:
             return None, f"职务“{raw}”不在本制度的职务对照表中，无法判断干部级别", "职务"
         return False, f"职务“{raw}”不属干部职务", "职务"
@@ -167,9 +167,9 @@ def _eval(ctx: _Ctx, pred: dict, person: dict) -> tuple[bool | None, str, str]:
         lvs = [_keyword_level(pack, "honours", h) for h in _SPLIT.split(raw) if h.strip()]
         lvs = [lv for lv in lvs if lv in order]
         if not lvs:
-            return False, f"荣誉“{raw}”未达{pred['rank']}", "荣誉"
+            return False, f"荣誉“{raw}”未达{pred.rank}", "荣誉"
         best = max(lvs, key=order.index)
-        return _order_ok(ctx, "honour_order", best, pred["rank"]), f"荣誉“{raw}”属{best}", "荣誉"
+        return _order_ok(ctx, "honour_order", best, pred.rank), f"荣誉“{raw}”属{best}", "荣誉"
     if kind == "education_at_least":
         raw = _text(person.get("学历"))
         if raw is None:
@@ -177,26 +177,27 @@ def _eval(ctx: _Ctx, pred: dict, person: dict) -> tuple[bool | None, str, str]:
         lv = _keyword_level(pack, "education", raw)
         if lv is None:
             return None, f"学历“{raw}”无法识别", "学历"
-        return _order_ok(ctx, "education_order", lv, pred["rank"]), f"学历“{raw}”属{lv}", "学历"
+        return _order_ok(ctx, "education_order", lv, pred.rank), f"学历“{raw}”属{lv}", "学历"
     if kind == "number_at_least":
-        col = pred["column"]
+        col = pred.column
         v = person.get(col)
-        need = _num_setting(pack, pred["min"])
+        need = _num_setting(pack, pred.min)
         if _blank(v):
             return None, f"未填{col}", col
         have = to_fraction(float(v))
         return have >= need, f"{col} {_n(have)}（要求不少于 {_n(need)}）", col
     if kind == "age_below":
         b = person.get("出生日期")
-        limit = _num_setting(pack, pred["years"])
+        limit = _num_setting(pack, pred.years)
         if _blank(b):
             return None, "未填出生日期，无法判断年龄", "出生日期"
         b = pd.Timestamp(b).date()
         age = ctx.as_of.year - b.year - ((ctx.as_of.month, ctx.as_of.day) < (b.month, b.day))
-        return age < limit, f"截至 {ctx.as_of.isoformat()} 年满 {age} 周岁", "出生日期"
+        # 以下 includes the number itself (policies.md): 50岁以下 includes 50
+        return age <= limit, f"截至 {ctx.as_of.isoformat()} 年满 {age} 周岁", "出生日期"
     if kind == "not_removed_within":
         d = person.get("撤销日期")
-        years = int(_num_setting(pack, pred["years"]))
+        years = int(_num_setting(pack, pred.years))
         if _blank(d):
             return True, "无撤销任职资格记录", "撤销日期"
         d = pd.Timestamp(d).date()
@@ -206,15 +207,15 @@ def _eval(ctx: _Ctx, pred: dict, person: dict) -> tuple[bool | None, str, str]:
                            f"不得重新申请"), "撤销日期"
         return True, f"于 {d.isoformat()} 被撤销任职资格，已满{years}年", "撤销日期"
     if kind == "text_contains":
-        cols = list(pred["columns"])
-        words = [normalise_label(w) for w in pred["words"]]
+        cols = list(pred.columns)
+        words = [normalise_label(w) for w in pred.words]
         for c in cols:
             t = _text(person.get(c))
             if t and any(w in normalise_label(t) for w in words):
                 return True, f"{c}“{t}”", c
         shown = "、".join(f"{c}“{_text(person.get(c)) or '空'}”" for c in cols)
         return False, shown, cols[0]
-    raise PackError(f"制度文件 {pack.id}：eligibility.predicates 的 kind “{kind}” 不是 {', '.join(KINDS)} 之一")
+    raise AssertionError(kind)  # the load checked the kind
 
 
 def _n(f: Fraction) -> str:
@@ -315,41 +316,69 @@ class EligibilityResult:
 
 
 # ---------------------------------------------------------------------------- entry point
-def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None = None) -> EligibilityResult:
+def eligibility(book, pack: Pack, *, as_of: date | None = None, term: str | None = None,
+                prepared=None) -> EligibilityResult:
     """Check every 人员 row with an eligibility role against the pack's conditions.
 
     The reference date (ages, the ban after removal) is ``as_of``, else the first day of
     ``term`` from the 学期 sheet, else today. With a [pairing] section the result also
     ranks the classes for pairing in ``term`` (from the latest 班级量化 term before it).
     """
-    sec = pack.section("eligibility")
+    sec = pack.eligibility
     problems = Problems()
-    if as_of is None and term is not None:
-        as_of = _term_start(book, term)
+    if term is not None:
+        t = find_term(book.terms, term)  # any spelling; an unknown term stops here
+        term = t.code
+        if as_of is None:
+            as_of = timestamp(t.start).date()
     if as_of is None:
         as_of = date.today()
-    if not sec:
+    if sec is None:
         msg = f"制度“{pack.name}”未规定可量化的导师任职资格条件，无需资格审查。"
         return EligibilityResult(policy=pack.id, as_of=as_of, results=[], message=msg, problems=problems)
-    preds = dict(sec.get("predicates") or {})
-    for name, p in preds.items():
-        if p.get("kind") not in KINDS:
-            raise PackError(f"制度文件 {pack.id}：eligibility.predicates.{name}.kind “{p.get('kind')}” 不是 {', '.join(KINDS)} 之一")
-    reqs = list(sec.get("requirements") or [])
-    for i, q in enumerate(reqs):
-        for k in ("any", "all", "when", "unless"):
-            for n in q.get(k, []):
-                if n not in preds:
-                    raise PackError(f"制度文件 {pack.id}：eligibility.requirements[{i}].{k} 引用了未定义的条件 “{n}”")
-    ctx = _Ctx(pack=pack, as_of=as_of, orders={k: list(v) for k, v in sec.items() if k.endswith("_order")})
-    roles = list(sec.get("roles") or pack.roles)
-    clause = str(sec.get("clause", ""))
-    results = [_check_person(ctx, preds, reqs, clause, person, sid, mine)
-               for sid, person, mine in people_with_roles(book, pack, roles, purpose="审查任职资格")]
+    ctx = _Ctx(pack=pack, as_of=as_of, orders=dict(sec.orders))
+    results = [_check_person(ctx, sec.predicates, sec.requirements, sec.clause, person, sid, mine)
+               for sid, person, mine in people_with_roles(book, pack, sec.roles, purpose="审查任职资格")]
+    if sec.after_fail is not None and term is not None:
+        _after_fail(book, pack, find_term(book.terms, term), results, problems, prepared)
     result = EligibilityResult(policy=pack.id, as_of=as_of, results=results, problems=problems)
-    if pack.section("pairing"):
+    if pack.pairing is not None:
         result.pairing_term, result.pairing = pairing_priority(book, pack, term=term, problems=problems)
     return result
+
+
+def _after_fail(book, pack: Pack, term, results: list[dict], problems: Problems, prepared) -> None:
+    """lctc-2024 五.5: a mentor whose assessment of the term before ``term`` was the pack's
+    ``after_fail`` tier is not appointed for ``term``."""
+    from mentor_xl.assess import assess
+    from mentor_xl.engine import compliance
+    from mentor_xl.engine.prepare import prepare
+    from mentor_xl.periods import term_before
+
+    rule = pack.eligibility.after_fail
+    prev = term_before(book.terms, term)
+    if prev is None:
+        problems.add("学期", None, "学期", term.code, f"学期表中没有 {term.code} 之前的学期，无法核对上学期考核是否"
+                     f"{rule.tier}（{rule.clause}）", "缺少数据", "warning")
+        return
+    prep = prepared if prepared is not None else prepare(book, pack)
+    res = assess(book, pack, term=prev.code, prepared=prep,
+                 compliance={prev.code: compliance(book, pack, prev.code, prepared=prep)})
+    if not res.results:
+        problems.add("学期", None, "学期", prev.code, f"上学期 {prev.code} 没有可用的考核数据，无法核对是否"
+                     f"{rule.tier}（{rule.clause}）", "缺少数据", "warning")
+        return
+    failed = {r["staff_id"] for r in res.results if r["tier"] == rule.tier}
+    for r in results:
+        if r["staff_id"] not in failed:
+            continue
+        why = f"{prev.code} 学期考核{rule.tier}，{rule.label}（{rule.clause}）"
+        if r["status"] == "eligible":
+            r["reasons"] = []
+        r["status"] = "ineligible"
+        r["reasons"].insert(0, why)
+        r["checks"].append({"name": "after_fail", "label": rule.label, "value": False, "detail": why,
+                            "column": None, "raw": None, "failing": True})
 
 
 def _check_person(ctx, preds, reqs, clause, person, sid, roles) -> dict:
@@ -361,8 +390,7 @@ def _check_person(ctx, preds, reqs, clause, person, sid, roles) -> dict:
         return vals[name][0]
 
     def label(name):
-        p = preds[name]
-        return p.get("label", name)
+        return preds[name].label
 
     def desc(name):
         v, detail, _ = vals[name]
@@ -370,36 +398,36 @@ def _check_person(ctx, preds, reqs, clause, person, sid, roles) -> dict:
 
     status_vals, good, bad, failing = [], [], [], set()
     for q in reqs:
-        when = [val(n) for n in q.get("when", [])]
-        unless = [val(n) for n in q.get("unless", [])]
+        when = [val(n) for n in q.when]
+        unless = [val(n) for n in q.unless]
         applies = _all(when + [None if u is None else not u for u in unless])
         if applies is False:
             continue
-        names = q.get("any") or q.get("all") or []
-        body = (_any if "any" in q else _all)([val(n) for n in names])
-        cl = (q.get("clause") or preds[names[0]].get("clause", clause)) if names else clause
+        names = q.names
+        body = (_any if q.any else _all)([val(n) for n in names])
+        cl = (q.clause or preds[names[0]].clause or clause) if names else clause
         cond = ""
-        if q.get("when"):
-            cond = "作为" + "且".join(desc(n) for n in q["when"]) + "，"
-        elif q.get("unless"):
-            cond = "非" + "、".join(desc(n) for n in q["unless"]) + "人员，"
+        if q.when:
+            cond = "作为" + "且".join(desc(n) for n in q.when) + "，"
+        elif q.unless:
+            cond = "非" + "、".join(desc(n) for n in q.unless) + "人员，"
         if body is True:  # satisfied whether or not it applies
             status_vals.append(True)
             if applies is True:
-                shown = [n for n in names if vals[n][0] is True][:1] if "any" in q else names
+                shown = [n for n in names if vals[n][0] is True][:1] if q.any else names
                 good.append(f"{cond}符合" + "、".join(desc(n) for n in shown) + f"（{cl}）")
             continue
         if body is False and applies is True:
             status_vals.append(False)
             failing.update(n for n in names if vals[n][0] is not True)
-            if "any" in q:
+            if q.any:
                 bad.append(f"{cond}不满足以下任一条件：" + "、".join(desc(n) for n in names) + f"（{cl}）")
             else:
                 bad.append(f"{cond}不满足" + "、".join(desc(n) for n in names if vals[n][0] is False) + f"（{cl}）")
             continue
         # unknown: the body, or whether it applies, cannot be decided from the data
         status_vals.append(None)
-        unk = [n for n in q.get("when", []) + q.get("unless", []) + names if vals.get(n, (True,))[0] is None]
+        unk = [n for n in q.when + q.unless + names if vals.get(n, (True,))[0] is None]
         failing.update(unk)
         bad.append(f"{cond}无法判断是否满足“{'、'.join(label(n) for n in names)}”："
                    + "；".join(vals[n][1] for n in unk) + f"（{cl}）")
@@ -413,16 +441,6 @@ def _check_person(ctx, preds, reqs, clause, person, sid, roles) -> dict:
     return {"staff_id": sid, "name": _text(person.get("姓名")), "college": _text(person.get("学院")),
             "role": "、".join(sorted(roles)), "status": status, "reasons": reasons, "checks": checks,
             "row": None if _blank(person.get("_row")) else int(person["_row"])}
-
-
-def _term_start(book, term: str) -> date | None:
-    t = book.terms
-    if t is None or len(t) == 0:
-        return None
-    hit = t.loc[t["学期"].astype(str) == term]
-    if len(hit) and not _blank(hit.iloc[0]["开始日期"]):
-        return pd.Timestamp(hit.iloc[0]["开始日期"]).date()
-    return None
 
 
 # ---------------------------------------------------------------------------- pairing
@@ -443,12 +461,13 @@ def pairing_priority(book, pack: Pack, *, term: str | None = None,
     both tests come first, then either, then the rest; within a group the worse relative rank
     (排名 ÷ 年级班级数) first, then the class name.
     """
-    sec = pack.section("pairing")
+    sec = pack.pairing
+    term = (term_code(term) or term) if term is not None else None
     problems = problems if problems is not None else Problems()
-    share = _num_setting(pack, sec["bottom_share"])
+    share = _num_setting(pack, sec.bottom_share)
     if share > 1:  # written as a percentage
         share /= 100
-    clause = sec.get("clause", "")
+    clause = sec.clause
     df = book.class_ranks
     if df is None or len(df) == 0:
         problems.add("班级量化", None, None, None, "没有班级量化排名，无法给出导师对接优先顺序", "缺少数据", "warning")
@@ -462,7 +481,7 @@ def pairing_priority(book, pack: Pack, *, term: str | None = None,
         return None, []
     basis = terms[-1]
     rows = df.loc[df["学期"].astype(str) == basis]
-    flag_cols = [c for c in sec.get("new_teacher_columns", []) if c in df.columns]
+    flag_cols = [c for c in sec.new_teacher_columns if c in df.columns]
     out = []
     seen = set()
     for r in rows.to_dict("records"):

@@ -39,13 +39,22 @@ class Office:
             self._prepared = prepare(self.book, self.pack)
         return self._prepared
 
+    def term(self, text):
+        """The term named in any spelling, resolved against the 学期 sheet (periods.find_term)."""
+        from mentor_xl.periods import find_term
+        return find_term(self.book.frame("学期"), text)
+
+    def year(self, text):
+        """The 学年 named in any spelling, with its terms (periods.find_year)."""
+        from mentor_xl.periods import find_year
+        return find_year(self.book.frame("学期"), text)
+
     def compliance(self, term: str):
         """One term's compliance, computed once per Office: assessment, documents and the demo
         all ask for the same terms (the book does not change after it is opened)."""
         from mentor_xl.engine import compliance
-        from mentor_xl.periods import find_term
 
-        code = find_term(self.book.frame("学期"), term).code  # every spelling of a term shares one run
+        code = self.term(term).code  # every spelling of a term shares one run
         if code not in self._runs:
             self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
         return self._runs[code]
@@ -55,15 +64,20 @@ class Office:
         from mentor_xl.assess import assess, required_terms
 
         terms = required_terms(self.book, self.pack, year=year, term=term)
-        return self._with_input_problems(assess(self.book, self.pack, year=year, term=term,
+        return self._with_input_problems(assess(self.book, self.pack, year=year, term=term, prepared=self.prepared,
                                                 compliance={t: self.compliance(t) for t in terms}))
 
     def eligibility(self, *, term: str | None = None):
         from mentor_xl.eligibility import eligibility
-        return self._with_input_problems(eligibility(self.book, self.pack, term=term))
+        return self._with_input_problems(eligibility(self.book, self.pack, term=term, prepared=self.prepared))
 
     def awards(self, year: str, *, budget_wan: str | None = None):
         from mentor_xl.awards import awards
+        from mentor_xl.periods import find_year
+
+        terms = self.book.terms
+        if terms is not None and len(terms):  # a book without a 学期 sheet still checks its nominations
+            year = find_year(terms, year).code
         return self._with_input_problems(awards(self.book, self.pack, year=year, budget_wan=budget_wan))
 
     def allocate(self, total_yuan: int, *, by: str = "学院"):
@@ -85,8 +99,11 @@ class Office:
         return out
 
 
-def open_office(path: str | Path, policy: str | None = None, *, book: OfficeBook | None = None) -> Office:
-    """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides."""
+def open_office(path: str | Path, policy: str | Pack | None = None, *, book: OfficeBook | None = None) -> Office:
+    """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides.
+
+    ``policy`` is a pack id (as 设置/制度 names one) or a Pack the caller loaded itself
+    (the CLI's ``--policy FILE.toml``); a 设置 cell can never name a file."""
     from mentor_xl.workbook.reader import read_book
 
     path = Path(path)
@@ -97,10 +114,13 @@ def open_office(path: str | Path, policy: str | None = None, *, book: OfficeBook
     pack_id = policy or book.policy
     if not pack_id:
         raise FatalInputError("工作簿的“设置”表中没有“制度”一项，请填写（如 bit-2022）或用 --policy 指定")
-    try:
-        pack = load_pack(pack_id)
-    except PackError as e:
-        raise FatalInputError(str(e)) from e
+    if isinstance(pack_id, Pack):
+        pack = pack_id
+    else:
+        try:
+            pack = load_pack(pack_id)
+        except PackError as e:
+            raise FatalInputError(str(e)) from e
     rownums = {}
     sf = book.settings_frame
     if sf is not None and len(sf):

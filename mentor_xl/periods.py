@@ -54,16 +54,54 @@ class Term:
     year_end: int
 
 
-def find_term(terms: pd.DataFrame, code: str) -> Term:
-    """The term ``code`` (any accepted spelling) from the 学期 frame, with its 学年 span."""
+@dataclass(frozen=True)
+class Year:
+    code: str  # "2024-2025"
+    start: int
+    end: int
+    terms: tuple[str, ...]  # its term codes, in date order
+
+
+def _known(terms: pd.DataFrame | None) -> pd.DataFrame:
+    if terms is None or "学期" not in getattr(terms, "columns", ()):
+        return pd.DataFrame(columns=["学期", "开始日期", "结束日期", "_row"])
+    return terms.dropna(subset=["学期", "开始日期", "结束日期"])
+
+
+def _listing(known: pd.DataFrame) -> str:
+    return "、".join(dict.fromkeys(known["学期"].astype(str))) or "（学期表为空）"
+
+
+def term_code(text) -> str | None:
+    """A 学期 code (2024-2025-1) from any spelling the 学期 sheet accepts (2024-2025学年第一学期,
+    2024年秋季学期, full-width digits); None when it is not a term."""
     from mentor_xl.workbook.values import parse_term
 
-    want = parse_term(code) or str(code).strip()
-    known = terms.dropna(subset=["学期", "开始日期", "结束日期"])
-    row = known[known["学期"] == want]
+    code = parse_term(text)
+    return code if code is not None and code.count("-") == 2 else None
+
+
+def year_code(text) -> str | None:
+    """A 学年 code (2024-2025) from any spelling (2024-2025学年, 2024—2025, full-width); None otherwise."""
+    from mentor_xl.workbook.values import parse_term
+
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    code = parse_term(text)
+    return code if code is not None and code.count("-") == 1 else None
+
+
+def find_term(terms: pd.DataFrame | None, code) -> Term:
+    """THE term resolver: ``code`` in any accepted spelling (or a Term already resolved) against
+    the 学期 frame, with its 学年 span. A term the sheet does not list is a FatalInputError
+    naming the terms it has — never a fallback to today's date."""
+    if isinstance(code, Term):
+        return code
+    known = _known(terms)
+    want = term_code(code) or str(code).strip()
+    row = known[known["学期"].astype(str) == want]
     if row.empty:
-        listed = "、".join(known["学期"].astype(str)) or "（学期表为空）"
-        raise FatalInputError(f"学期表中没有学期“{code}”。已登记的学期：{listed}")
+        raise FatalInputError(f"学期表中没有学期“{code}”。已登记的学期：{_listing(known)}")
     r = row.iloc[0]
     start, end = day(r["开始日期"]), day(r["结束日期"])
     if end < start:
@@ -74,10 +112,49 @@ def find_term(terms: pd.DataFrame, code: str) -> Term:
                 int(days(same["开始日期"], OPEN_START).min()), int(days(same["结束日期"], OPEN_END).max()))
 
 
-def year_terms(terms: pd.DataFrame, year: str) -> list[str]:
-    """The term codes of a 学年, in date order."""
-    known = terms.dropna(subset=["学期", "开始日期"]).sort_values("开始日期")
-    return [t for t in known["学期"].astype(str) if t.startswith(f"{year}-")]
+def find_year(terms: pd.DataFrame | None, text) -> Year:
+    """The 学年 ``text`` (2024-2025, 2024-2025学年 …; a Year already resolved) against the 学期
+    frame: from the first day of its first term to the last day of its last term."""
+    if isinstance(text, Year):
+        return text
+    known = _known(terms)
+    code = year_code(text)
+    if code is None:
+        raise FatalInputError(f"学年“{text}”无法识别，应写作 2024-2025。已登记的学期：{_listing(known)}")
+    codes = year_terms(known, code)
+    if not codes:
+        raise FatalInputError(f"学期表中没有 {code} 学年的学期。已登记的学期：{_listing(known)}")
+    same = known[known["学期"].astype(str).isin(codes)]
+    return Year(code, int(days(same["开始日期"], OPEN_START).min()), int(days(same["结束日期"], OPEN_END).max()),
+                tuple(codes))
+
+
+def year_terms(terms: pd.DataFrame | None, year) -> list[str]:
+    """The term codes of a 学年 (any spelling), in date order."""
+    code = year_code(year) or str(year)
+    known = _known(terms).sort_values(["开始日期", "学期"])
+    return list(dict.fromkeys(t for t in known["学期"].astype(str) if t.startswith(f"{code}-")))
+
+
+def term_before(terms: pd.DataFrame | None, term) -> Term | None:
+    """The 学期 sheet's term that starts last before ``term`` starts; None when there is none."""
+    t = find_term(terms, term)
+    known = _known(terms)
+    earlier = known[days(known["开始日期"], OPEN_START) < t.start]
+    if earlier.empty:
+        return None
+    return find_term(terms, str(earlier.sort_values("开始日期")["学期"].iloc[-1]))
+
+
+def previous_term(term: str, known: list[str]) -> str:
+    """The term before ``term``: n-1 in the same 学年, else the last known term of the previous
+    学年 (2 when none is known)."""
+    y1, y2, n = int(term[:4]), int(term[5:9]), int(term[10:])
+    if n > 1:
+        return f"{y1}-{y2}-{n - 1}"
+    prev = f"{y1 - 1}-{y2 - 1}"
+    nums = [int(k[10:]) for k in known if isinstance(k, str) and k.startswith(prev + "-") and k[10:].isdigit()]
+    return f"{prev}-{max(nums) if nums else 2}"
 
 
 def periods(kind: str, term: Term) -> pd.DataFrame:
@@ -159,3 +236,33 @@ def merge_segments(seg: pd.DataFrame, key: str = "subject") -> pd.DataFrame:
     if rest:
         out = out.join(seg.groupby(grp, sort=False)[rest].first())
     return out.reset_index(drop=True)
+
+
+def intersect_segments(appointments: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Appointment segments × assignment segments of the same staff member, intersected
+    (rows that do not overlap keep hi < lo; callers drop them after clipping to a window)."""
+    m = appointments.merge(links, on="staff", suffixes=("", "_a"))
+    return m.assign(lo=np.maximum(m["lo"], m["lo_a"]), hi=np.minimum(m["hi"], m["hi_a"])).drop(columns=["lo_a", "hi_a"])
+
+
+def staff_active_days(appointments: pd.DataFrame, links: pd.DataFrame, lo: int, hi: int,
+                      holidays: Holidays) -> pd.Series:
+    """Active days of each staff member in [lo, hi] (policies.md "Active days"): inside an
+    appointment (a 撤销日期 already ends it), inside one of their assignments, not excluded.
+
+    appointments, links: staff, lo, hi (day numbers, open ends as OPEN_START/OPEN_END).
+    The same building blocks as the engine's subjects (intersect, clip, merge, count).
+    """
+    seg = intersect_segments(appointments[["staff", "lo", "hi"]], links[["staff", "lo", "hi"]])
+    seg = pd.DataFrame({"subject": seg["staff"].to_numpy(), "lo": np.maximum(seg["lo"].to_numpy(), lo),
+                        "hi": np.minimum(seg["hi"].to_numpy(), hi)})
+    seg = merge_segments(seg[seg["hi"] >= seg["lo"]])
+    if seg.empty:
+        return pd.Series(dtype=np.int64)
+    n = active_days(seg["lo"].to_numpy(), seg["hi"].to_numpy(), np.int64(lo), np.int64(hi), holidays)
+    return pd.Series(n, index=seg["subject"].to_numpy()).groupby(level=0).sum()
+
+
+def overlaps(lo: np.ndarray, hi: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Segments that share at least one day with [start, end]."""
+    return (np.asarray(hi) >= start) & (np.asarray(lo) <= end)

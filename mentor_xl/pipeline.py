@@ -56,7 +56,7 @@ def assess_summary(result) -> str:
     return f"制度 {j['policy']}，{label} 考核：{parts}。每人的理由见“考核结果”表。"
 
 
-def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
+def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     """Build the demo office for ``policy`` in ``directory`` and run every step on it."""
     from mentor_xl.demo import build_demo_book
     from mentor_xl.office import open_office, results_path
@@ -65,9 +65,10 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
     from mentor_xl.workbook.results import write_results
 
     directory.mkdir(parents=True, exist_ok=True)
-    book_path = directory / f"示例单位-{policy}.xlsx"
+    pid = getattr(policy, "id", policy)  # a pack id, or a Pack loaded from --policy FILE.toml
+    book_path = directory / f"示例单位-{pid}.xlsx"
     build_demo_book(book_path, policy, seed=seed)
-    office = open_office(book_path)
+    office = open_office(book_path, None if isinstance(policy, str) else policy)
     year = office.book.settings.get("学年") or _first_year(office.book.frame("学期"))
     terms = year_terms(office.book.frame("学期"), year)
     out = [f"示例工作簿：{book_path}", ""]
@@ -81,7 +82,7 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
         path = write_results(results_path(book_path, f"{term}-合规"), result, office=office.name)
         out.extend([compliance_summary(result), f"  → {path}", ""])
     # 2. assessment: per term or per 学年, as the pack's scheme says
-    per_term = office.pack.section("assessment").get("period") == "term"
+    per_term = office.pack.assessment.period == "term"
     for label in (terms if per_term else [year]):
         result = office.assess(term=label) if per_term else office.assess(year=year)
         if result.to_json()["results"]:
@@ -89,11 +90,11 @@ def run_demo(directory: Path, policy: str, *, seed: int = 2024) -> str:
         else:
             out.extend([assess_summary(result), ""])
     # 3. eligibility, 4. awards (packs with a catalogue), 5. the fund split by college
-    if office.pack.section("eligibility"):
+    if office.pack.eligibility is not None:
         elig = office.eligibility(term=terms[-1])
         bad = sum(r.get("eligible") is False for r in elig.to_json()["results"])
         report("资格审查", elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。")
-    if office.pack.raw.get("awards"):
+    if office.pack.awards:
         aw = office.awards(year, budget_wan="50")
         report("奖励预算", aw, "奖励预算：" + aw.budget_message())
     # 6. documents: the kinds the pack lists (Word; `mentor-xl docs --pdf` adds PDF)
@@ -122,8 +123,8 @@ def _demo_documents(office, out_dir: Path, year: str, terms: list[str], per_term
     from mentor_xl.documents import docs_for_office, get_kind
 
     lines = []
-    for kind in map(get_kind, office.pack.section("documents").get("kinds", [])):
-        by_term = bool({"compliance", "term"} & set(kind.needs)) or ("assessment" in kind.needs and per_term)
+    for kind in map(get_kind, office.pack.documents.kinds):
+        by_term = kind.by_term or ("assessment" in kind.needs and per_term)
         paths, n = docs_for_office(office, kind.id, out_dir / kind.title, progress=False,
                                    **({"term": terms[0]} if by_term else {"year": year}))
         lines.append(f"  {kind.title}：{n} 份")

@@ -5,7 +5,7 @@ import pytest
 
 from bookfactory import make_book
 from mentor_xl.awards import awards, catalogue
-from mentor_xl.packs import load_pack
+from mentor_xl.packs import PACK_DIR, load_pack, load_pack_file
 from mentor_xl.problems import FatalInputError
 
 
@@ -113,11 +113,13 @@ def test_budget_shortfall_and_headroom_exact():
     assert summary.iloc[-1]["项目"] == "结余" and summary.iloc[-1]["金额(元)"] == 110000
 
 
-def test_any_pack_can_carry_a_catalogue_and_float_sums_stay_exact():
+def test_any_pack_can_carry_a_catalogue_and_float_sums_stay_exact(tmp_path):
     # 0.1 + 0.2 万元 awards against a 0.3 万元 budget: exactly 3000 元, no shortfall (floats give 0.30000000000000004)
-    pack = load_pack("bit-2022")
-    pack.raw["awards"] = [{"name": "甲奖", "role": "学育导师", "amount_wan": "0.10"},
-                          {"name": "乙奖", "role": "学育导师", "amount_wan": "0.20"}]
+    src = (PACK_DIR / "bit-2022.toml").read_text(encoding="utf-8")
+    (tmp_path / "bit-awards.toml").write_text(src + '\n[[awards]]\nname = "甲奖"\nrole = "学育导师"\namount_wan = "0.10"\n'
+                                              '\n[[awards]]\nname = "乙奖"\nrole = "学育导师"\namount_wan = "0.20"\n',
+                                              encoding="utf-8")
+    pack = load_pack_file(tmp_path / "bit-awards.toml")
     staff = [{"工号": "A", "姓名": "甲", "角色": "学育导师"}, {"工号": "B", "姓名": "乙", "角色": "学育导师"}]
     book = make_book("bit-2022", 人员=staff, 奖项提名=[{"奖项": "甲奖", "工号": "A"}, {"奖项": "乙奖", "工号": "B"}])
     js = awards(book, pack, year="2024-2025", budget_wan="0.3").to_json()

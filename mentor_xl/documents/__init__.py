@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from mentor_xl.documents.batch import generate, template_path
 from mentor_xl.documents.contexts import DocJob
-from mentor_xl.documents.kinds import KINDS, Kind, get_kind
+from mentor_xl.documents.kinds import KINDS, DocInputs, Kind, get_kind
 from mentor_xl.documents.lint import lint_all, lint_template
 from mentor_xl.documents.render import TemplateError
 
@@ -23,30 +23,9 @@ def build_contexts(kind: str, *, book, pack, settings: dict | None = None, compl
                    year: str | None = None, month: str | None = None, date=None,
                    include_all: bool = False) -> list[DocJob]:
     """The DocJobs of ``kind``; raises ValueError (Chinese) when an input the kind needs is missing."""
-    from mentor_xl.documents import contexts as C
-    k = get_kind(kind)
-
-    def need(value, what: str):
-        if value is None:
-            raise ValueError(f"生成“{k.title}”需要{what}")
-        return value
-
-    if k.id == "assess-notice":
-        return C.assessment_notice_contexts(need(assessment, "考核结果（assess）"), book, pack, settings, date=date)
-    if k.id == "award-decision":
-        return C.award_decision_contexts(need(awards, "奖励名单（awards）"), book, pack, settings, date=date)
-    if k.id == "appointment-notice":
-        return C.appointment_notice_contexts(book, pack, settings, year=year, term=term, date=date)
-    if k.id == "reminder":
-        return C.reminder_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date,
-                                   include_all=include_all)
-    if k.id == "term-summary":
-        return C.term_summary_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date)
-    if k.id == "work-record":
-        return C.work_record_contexts(book, pack, settings, term=need(term, "学期（--term）"), month=month, date=date)
-    if k.id == "application-form":
-        return C.application_form_contexts(book, pack, settings, date=date)
-    raise KeyError(k.id)
+    return get_kind(kind).build(DocInputs(book=book, pack=pack, settings=settings, compliance=compliance,
+                                          assessment=assessment, awards=awards, term=term, year=year, month=month,
+                                          date=date, include_all=include_all))
 
 
 def docs_for_office(office, kind: str, out_dir, *, term: str | None = None, year: str | None = None,
@@ -84,5 +63,5 @@ def docs_for_office(office, kind: str, out_dir, *, term: str | None = None, year
     return paths, len(jobs)
 
 
-__all__ = ["docs_for_office", "KINDS", "Kind", "get_kind", "DocJob", "build_contexts", "generate", "lint_template", "lint_all",
+__all__ = ["docs_for_office", "KINDS", "Kind", "DocInputs", "get_kind", "DocJob", "build_contexts", "generate", "lint_template", "lint_all",
            "template_path", "TemplateError"]

@@ -23,7 +23,9 @@ from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents.charts import MonthlyChart
 from mentor_xl.documents.render import Picture
 from mentor_xl.packs import Pack, normalise_label
+from mentor_xl.packs.measures import MEASURES
 from mentor_xl.problems import FatalInputError
+from mentor_xl.roster import person_roles
 
 
 @dataclass
@@ -101,20 +103,10 @@ def period_label(iso: str, period: str) -> str:
     return {"term": "本学期", "year": "本学年"}.get(period, G.cn_date(d))
 
 
-MEASURE_UNIT = {"count": "次", "sum:时长": "小时", "sum:人次": "人次", "distinct:学号": "名学生",
-                "distinct:宿舍": "个宿舍", "distinct:活动类型": "种形式"}
-
-
 def shortfall_text(measure: str, shortfall: Any) -> str:
-    if measure == "deadline":
-        return "未按时完成"
-    if measure == "max:students":
-        return f"超出上限{number(shortfall)}名学生"
-    if measure == "share:学号":
-        return f"覆盖率还差{float(shortfall) * 100:.0f}%" if shortfall == shortfall else "覆盖率不足"
-    if shortfall is None or shortfall != shortfall:
-        return "未达标"
-    return f"差{number(shortfall)}{MEASURE_UNIT.get(measure, '')}"
+    """What a missed period lacks, in the measure's own wording (packs.measures)."""
+    m = MEASURES.get(measure)
+    return m.shortfall(shortfall) if m is not None else "未达标"
 
 
 def _width(s: str) -> float:
@@ -195,7 +187,8 @@ def _doc_number(s: dict[str, str], year: int) -> str:
 
 
 def role_names(pack: Pack, section: str | None = None) -> str:
-    roles = (pack.section(section).get("roles") if section else None) or list(pack.roles)
+    sec = {"assessment": pack.assessment, "eligibility": pack.eligibility}.get(section or "")
+    roles = (sec.roles if sec is not None else None) or list(pack.roles)
     return "、".join(roles)
 
 
@@ -204,12 +197,10 @@ def _staff_frame(book) -> pd.DataFrame:
     return df.dropna(subset=["工号"]).drop_duplicates("工号", keep="first").set_index("工号", drop=False).rename_axis(None)
 
 
-def _role_sets(staff: pd.DataFrame, pack: Pack) -> pd.Series:
-    """工号 → set of canonical pack roles written in 角色 (aliases, several per cell)."""
-    rmap = pack.role_map()
-    parts = staff["角色"].fillna("").astype(str).str.split(r"[、,，;；/／]")
-    ex = parts.explode().map(lambda x: rmap.get(normalise_label(x)) if x else None).dropna()
-    return ex.groupby(level=0).agg(lambda s: sorted(set(s))).reindex(staff.index)
+def _role_sets(staff: pd.DataFrame, pack: Pack, book) -> pd.Series:
+    """工号 → sorted pack roles the person holds on any of their 人员 rows (the one roster)."""
+    held = person_roles(book.frame("人员") if hasattr(book, "frame") else book.staff, pack)
+    return pd.Series([sorted(held.get(text(k)) or ()) for k in staff.index], index=staff.index, dtype=object)
 
 
 def canonical_types(types: pd.Series, pack: Pack) -> pd.Series:
@@ -231,7 +222,7 @@ def assessment_notice_contexts(assessment: dict, book, pack: Pack, settings: dic
     res = pd.DataFrame(assessment.get("results") or [], columns=["staff_id", "score", "tier", "reasons"])
     staff = _staff_frame(book)
     res = res.merge(staff[["工号", "姓名", "学院"]], left_on="staff_id", right_on="工号", how="left")
-    tiers = list(pack.section("assessment").get("tiers") or [])
+    tiers = list(pack.assessment.tiers)
     order = {t: i for i, t in enumerate(tiers + ["待定", "不计"])}
     res["_o"] = res["tier"].map(order).fillna(len(order))
     res = res.sort_values(["_o", "score", "staff_id"], ascending=[True, False, True], na_position="last")
@@ -300,21 +291,20 @@ def award_decision_contexts(awards: dict, book, pack: Pack, settings: dict | Non
 
 
 # --- 聘任通知 -----------------------------------------------------------------------------
-def _span(terms: pd.DataFrame | None, year: str | None, term: str | None):
-    """(start, end, label) of a 学年 or 学期 from the 学期 sheet; Nones when not given/known."""
-    if terms is None or terms.empty or not (year or term):
-        label = term_label(term or year) if (term or year) else ""
-        return None, None, label
-    t = terms.dropna(subset=["学期", "开始日期", "结束日期"])
-    if term:
-        sel = t[t["学期"] == term]
-        label = term_label(term)
-    else:
-        sel = t[t["学期"].astype(str).str.startswith(f"{year}-")]
-        label = term_label(year)
-    if sel.empty:
-        return None, None, label
-    return sel["开始日期"].min(), sel["结束日期"].max(), label
+def _span(terms: pd.DataFrame | None, year: str | None, term: str | None, *, strict: bool = True):
+    """(start, end, label) of a 学年 or 学期 resolved against the 学期 sheet (periods); Nones when
+    not given. ``strict``: one the sheet does not list stops (an explicit --term/--year)."""
+    from mentor_xl.periods import find_term, find_year, timestamp
+
+    if not (year or term):
+        return None, None, ""
+    try:
+        span = find_term(terms, term) if term else find_year(terms, year)
+    except FatalInputError:
+        if strict and terms is not None and not terms.empty:
+            raise
+        return None, None, term_label(term or year)
+    return timestamp(span.start), timestamp(span.end), term_label(span.code)
 
 
 def appointment_notice_contexts(book, pack: Pack, settings: dict | None = None, *, year: str | None = None,
@@ -322,10 +312,11 @@ def appointment_notice_contexts(book, pack: Pack, settings: dict | None = None, 
     """One notice listing the staff with one of the pack's roles appointed in the 学年/学期."""
     s = _settings(book, settings)
     d = doc_date(s, date)
+    strict = bool(year or term)  # the 设置 学年 is a default, not a request
     year = year or (None if term else s.get("学年"))
-    start, end, label = _span(book.frame("学期") if hasattr(book, "frame") else book.terms, year, term)
+    start, end, label = _span(book.frame("学期") if hasattr(book, "frame") else book.terms, year, term, strict=strict)
     staff = _staff_frame(book)
-    roles = _role_sets(staff, pack)
+    roles = _role_sets(staff, pack, book)
     keep = roles.map(lambda r: isinstance(r, list) and bool(r))
     if start is not None:
         begins, ends = staff["聘任开始"], staff["聘任结束"]
@@ -540,7 +531,7 @@ def work_record_contexts(book, pack: Pack, settings: dict | None = None, *, term
         want = pd.Period(str(month).replace("年", "-").replace("月", ""), freq="M")
         months = [m for m in months if m == want]
     staff = _staff_frame(book)
-    roles = _role_sets(staff, pack)
+    roles = _role_sets(staff, pack, book)
     staff = staff[roles.map(lambda x: isinstance(x, list) and bool(x))]
     staff = staff[staff["撤销日期"].isna() | (staff["撤销日期"] > t0)].sort_values("工号")
 
@@ -601,7 +592,7 @@ def application_form_contexts(book, pack: Pack, settings: dict | None = None, *,
     s = _settings(book, settings)
     d = doc_date(s, date)
     staff = _staff_frame(book)
-    roles = _role_sets(staff, pack)
+    roles = _role_sets(staff, pack, book)
     staff = staff[roles.map(lambda x: isinstance(x, list) and bool(x)) & staff["撤销日期"].isna()].sort_values("工号")
 
     def col(name: str) -> pd.Series:

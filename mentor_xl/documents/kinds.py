@@ -7,8 +7,30 @@ builder gives exactly these variables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from mentor_xl.documents import contexts as C
+
+
+@dataclass(frozen=True)
+class DocInputs:
+    """Everything a builder may take: the one signature of every kind's builder."""
+    book: Any
+    pack: Any
+    settings: dict | None = None
+    compliance: Any = None  # ComplianceResult of the term
+    assessment: dict | None = None  # assess --json
+    awards: dict | None = None  # awards --json
+    term: str | None = None
+    year: str | None = None
+    month: str | None = None
+    date: Any = None
+    include_all: bool = False
+
+
+# What each need is called when it is missing (ValueError, Chinese).
+NEED_TEXT = {"assessment": "考核结果（assess）", "awards": "奖励名单（awards）", "compliance": "合规结果（--term）",
+             "term": "学期（--term）"}
 
 
 @dataclass(frozen=True)
@@ -18,26 +40,43 @@ class Kind:
     template: str    # file name in templates/
     per: str         # 通知 | 导师 | 导师×月
     filename: str    # str.format pattern over the context (DocJob.name already follows it)
-    builder: object  # contexts.<function>
-    needs: tuple[str, ...]  # inputs the builder takes besides book/pack/settings
+    builder: Callable[[DocInputs], list]  # DocInputs -> [DocJob]
+    needs: tuple[str, ...]  # inputs the builder takes besides book/pack/settings ("year|term": either)
     gbt9704: bool    # a 公文 (red header, 发文字号) rather than a form
+
+    @property
+    def by_term(self) -> bool:
+        """Made for one term (its compliance or its dates) rather than for a 学年."""
+        return bool({"compliance", "term"} & set(self.needs))
+
+    def build(self, inputs: DocInputs) -> list:
+        """The DocJobs of this kind; ValueError (Chinese) when an input it needs is missing."""
+        for need in self.needs:
+            if need in NEED_TEXT and getattr(inputs, need) is None:
+                raise ValueError(f"生成“{self.title}”需要{NEED_TEXT[need]}")
+        return self.builder(inputs)
 
 
 KINDS: dict[str, Kind] = {k.id: k for k in (
     Kind("assess-notice", "考核结果通知", "考核结果通知.docx", "通知", "{考核期间}{角色名称}考核结果通知",
-         C.assessment_notice_contexts, ("assessment",), True),
+         lambda i: C.assessment_notice_contexts(i.assessment, i.book, i.pack, i.settings, date=i.date),
+         ("assessment",), True),
     Kind("award-decision", "表彰决定", "表彰决定.docx", "通知", "{考核期间}导师表彰决定",
-         C.award_decision_contexts, ("awards",), True),
+         lambda i: C.award_decision_contexts(i.awards, i.book, i.pack, i.settings, date=i.date), ("awards",), True),
     Kind("appointment-notice", "聘任通知", "聘任通知.docx", "通知", "{聘任期间}{角色名称}聘任通知",
-         C.appointment_notice_contexts, ("year|term",), True),
+         lambda i: C.appointment_notice_contexts(i.book, i.pack, i.settings, year=i.year, term=i.term, date=i.date),
+         ("year|term",), True),
     Kind("reminder", "整改提醒", "整改提醒.docx", "导师", "{工号}-{姓名}-整改提醒",
-         C.reminder_contexts, ("compliance",), False),
+         lambda i: C.reminder_contexts(i.compliance, i.book, i.pack, i.settings, date=i.date,
+                                       include_all=i.include_all), ("compliance",), False),
     Kind("work-record", "工作记录表", "工作记录表.docx", "导师×月", "{工号}-{姓名}-{月份}-工作记录表",
-         C.work_record_contexts, ("term",), False),
+         lambda i: C.work_record_contexts(i.book, i.pack, i.settings, term=i.term, month=i.month, date=i.date),
+         ("term",), False),
     Kind("application-form", "班级导师申报表", "班级导师申报表.docx", "导师", "{工号}-{姓名}-班级导师申报表",
-         C.application_form_contexts, (), False),
+         lambda i: C.application_form_contexts(i.book, i.pack, i.settings, date=i.date), (), False),
     Kind("term-summary", "学期工作总结", "学期工作总结.docx", "导师", "{工号}-{姓名}-学期工作总结",
-         C.term_summary_contexts, ("compliance",), False),
+         lambda i: C.term_summary_contexts(i.compliance, i.book, i.pack, i.settings, date=i.date),
+         ("compliance",), False),
 )}
 
 

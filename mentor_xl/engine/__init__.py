@@ -16,6 +16,7 @@ from mentor_xl.engine.prepare import Prepared, prepare
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.engine.subjects import subjects
 from mentor_xl.packs import Pack, Rule
+from mentor_xl.packs.measures import MEASURES
 from mentor_xl.periods import Term, active_days, find_term, periods, timestamp, window
 from mentor_xl.problems import Problems
 from mentor_xl.workbook.model import OfficeBook
@@ -61,11 +62,12 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
     bound = np.full((len(subj), P), np.nan if rule.bound is None else float(rule.bound))
     note = pd.Series([""] * len(subj))
     ev_text, ev_rows, ev_count = None, [None] * len(subj), np.full(len(subj), -1)  # -1: not from the log
-    if rule.measure == "max:students":
+    kind = MEASURES[rule.measure].kind
+    if kind == "structural":
         value = np.repeat(measures.max_concurrent(prep, subj, lo, hi)[:, None], P, axis=1)
     else:
         row_window = None
-        if rule.measure == "deadline":
+        if kind == "deadline":
             row_window = (t.start - int(prep.pack.setting("deadline_window_days")),
                           t.start + int(prep.pack.setting("deadline_grace_days")))
         idx, pidx = measures.rows_in_periods(prep, rule, plist, row_window, subj)
@@ -73,9 +75,9 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
         ev_text = evidence.period_texts(prep, h, len(subj), P)
         ev_rows, ev_count = evidence.subject_rows(prep, h, len(subj))
         value = measures.values(prep, rule, h, len(subj), P)
-        if rule.measure == "duties":
+        if kind == "duties":
             value, bound, note = _duties(prep, rule, t, subj, h, P, problems)
-        elif rule.measure == "share:学号":
+        elif kind == "share":
             size = np.bincount(prep.roster["cls"].to_numpy()[prep.roster["cls"].to_numpy() >= 0],
                                minlength=len(prep.class_names) + 1)[subj["cls"].to_numpy()]
             for c in np.unique(subj["cls"].to_numpy()[size == 0]):

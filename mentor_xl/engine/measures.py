@@ -18,6 +18,9 @@ import pandas as pd
 
 from mentor_xl.engine.prepare import NONE, Prepared
 from mentor_xl.packs import Rule
+from mentor_xl.packs.measures import MEASURES
+
+SUM_BLANK = {"hours": 0.0, "persons": 1.0}  # what a blank cell adds to a sum
 
 
 @dataclass
@@ -151,22 +154,17 @@ def values(prep: Prepared, rule: Rule, h: Hits, n_subj: int, P: int) -> np.ndarr
     log = prep.log
     K = n_subj * P
     key = h.subject * P + h.pidx
-    m = rule.measure
-    if m in ("count", "deadline"):
+    how, what = MEASURES[rule.measure].compute  # the measure's registry entry says what to count
+    if how == "count":
         v = np.bincount(key, minlength=K).astype(float)
-    elif m == "sum:时长":
-        v = np.bincount(key, weights=np.nan_to_num(log["hours"].to_numpy()[h.idx]), minlength=K)
-    elif m == "sum:人次":
-        p = log["persons"].to_numpy()[h.idx]
-        v = np.bincount(key, weights=np.where(np.isnan(p), 1.0, p), minlength=K)
-    elif m in ("distinct:学号", "share:学号"):
+    elif how == "sum":
+        w = log[what].to_numpy()[h.idx]
+        # a blank 时长 adds nothing; a blank 人次 is one person
+        v = np.bincount(key, weights=np.where(np.isnan(w), SUM_BLANK[what], w), minlength=K)
+    elif what == "student":
         v = _distinct(h.s_subject * P + h.s_pidx, h.s_student, K)
-    elif m == "distinct:宿舍":
-        v = _distinct(key, log["dorm"].to_numpy()[h.idx], K)
-    elif m in ("distinct:活动类型", "duties"):
-        v = _distinct(key, log["type"].to_numpy()[h.idx], K)
     else:
-        raise ValueError(m)
+        v = _distinct(key, log[what].to_numpy()[h.idx], K)
     return v.reshape(n_subj, P)
 
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from mentor_xl.packs import Pack, normalise_label
 from mentor_xl.periods import OPEN_END, OPEN_START, Holidays, days, merge_segments
 from mentor_xl.problems import Problems
-from mentor_xl.roster import role_list
+from mentor_xl.roster import role_list, row_conflicts
 from mentor_xl.workbook.model import OfficeBook
 
 NONE = -1  # the code of a blank
@@ -93,6 +93,7 @@ def prepare(book: OfficeBook, pack: Pack) -> Prepared:
 def _staff(book: OfficeBook, pack: Pack, staff_index: pd.Index, problems: Problems) -> pd.DataFrame:
     p = book.frame("人员")
     sheet = book.sheet_names.get("人员", "人员")
+    problems.extend(row_conflicts(p, sheet))
     role_map = pack.role_map()
     # One row per (person row, role): a cell may name several roles (本科生导师、班主任).
     out = p.assign(_roles=[role_list(c, role_map) for c in p["角色"]]).explode("_roles")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from mentor_xl.engine.prepare import NONE, Prepared
 from mentor_xl.packs import Rule
-from mentor_xl.periods import merge_segments
+from mentor_xl.periods import intersect_segments, merge_segments
 
 
 def subjects(prep: Prepared, rule: Rule, lo: int, hi: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -24,9 +24,9 @@ def subjects(prep: Prepared, rule: Rule, lo: int, hi: int) -> tuple[pd.DataFrame
     if rule.scope == "staff":
         seg = appt.assign(student=NONE, cls=NONE)
     elif rule.scope == "pair":
-        seg = _intersect(appt, prep.pairs).assign(cls=NONE)
+        seg = intersect_segments(appt, prep.pairs).assign(cls=NONE)
     else:
-        seg = _intersect(appt, prep.classes).assign(student=NONE)
+        seg = intersect_segments(appt, prep.classes).assign(student=NONE)
     seg = seg.assign(lo=np.maximum(seg["lo"].to_numpy(), lo), hi=np.minimum(seg["hi"].to_numpy(), hi))
     seg = seg[seg["hi"] >= seg["lo"]]
     key = ["staff", "student", "cls"]
@@ -36,9 +36,3 @@ def subjects(prep: Prepared, rule: Rule, lo: int, hi: int) -> tuple[pd.DataFrame
     subj.insert(0, "subject", np.arange(len(subj), dtype=np.int64))
     seg = seg.merge(subj[["subject", *key]], on=key)[["subject", "lo", "hi"]]
     return subj, merge_segments(seg)
-
-
-def _intersect(appt: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """Appointment segments × assignment segments of the same staff member, intersected."""
-    m = appt.merge(links, on="staff", suffixes=("", "_a"))
-    return m.assign(lo=np.maximum(m["lo"], m["lo_a"]), hi=np.minimum(m["hi"], m["hi_a"])).drop(columns=["lo_a", "hi_a"])

@@ -25,7 +25,9 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from mentor_xl.holidays import current_year, statutory_holidays, year_span
+from mentor_xl.money import format_wan
 from mentor_xl.packs import Pack, Rule
+from mentor_xl.packs.measures import MEASURES, PERIOD_TEXT
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook import schema
 from mentor_xl.workbook.xlsx import (EXCEL_MAX_ROWS, Styles, format_schema_columns, new_workbook,
@@ -52,9 +54,6 @@ KIND_TEXT = {
     "term": "学期代码，如 2024-2025-1（也可写 2024-2025学年第一学期、2024年秋季学期）",
 }
 SCOPE_TEXT = {"staff": "导师本人", "pair": "每名指导的学生（导师—学生）", "class": "每个所带班级（导师—班级）"}
-PERIOD_TEXT = {"week": "每周", "biweek": "每两周", "month": "每月", "term": "每学期", "year": "每学年"}
-_UNIT = {"count": "次", "sum:时长": "小时", "sum:人次": "人次", "distinct:学号": "名不同学生",
-         "distinct:宿舍": "个不同宿舍", "distinct:活动类型": "种不同活动类型"}
 
 
 def write_blank_book(path: str | Path, pack: Pack, *, year: str | None = None,
@@ -89,53 +88,13 @@ def dictionary_lists(pack: Pack, year: str) -> dict[str, list[str]]:
 
 
 def award_names(pack: Pack) -> list[str]:
-    """Award names from the pack's ``awards`` section, whichever TOML shape it uses:
-    ``[[awards]]`` tables (name/award/title key), ``[awards.名称]`` tables, or
-    ``[awards]`` with a list under ``items``/``awards``/``list``."""
-    sec: Any = pack.section("awards")
-    if isinstance(sec, dict) and not any(isinstance(sec.get(k), list) for k in ("items", "awards", "list")):
-        return [k for k, v in sec.items() if isinstance(v, dict)]
-    names: list[str] = []
-    for it in _award_items(pack):
-        if isinstance(it, str):
-            names.append(it)
-        elif isinstance(it, dict):
-            for key in ("name", "award", "title", "奖项"):
-                if isinstance(it.get(key), str):
-                    names.append(it[key])
-                    break
-    return list(dict.fromkeys(names))
-
-
-def _award_items(pack: Pack) -> list:
-    sec: Any = pack.section("awards")
-    if isinstance(sec, dict):
-        for key in ("items", "awards", "list"):
-            if isinstance(sec.get(key), list):
-                return sec[key]
-        return [{"name": k, **v} for k, v in sec.items() if isinstance(v, dict)]
-    return sec if isinstance(sec, list) else []
+    """The names of the pack's ``[[awards]]``, in catalogue order."""
+    return [a.name for a in pack.awards]
 
 
 def rule_requirement(rule: Rule, pack: Pack) -> str:
-    """The rule's requirement in plain Chinese, e.g. 每月不少于 1 次."""
-    period = PERIOD_TEXT[rule.period]
-    if rule.report_only:
-        return f"仅统计（{period}），不作为达标要求"
-    if rule.measure == "max:students":
-        return f"所带学生不超过 {_num(rule.maximum)} 人"
-    if rule.measure == "deadline":
-        # common.toml gives every pack these two ⚙ keys; the office may have changed them.
-        window = pack.setting("deadline_window_days")
-        grace = pack.setting("deadline_grace_days")
-        return (f"在开学日前完成（开学前 {_num(window)} 天内至开学日"
-                + (f"，宽限 {_num(grace)} 天" if grace else "") + "）")
-    if rule.measure == "duties":
-        parts = [f"{_grade(k)}：{'、'.join(v)}" for k, v in sorted((rule.duties or {}).items())]
-        return f"{period}每项至少 1 次（" + "；".join(parts) + "）"
-    if rule.measure == "share:学号":
-        return f"{period}谈到的学生不少于班级学生的 {rule.minimum:.0%}"
-    return f"{period}不少于 {_num(rule.minimum)} {_UNIT.get(rule.measure, '')}".rstrip()
+    """The rule's requirement in plain Chinese, e.g. 每月不少于 1 次 (the measure's own wording)."""
+    return MEASURES[rule.measure].requirement(rule, pack)
 
 
 # --------------------------------------------------------------------------- building
@@ -321,14 +280,12 @@ def _write_guide(ws: Worksheet, st: Styles, pack: Pack, year: str, hol, lists: d
           [[s.label, _num(s.default) if not isinstance(s.default, bool) else ("是" if s.default else "否"), s.note]
            for s in pack.settings.values()])
 
-    awards = [a for a in _award_items(pack) if isinstance(a, dict)]
-    if awards:
+    if pack.awards:
         section("七、奖项（“奖项提名”表）")
         table(["奖项", "适用角色", "名额上限", "奖励（万元）", "条款", "说明"],
-              [[a.get("name") or a.get("award"),
-                a.get("role") or ("学院" if a.get("recipient") == "college" else "不限"),
-                a.get("cap", "不限"), a.get("amount_wan"), a.get("clause"), a.get("note")]
-               for a in awards])
+              [[a.name, "学院" if a.recipient == "college" else ("不限" if a.role == "*" else a.role),
+                "不限" if a.cap is None else a.cap, format_wan(a.amount_yuan), a.clause, a.note]
+               for a in pack.awards])
     ws.activate()
 
 
@@ -338,5 +295,3 @@ def _num(v: Any) -> str:
     return str(v)
 
 
-def _grade(k: int) -> str:
-    return {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级"}.get(k, f"{k}年级")

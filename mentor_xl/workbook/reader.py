@@ -71,7 +71,7 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     book = OfficeBook(path=Path(path) if path else None)
     book.sheet_names = _find_sheets(list(source.sheet_names), book.problems)
     book.present = set(book.sheet_names)
-    pack_columns = policy_pack.section("columns") if policy_pack is not None else {}
+    pack_columns = policy_pack.columns if policy_pack is not None else {}
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
     order = list(_FIRST) + [s.name for s in SHEETS if s.name not in _FIRST and s.name in wanted]
     for name in order:
@@ -108,7 +108,7 @@ def header_map(rows: list[list], sheet: str, *, pack=None, office: OfficeBook | 
     if office is not None and office.column_map is not None and len(office.column_map):
         office_map = _column_map(office.column_map, office.sheet_names.get("列映射", "列映射"),
                                  Problems()).get(sheet, {})
-    pack_cols = pack.section("columns").get(sheet, {}) if pack is not None else {}
+    pack_cols = pack.columns.get(sheet, {}) if pack is not None else {}
     aliases = _aliases(BY_NAME[sheet], pack_cols, office_map)
     found = _header(rows, aliases)
     if found is None:

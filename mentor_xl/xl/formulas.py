@@ -38,6 +38,7 @@ import pandas as pd
 
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.packs import Pack, normalise_label
+from mentor_xl.packs.measures import MEASURES
 from mentor_xl.problems import FatalInputError
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.model import OfficeBook
@@ -45,7 +46,7 @@ from mentor_xl.workbook.results import BAD, details_frame, problems_frame, staff
 from mentor_xl.workbook.schema import BY_NAME
 from mentor_xl.workbook.xlsx import new_workbook, styles, write_frame_sheet
 
-FORMULA_MEASURES = ("count", "sum:时长", "sum:人次")
+FORMULA_MEASURES = tuple(m.id for m in MEASURES.values() if m.formula)
 LOG_SHEET = "活动记录"
 TYPE_SHEET = "类型对照"
 NOTE_SHEET = "公式说明"
