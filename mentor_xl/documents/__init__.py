@@ -12,7 +12,7 @@ Public API (the CLI's ``docs`` and ``templates check`` use these):
 from __future__ import annotations
 
 from mentor_xl.documents.batch import generate, template_path
-from mentor_xl.documents.contexts import DocJob
+from mentor_xl.documents.job import DocJob
 from mentor_xl.documents.kinds import KINDS, Kind, get_kind
 from mentor_xl.documents.lint import lint_all, lint_template
 from mentor_xl.documents.render import TemplateError
@@ -23,7 +23,7 @@ def build_contexts(kind: str, *, book, pack, settings: dict | None = None, compl
                    year: str | None = None, month: str | None = None, date=None,
                    include_all: bool = False) -> list[DocJob]:
     """The DocJobs of ``kind``; raises ValueError (Chinese) when an input the kind needs is missing."""
-    from mentor_xl.documents import contexts as C
+    from mentor_xl.documents import forms, notices, reminders, summaries
     k = get_kind(kind)
 
     def need(value, what: str):
@@ -32,20 +32,20 @@ def build_contexts(kind: str, *, book, pack, settings: dict | None = None, compl
         return value
 
     if k.id == "assess-notice":
-        return C.assessment_notice_contexts(need(assessment, "考核结果（assess）"), book, pack, settings, date=date)
+        return notices.assessment_notice_contexts(need(assessment, "考核结果（assess）"), book, pack, settings, date=date)
     if k.id == "award-decision":
-        return C.award_decision_contexts(need(awards, "奖励名单（awards）"), book, pack, settings, date=date)
+        return notices.award_decision_contexts(need(awards, "奖励名单（awards）"), book, pack, settings, date=date)
     if k.id == "appointment-notice":
-        return C.appointment_notice_contexts(book, pack, settings, year=year, term=term, date=date)
+        return notices.appointment_notice_contexts(book, pack, settings, year=year, term=term, date=date)
     if k.id == "reminder":
-        return C.reminder_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date,
+        return reminders.reminder_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date,
                                    include_all=include_all)
     if k.id == "term-summary":
-        return C.term_summary_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date)
+        return summaries.term_summary_contexts(need(compliance, "合规结果（--term）"), book, pack, settings, date=date)
     if k.id == "work-record":
-        return C.work_record_contexts(book, pack, settings, term=need(term, "学期（--term）"), month=month, date=date)
+        return forms.work_record_contexts(book, pack, settings, term=need(term, "学期（--term）"), month=month, date=date)
     if k.id == "application-form":
-        return C.application_form_contexts(book, pack, settings, date=date)
+        return forms.application_form_contexts(book, pack, settings, date=date)
     raise KeyError(k.id)
 
 

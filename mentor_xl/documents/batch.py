@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from mentor_xl.documents.contexts import DocJob
+from mentor_xl.documents.job import DocJob
 from mentor_xl.documents.kinds import Kind, get_kind
 from mentor_xl.documents.render import CompiledTemplate, TemplateError, render_batch, unique_names, zip_files
 

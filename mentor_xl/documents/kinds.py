@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mentor_xl.documents import contexts as C
+from mentor_xl.documents import forms, notices, reminders, summaries
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,19 @@ class Kind:
 
 KINDS: dict[str, Kind] = {k.id: k for k in (
     Kind("assess-notice", "考核结果通知", "考核结果通知.docx", "通知", "{考核期间}{角色名称}考核结果通知",
-         C.assessment_notice_contexts, ("assessment",), True),
+         notices.assessment_notice_contexts, ("assessment",), True),
     Kind("award-decision", "表彰决定", "表彰决定.docx", "通知", "{考核期间}导师表彰决定",
-         C.award_decision_contexts, ("awards",), True),
+         notices.award_decision_contexts, ("awards",), True),
     Kind("appointment-notice", "聘任通知", "聘任通知.docx", "通知", "{聘任期间}{角色名称}聘任通知",
-         C.appointment_notice_contexts, ("year|term",), True),
+         notices.appointment_notice_contexts, ("year|term",), True),
     Kind("reminder", "整改提醒", "整改提醒.docx", "导师", "{工号}-{姓名}-整改提醒",
-         C.reminder_contexts, ("compliance",), False),
+         reminders.reminder_contexts, ("compliance",), False),
     Kind("work-record", "工作记录表", "工作记录表.docx", "导师×月", "{工号}-{姓名}-{月份}-工作记录表",
-         C.work_record_contexts, ("term",), False),
+         forms.work_record_contexts, ("term",), False),
     Kind("application-form", "班级导师申报表", "班级导师申报表.docx", "导师", "{工号}-{姓名}-班级导师申报表",
-         C.application_form_contexts, (), False),
+         forms.application_form_contexts, (), False),
     Kind("term-summary", "学期工作总结", "学期工作总结.docx", "导师", "{工号}-{姓名}-学期工作总结",
-         C.term_summary_contexts, ("compliance",), False),
+         summaries.term_summary_contexts, ("compliance",), False),
 )}
 
 

@@ -1,0 +1,91 @@
+"""Values as document text: blanks, numbers, percentages, terms, periods, shortfalls."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from mentor_xl.documents import gbt9704 as G
+
+
+def text(v: Any) -> str:
+    """Cell value as document text: blanks (None/NaN/NA/NaT) → ''."""
+    if v is None:
+        return ""
+    try:
+        if pd.isna(v):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, (list, tuple)):
+        return "、".join(t for t in (text(x) for x in v) if t)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:g}"
+    return str(v).strip()
+
+
+def number(v: Any, places: int = 2) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    f = float(v)
+    return str(int(f)) if f.is_integer() else f"{f:.{places}f}".rstrip("0").rstrip(".")
+
+
+def text_series(s: pd.Series) -> pd.Series:
+    """Vectorised ``text`` for a column of text/ids (blanks → '')."""
+    return s.astype(object).where(s.notna(), "").astype(str).str.strip()
+
+
+def number_series(s: pd.Series, places: int = 2) -> pd.Series:
+    """Vectorised ``number``: 2.0 → '2', 1.25 → '1.25', NaN → ''."""
+    f = pd.to_numeric(s, errors="coerce").round(places)
+    out = f.astype(str).str.replace(r"\.0$", "", regex=True)
+    return out.where(f.notna(), "")
+
+
+def percent(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    return f"{float(v) * 100:.1f}%"
+
+
+_CN_NUM = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def term_label(code: str) -> str:
+    """``2024-2025-1`` → ``2024-2025学年第一学期``; a 学年 ``2024-2025`` → ``2024-2025学年``."""
+    m = re.fullmatch(r"(\d{4}-\d{4})-(\d)", str(code))
+    if m:
+        return f"{m[1]}学年第{_CN_NUM.get(m[2], m[2])}学期"
+    m = re.fullmatch(r"\d{4}-\d{4}", str(code))
+    return f"{code}学年" if m else str(code)
+
+
+def period_label(iso: str, period: str) -> str:
+    """A period (labelled by its first day) in words: 2024年10月, 2024年9月2日—9月8日 …"""
+    d = pd.Timestamp(iso)
+    if period == "month":
+        return G.cn_month(d)
+    if period in ("week", "biweek"):
+        # The term names the year; a week reads 10月7日—13日 (spans a month/year end: 12月30日—1月5日).
+        end = d + pd.Timedelta(days=6 if period == "week" else 13)
+        tail = f"{end.day}日" if end.month == d.month else f"{end.month}月{end.day}日"
+        return f"{d.month}月{d.day}日—{tail}"
+    return {"term": "本学期", "year": "本学年"}.get(period, G.cn_date(d))
+
+
+MEASURE_UNIT = {"count": "次", "sum:时长": "小时", "sum:人次": "人次", "distinct:学号": "名学生",
+                "distinct:宿舍": "个宿舍", "distinct:活动类型": "种形式"}
+
+
+def shortfall_text(measure: str, shortfall: Any) -> str:
+    if measure == "deadline":
+        return "未按时完成"
+    if measure == "max:students":
+        return f"超出上限{number(shortfall)}名学生"
+    if measure == "share:学号":
+        return f"覆盖率还差{float(shortfall) * 100:.0f}%" if shortfall == shortfall else "覆盖率不足"
+    if shortfall is None or shortfall != shortfall:
+        return "未达标"
+    return f"差{number(shortfall)}{MEASURE_UNIT.get(measure, '')}"

@@ -1,0 +1,84 @@
+"""The workbook's sheets as the documents need them: roster, roles, types, rules, subjects."""
+from __future__ import annotations
+
+import pandas as pd
+
+from mentor_xl.documents.fmt import number, text
+from mentor_xl.packs import Pack, normalise_label
+
+
+def staff_frame(book) -> pd.DataFrame:
+    df = book.frame("人员") if hasattr(book, "frame") else book.staff
+    return df.dropna(subset=["工号"]).drop_duplicates("工号", keep="first").set_index("工号", drop=False).rename_axis(None)
+
+
+def role_sets(staff: pd.DataFrame, pack: Pack) -> pd.Series:
+    """工号 → set of canonical pack roles written in 角色 (aliases, several per cell)."""
+    rmap = pack.role_map()
+    parts = staff["角色"].fillna("").astype(str).str.split(r"[、,，;；/／]")
+    ex = parts.explode().map(lambda x: rmap.get(normalise_label(x)) if x else None).dropna()
+    return ex.groupby(level=0).agg(lambda s: sorted(set(s))).reindex(staff.index)
+
+
+def canonical_types(types: pd.Series, pack: Pack) -> pd.Series:
+    """活动类型 as the pack names them (aliases such as 下午茶 → 导学互动交流); unknown kept as typed."""
+    tmap = pack.type_map()
+    u = pd.Series(types.dropna().unique(), dtype=object)
+    m = dict(zip(u, u.map(lambda x: tmap.get(normalise_label(x), x))))
+    return types.map(m)
+
+
+def span(terms: pd.DataFrame | None, year: str | None, term: str | None):
+    """(start, end, label) of a 学年 or 学期 from the 学期 sheet; Nones when not given/known."""
+    if terms is None or terms.empty or not (year or term):
+        label = term_label(term or year) if (term or year) else ""
+        return None, None, label
+    t = terms.dropna(subset=["学期", "开始日期", "结束日期"])
+    if term:
+        sel = t[t["学期"] == term]
+        label = term_label(term)
+    else:
+        sel = t[t["学期"].astype(str).str.startswith(f"{year}-")]
+        label = term_label(year)
+    if sel.empty:
+        return None, None, label
+    return sel["开始日期"].min(), sel["结束日期"].max(), label
+
+
+def rule_info(pack: Pack, rule_ids) -> pd.DataFrame:
+    rows = []
+    for rid in pd.unique(pd.Series(list(rule_ids), dtype=object)):
+        try:
+            r = pack.rule(rid)
+            rows.append((rid, r.title, r.clause, r.text, r.measure, r.period, r.scope))
+        except KeyError:
+            rows.append((rid, rid, "", "", "count", "term", "staff"))
+    return pd.DataFrame(rows, columns=["rule", "r_title", "r_clause", "r_text", "measure", "period", "r_scope"]
+                        ).set_index("rule")
+
+
+def subject_labels(df: pd.DataFrame, students: pd.DataFrame | None) -> pd.Series:
+    names = (students.drop_duplicates("学号").set_index("学号")["姓名"]
+             if students is not None and not students.empty else pd.Series(dtype=object))
+    sid = df["student_id"].map(text)
+    sname = sid.map(names).map(text)
+    pair = "学生" + sname.where(sname != "", "") + "（" + sid + "）"
+    cls = "班级" + df["class"].map(text)
+    return pd.Series(pd.NA, index=df.index, dtype=object).where(
+        sid == "", pair).where((sid != "") | (df["class"].map(text) == ""), cls).fillna("本人")
+
+
+def classes_by_staff(book) -> pd.Series:
+    asg = book.frame("指导关系")
+    stu = book.frame("学生")
+    direct = asg[["工号", "班级"]].dropna()
+    via = asg[["工号", "学号"]].dropna().merge(stu[["学号", "班级"]].dropna(), on="学号")[["工号", "班级"]]
+    both = pd.concat([direct, via]).drop_duplicates()
+    return both.groupby("工号")["班级"].agg(lambda x: "、".join(sorted(map(str, x))))
+
+
+def term_hours_minimum(pack: Pack) -> str:
+    for r in pack.rules:
+        if r.measure == "sum:时长" and r.period == "term" and r.minimum is not None:
+            return number(r.minimum)
+    return ""
