@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mentor_xl.documents.fmt import number, text
+from mentor_xl.documents.fmt import number, term_label, text
 from mentor_xl.packs import Pack, normalise_label
 
 
