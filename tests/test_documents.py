@@ -211,7 +211,7 @@ def test_notice_has_red_header_and_separator(built, name):
     bottom = doc.styles["发文字号"].element.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert bottom.get(qn("w:color")) == "FF0000" and number.text == "{{ 发文字号 }}"
     texts = [p.text for p in doc.paragraphs]
-    assert "附件：{{ 附件名称 }}" in texts and "{{ 成文日期 }}" in texts
+    assert "附件：{{ 附件名称 }}" in texts and "{{ 落款日期 }}" in texts
     header_rows = [tr for tr in doc.element.body.iter(qn("w:tr")) if tr.find(".//" + qn("w:tblHeader")) is not None]
     assert len(header_rows) == 1
 
@@ -223,7 +223,8 @@ def test_assessment_notice_renders_hostile_names(built, pack):
     data = R.CompiledTemplate(built / "考核结果通知.docx").render(jobs[0].context)
     doc = Document(io.BytesIO(data))
     texts = [p.text for p in doc.paragraphs]
-    assert "学工〔2024〕12号" in texts and "2024年9月1日" in texts and "示例大学学生工作部文件" in texts
+    assert "学工〔2024〕12号" in texts and "示例大学学生工作部文件" in texts
+    assert any(t.strip("\u3000\u2002") == "2024年9月1日" for t in texts)  # the 落款 date, padded
     table = doc.tables[0]
     assert len(table.rows) == 1 + len(HOSTILE)
     assert [r.cells[2].text for r in table.rows[1:]] == HOSTILE
@@ -245,9 +246,11 @@ def test_multiline_text_becomes_line_breaks_and_control_chars_are_dropped(built,
     cell = doc.tables[0].rows[1].cells[2]
     assert cell.text == "第一行\n第二行"  # python-docx reads <w:br/> as \n
     assert cell._tc.find(".//" + qn("w:br")) is not None
-    # the 待定 row explains itself with its first reason, on two lines
+    # the 待定 row explains itself with its deciding reason, written below the table (two lines)
     undecided = [r for r in doc.tables[0].rows if r.cells[5].text == "待定"][0]
-    assert undecided.cells[6].text == "并列第 2\n提交考核委员会"
+    assert undecided.cells[6].text == "见注1"
+    (note,) = [p for p in doc.paragraphs if p.text.startswith("注1：")]
+    assert note.text == "注1：并列第 2\n提交考核委员会" and note._p.find(".//" + qn("w:br")) is not None
 
 
 def test_empty_list_renders_a_sentence_not_an_empty_table(built, pack):
@@ -380,7 +383,10 @@ def test_builders_give_exactly_the_sample_variables(pack):
         jobs = build_contexts(k.id, book=book, pack=pack, compliance=res, assessment=a, awards=aw,
                               term="2024-2025-1", year="2024-2025", include_all=True)
         assert jobs, k.id
-        assert set(jobs[0].context) == set(SAMPLES[k.id]), k.id
+        # every 设置 row rides along (an office's own field needs no code)
+        settings = {key for key in book.settings if key.isidentifier()} - set(SAMPLES[k.id])
+        assert set(jobs[0].context) - settings == set(SAMPLES[k.id]), k.id
+        assert jobs[0].context["设置"]["发文机关"] == "示例大学学生工作部"
 
 
 def test_reminder_lists_rules_subjects_and_periods(pack):
@@ -391,9 +397,9 @@ def test_reminder_lists_rules_subjects_and_periods(pack):
     assert ctx["未达标条数"] == 1 and ctx["整改期限"] == "2024年12月15日"
     (item,) = ctx["未达标项目"]
     rule = pack.rule("bit.monthly-talk")
-    assert item["规则"] == f"{rule.title}（第四.1条）" and item["要求"] == rule.text
+    assert item["规则"] == rule.title and item["条款"] == "第四条第1项" and item["要求"] == rule.text
     assert item["对象"] == "学生学生甲（S1）"
-    assert item["未达标周期"] == "2024年10月：差1次\n2024年11月：差1次"
+    assert item["未达标情况"] == "学生学生甲（S1）：10月、11月各差1次"
     everyone = reminders.reminder_contexts(small_result(book), book, pack, include_all=True)
     assert [j.context["未达标条数"] for j in everyone] == [1, 0]
 
@@ -445,7 +451,7 @@ def test_appointment_and_award_notices(pack):
     book = small_book()
     (ap,) = notices.appointment_notice_contexts(book, pack, year="2024-2025")
     rows = ap.context["聘任名单"]
-    assert [r["姓名"] for r in rows] == ["张三", "李四"] and rows[0]["聘期"] == "2024年9月—2028年8月"
+    assert [r["姓名"] for r in rows] == ["张三", "李四"] and rows[0]["聘期"] == "2024.9—2028.8"
     assert ap.context["标题"] == "关于聘任2024-2025学年学育导师的通知"
     aw = {"year": "2024-2025", "total_yuan": 12000, "totals": [
         {"award": "十佳导师", "count": 1, "amount_yuan": 10000}, {"award": "学院学生工作专项", "count": 1, "amount_yuan": 2000}],
@@ -458,7 +464,8 @@ def test_appointment_and_award_notices(pack):
     c = dec.context
     assert [(r["奖项"], r["获奖者"], r["学院"], r["金额万元"]) for r in c["获奖名单"]] == [
         ("十佳导师", "李四", "数学学院", "1.00"), ("学院学生工作专项", "物理学院", "", "0.20")]
-    assert c["合计万元"] == "1.20" and c["合计元"] == "12000" and c["获奖人数"] == 2
+    assert c["合计万元"] == "1.20" and c["合计元"] == "12000"
+    assert (c["获奖人数"], c["获奖单位数"], c["表彰对象"]) == (1, 1, "1名同志和1个单位")
 
 
 # --- LibreOffice: PDF text and a look at the page ------------------------------------------

@@ -76,7 +76,7 @@ def period_label(iso: str, period: str) -> str:
 
 
 MEASURE_UNIT = {"count": "次", "sum:时长": "小时", "sum:人次": "人次", "distinct:学号": "名学生",
-                "distinct:宿舍": "个宿舍", "distinct:活动类型": "种形式"}
+                "distinct:宿舍": "个宿舍", "distinct:活动类型": "种形式", "duties": "项职责"}
 
 
 def shortfall_text(measure: str, shortfall: Any) -> str:
@@ -89,3 +89,29 @@ def shortfall_text(measure: str, shortfall: Any) -> str:
     if shortfall is None or shortfall != shortfall:
         return "未达标"
     return f"差{number(shortfall)}{MEASURE_UNIT.get(measure, '')}"
+
+
+def score(v: Any) -> str:
+    """A score as published: always two decimals (92.46, 90.00); blank when there is none."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return f"{float(v):.2f}"
+
+
+_CLAUSE = re.compile(r"^(?P<art>[一二三四五六七八九十百]+)[.、．]?\s*(?:[（(](?P<par>[一二三四五六七八九十]+)[）)])?"
+                     r"[.、．]?\s*(?P<item>[0-9０-９][0-9０-９.．]*)?[)）]?$")
+
+
+def clause_label(clause: str, units=("条", "款", "项")) -> str:
+    """A pack's clause code in Chinese form: 四 → 第四条, 五.(五) → 第五条第（五）款,
+    二(一)2.2) → 第二条第（一）款第2.2项; anything else (工作记录表) is returned as written."""
+    c = str(clause or "").strip()
+    m = _CLAUSE.match(c)
+    if not c or not m:
+        return c
+    out = f"第{m['art']}{units[0]}"
+    if m["par"]:
+        out += f"第（{m['par']}）{units[1]}"
+    if m["item"]:
+        out += f"第{m['item'].rstrip('.．')}{units[2]}"
+    return out

@@ -6,7 +6,7 @@ import pandas as pd
 from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents.fmt import number, number_series, text, text_series
 from mentor_xl.documents.frames import canonical_types, classes_by_staff, role_sets, staff_frame, term_hours_minimum
-from mentor_xl.documents.header import doc_date, merged_settings
+from mentor_xl.documents.header import doc_date, last_working_day, merged_settings, told_date, with_settings
 from mentor_xl.documents.job import DocJob
 from mentor_xl.packs import Pack
 
@@ -16,7 +16,8 @@ def work_record_contexts(book, pack: Pack, settings: dict | None = None, *, term
     """One 工作记录表 per mentor (a pack role) per month of ``term`` (or only ``month``, ``2024-10``)."""
     from mentor_xl.periods import find_term, timestamp
     s = merged_settings(book, settings)
-    d = doc_date(s, date)
+    told = told_date({}, date)  # only --date; else each month's form is dated its last working day
+    holidays = book.frame("假期")
     t = find_term(book.frame("学期"), term)
     t0, t1 = timestamp(t.start), timestamp(t.end)
     all_months = pd.period_range(t0, t1, freq="M")
@@ -25,7 +26,7 @@ def work_record_contexts(book, pack: Pack, settings: dict | None = None, *, term
         want = pd.Period(str(month).replace("年", "-").replace("月", ""), freq="M")
         months = [m for m in months if m == want]
     staff = staff_frame(book)
-    roles = role_sets(staff, pack)
+    roles = role_sets(staff, pack, book)
     staff = staff[roles.map(lambda x: isinstance(x, list) and bool(x))]
     staff = staff[staff["撤销日期"].isna() | (staff["撤销日期"] > t0)].sort_values("工号")
 
@@ -62,6 +63,8 @@ def work_record_contexts(book, pack: Pack, settings: dict | None = None, *, term
     classes = classes_by_staff(book)
     minimum = term_hours_minimum(pack)
     unit = s.get("单位名称") or pack.institution
+    dated = {m: told or last_working_day(max(m.start_time, t0), min(m.end_time.normalize(), t1), holidays)
+             for m in months}
     jobs = []
     for sid, st in staff.iterrows():
         for m in months:
@@ -73,9 +76,9 @@ def work_record_contexts(book, pack: Pack, settings: dict | None = None, *, term
                 "所带班级": text(classes.get(sid, "")), "月份": G.cn_month(m.start_time),
                 "记录": rows, "统计": srows, "本月次数": len(rows),
                 "本月时长": number(month_h.get((sid, m), 0.0)), "累计时长": number(done),
-                "学期要求时长": minimum or "—", "填表日期": G.cn_date(d),
+                "学期要求时长": minimum or "—", "填表日期": G.cn_date(dated[m]),
             }
-            jobs.append(DocJob(ctx, f"{sid}-{text(st['姓名'])}-{G.cn_month(m.start_time)}-工作记录表",
+            jobs.append(DocJob(with_settings(ctx, s), f"{sid}-{text(st['姓名'])}-{G.cn_month(m.start_time)}-工作记录表",
                                {"staff_id": sid, "month": str(m)}))
     return jobs
 
@@ -86,7 +89,7 @@ def application_form_contexts(book, pack: Pack, settings: dict | None = None, *,
     s = merged_settings(book, settings)
     d = doc_date(s, date)
     staff = staff_frame(book)
-    roles = role_sets(staff, pack)
+    roles = role_sets(staff, pack, book)
     staff = staff[roles.map(lambda x: isinstance(x, list) and bool(x)) & staff["撤销日期"].isna()].sort_values("工号")
 
     def col(name: str) -> pd.Series:
@@ -105,5 +108,5 @@ def application_form_contexts(book, pack: Pack, settings: dict | None = None, *,
             "职称职务": title[sid], "联系电话": col("联系电话")[sid],
             "学习工作经历": col("学习工作经历")[sid], "工作业绩": merit[sid], "填报年月": G.cn_month(d),
         }
-        jobs.append(DocJob(ctx, f"{sid}-{ctx['姓名']}-班级导师申报表", {"staff_id": sid}))
+        jobs.append(DocJob(with_settings(ctx, s), f"{sid}-{ctx['姓名']}-班级导师申报表", {"staff_id": sid}))
     return jobs

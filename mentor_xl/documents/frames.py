@@ -12,12 +12,16 @@ def staff_frame(book) -> pd.DataFrame:
     return df.dropna(subset=["工号"]).drop_duplicates("工号", keep="first").set_index("工号", drop=False).rename_axis(None)
 
 
-def role_sets(staff: pd.DataFrame, pack: Pack) -> pd.Series:
-    """工号 → set of canonical pack roles written in 角色 (aliases, several per cell)."""
+def role_sets(staff: pd.DataFrame, pack: Pack, book=None) -> pd.Series:
+    """工号 → sorted list of the pack roles the person holds, read with ``roster.role_list``
+    from every 人员 row of the 工号 (``book``'s full sheet when given), aligned on ``staff``."""
+    from mentor_xl.roster import role_list
+    rows = (book.frame("人员") if book is not None and hasattr(book, "frame") else staff).dropna(subset=["工号"])
     rmap = pack.role_map()
-    parts = staff["角色"].fillna("").astype(str).str.split(r"[、,，;；/／]")
-    ex = parts.explode().map(lambda x: rmap.get(normalise_label(x)) if x else None).dropna()
-    return ex.groupby(level=0).agg(lambda s: sorted(set(s))).reindex(staff.index)
+    cells = rows["角色"].astype(object)
+    uniq = {c: [r for r in role_list(c, rmap) if r] for c in pd.unique(cells)}
+    ex = pd.Series(cells.map(uniq).to_numpy(), index=rows["工号"].to_numpy()).explode().dropna()
+    return ex.groupby(level=0).agg(lambda x: sorted(set(x))).reindex(staff.index)
 
 
 def canonical_types(types: pd.Series, pack: Pack) -> pd.Series:

@@ -1,10 +1,13 @@
-"""docx → PDF for a whole batch with ONE LibreOffice process (mentor_xl.libreoffice).
+"""docx → PDF for a whole batch with LibreOffice (mentor_xl.libreoffice), and one combined PDF.
 
 The templates name the fonts offices have (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312, 黑体, 宋体).
 On Linux none of them exists and fontconfig would put every one of them in Noto Sans CJK
 (a 黑体 look for the whole 公文). For the conversion we give soffice a fontconfig file that
-includes the system configuration and maps the 宋/仿宋/楷 families to Noto Serif CJK SC
-(小标宋 to its bold), 黑体 to Noto Sans CJK SC, and Chinese text to the SC (Simplified) faces.
+includes the system configuration and maps each family to the closest free face Debian has:
+楷体 to AR PL KaitiM GB (fonts-arphic-gkai00mp), so （一） headings look like 楷体; 宋/仿宋
+to Noto Serif CJK SC (Debian has no Simplified-Chinese 仿宋: cwTeX's lacks the simplified
+characters), 小标宋 to its bold; 黑体 to Noto Sans CJK SC. A face that is not installed falls
+through to the next one listed.
 """
 from __future__ import annotations
 
@@ -17,15 +20,16 @@ from typing import Iterable, Iterator
 from mentor_xl.documents import gbt9704 as G
 from mentor_xl.libreoffice import LibreOfficeError, LibreOfficeMissing, convert, find_soffice
 
-__all__ = ["to_pdf", "require_libreoffice", "LibreOfficeError", "LibreOfficeMissing"]
+__all__ = ["to_pdf", "combine_pdfs", "require_libreoffice", "LibreOfficeError", "LibreOfficeMissing"]
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
+KAI = "AR PL KaitiM GB"  # fonts-arphic-gkai00mp; AR PL UKai CN (fonts-arphic-ukai) next
 # family the template names -> (Noto family, weight or None)
 FONT_MAP = {
     G.XIAOBIAOSONG: (SERIF, "bold"), "方正小标宋_GBK": (SERIF, "bold"), "小标宋": (SERIF, "bold"),
     G.FANGSONG: (SERIF, None), "仿宋": (SERIF, None), "FangSong": (SERIF, None), "方正仿宋_GBK": (SERIF, None),
-    G.KAITI: (SERIF, None), "楷体": (SERIF, None), "KaiTi": (SERIF, None), "方正楷体_GBK": (SERIF, None),
+    G.KAITI: (KAI, None), "楷体": (KAI, None), "KaiTi": (KAI, None), "方正楷体_GBK": (KAI, None),
     G.SONGTI: (SERIF, None), "SimSun": (SERIF, None), "宋体-简": (SERIF, None),
     G.HEITI: (SANS, None), "SimHei": (SANS, None), "方正黑体_GBK": (SANS, None), "微软雅黑": (SANS, None),
 }
@@ -36,9 +40,11 @@ def fontconfig_xml() -> str:
     for family, (target, weight) in FONT_MAP.items():
         w = (f'<edit name="weight" mode="assign" binding="strong"><const>{weight}</const></edit>'
              if weight else "")
+        faces = [target] + (["AR PL UKai CN", SERIF] if target == KAI else [])
+        names = "".join(f"<string>{f}</string>" for f in faces)
         rules.append(
             f'<match target="pattern"><test name="family"><string>{family}</string></test>'
-            f'<edit name="family" mode="assign" binding="strong"><string>{target}</string></edit>{w}</match>')
+            f'<edit name="family" mode="assign" binding="strong">{names}</edit>{w}</match>')
     return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
             '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
             + "\n".join(rules) + "\n</fontconfig>\n")
@@ -84,3 +90,24 @@ def to_pdf(paths: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
     limit = timeout if timeout is not None else max(300.0, 60.0 + 1.0 * len(paths))
     with _fontconfig():
         return convert(paths, "pdf:writer_pdf_Export", outdir, timeout=limit)
+
+
+def combine_pdfs(pdfs: Iterable[str | os.PathLike], target: str | os.PathLike) -> Path:
+    """One PDF of the whole batch, in order (``docs --print``), written atomically.
+
+    Each document starts on an odd page so that double-sided printing keeps them apart
+    (a blank page is added after a document with an odd page count).
+    """
+    from pypdf import PdfWriter
+    target = Path(target)
+    writer = PdfWriter()
+    for p in pdfs:
+        writer.append(str(p))
+        if len(writer.pages) % 2:
+            last = writer.pages[-1]
+            writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)
+    tmp = target.with_name(target.name + ".part")
+    with open(tmp, "wb") as f:
+        writer.write(f)
+    tmp.replace(target)
+    return target

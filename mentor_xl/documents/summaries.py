@@ -5,12 +5,13 @@ import pandas as pd
 
 from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents.charts import MonthlyChart
-from mentor_xl.documents.fmt import number, percent, period_label, term_label, text
+from mentor_xl.documents.fmt import clause_label, number, percent, period_label, term_label, text
 from mentor_xl.documents.frames import canonical_types, rule_info
-from mentor_xl.documents.header import doc_date, issuer, merged_settings
+from mentor_xl.documents.header import issuer, last_working_day, merged_settings, told_date, with_settings
 from mentor_xl.documents.job import DocJob
 from mentor_xl.documents.render import Picture
 from mentor_xl.documents.titles import balanced_title
+from mentor_xl.documents.wording import wording
 from mentor_xl.packs import Pack
 
 
@@ -21,7 +22,10 @@ def term_summary_contexts(result, book, pack: Pack, settings: dict | None = None
                           chart_width_mm: float = 150) -> list[DocJob]:
     """One summary per staff member of the compliance result, with a chart of their months."""
     s = merged_settings(book, settings)
-    d = doc_date(s, date)
+    # Signed by the mentor at the end of the term (the term's last working day) unless told.
+    d = told_date({}, date) or last_working_day(result.term_start, result.term_end,
+                                               book.frame("假期") if hasattr(book, "frame") else None)
+    units = wording(pack, "clause_units")
     tlabel = term_label(result.term)
     t0, t1 = pd.Timestamp(result.term_start), pd.Timestamp(result.term_end)
     months = pd.period_range(t0, t1, freq="M")
@@ -81,7 +85,7 @@ def term_summary_contexts(result, book, pack: Pack, settings: dict | None = None
             "图表": Picture(chart, width_mm=chart_width_mm, descr=chart.title),
             "规则情况": pd.DataFrame({
                 "序号": range(1, len(a) + 1),
-                "规则": a["title"].map(text).to_numpy(), "条款": a["clause"].map(text).to_numpy(),
+                "规则": a["title"].map(text).to_numpy(), "条款": a["clause"].map(lambda c: clause_label(text(c), units)).to_numpy(),
                 "达标周期": [f"{int(m)}/{int(q)}" if q and st_ != "仅统计" else "—"
                          for m, q, st_ in zip(a["met"], a["required"], a["状态"])],
                 "状态": a["状态"].to_numpy(), "未达标周期": a["未达标周期"].to_numpy()}).to_dict("records"),
@@ -89,5 +93,5 @@ def term_summary_contexts(result, book, pack: Pack, settings: dict | None = None
                                   "时长": pt["h"].map(number).to_numpy()}).to_dict("records"),
             "发文机关": issuer(s, pack), "成文日期": G.cn_date(d),
         }
-        jobs.append(DocJob(ctx, f"{sid}-{text(st.name)}-学期工作总结", {"staff_id": sid}))
+        jobs.append(DocJob(with_settings(ctx, s), f"{sid}-{text(st.name)}-学期工作总结", {"staff_id": sid}))
     return jobs
