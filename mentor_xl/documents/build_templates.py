@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from mentor_xl.documents import gbt9704 as G
 
 W = G.mm_twips
+CELL_SIDE_TWIPS = 57  # 1 mm
 BODY_INDENT = {"firstLineChars": "200", "firstLine": str(2 * 16 * 20)}  # 2 chars at 三号
 
 
@@ -55,6 +56,10 @@ def table_props(t, width_twips: int) -> None:
     tblpr = t._tbl.tblPr
     _replace(tblpr, "w:tblW", w=width_twips, type="dxa")
     _replace(tblpr, "w:tblLayout", type="fixed")
+    # narrow side margins (1 mm): lists have many columns (fit.CELL_MARGIN counts on these)
+    mar = _replace(tblpr, "w:tblCellMar")
+    mar.append(_el("w:left", w=CELL_SIDE_TWIPS, type="dxa"))
+    mar.append(_el("w:right", w=CELL_SIDE_TWIPS, type="dxa"))
     rank = {qn(f"w:{n}"): i for i, n in enumerate(_TBLPR_ORDER)}
     kids = sorted(tblpr, key=lambda e: rank.get(e.tag, len(rank)))
     for e in kids:
@@ -161,7 +166,10 @@ STYLES = {
     "主送机关": (G.FANGSONG, 16, dict(align="left", indent=None, **BODY_LINE), {}),
     "一级标题": (G.HEITI, 16, dict(align="both", indent=BODY_INDENT, keep_next=True, **BODY_LINE), {}),
     "二级标题": (G.KAITI, 16, dict(align="both", indent=BODY_INDENT, keep_next=True, **BODY_LINE), {}),
-    "附件说明": (G.FANGSONG, 16, dict(align="left", indent=BODY_INDENT, **BODY_LINE), {}),
+    # a long attachment name wraps under its own first character (after 附件：), GB/T 9704 7.3.3
+    "附件说明": (G.FANGSONG, 16, dict(align="left", indent={"leftChars": "500", "left": str(5 * 16 * 20),
+                                                        "hangingChars": "300", "hanging": str(3 * 16 * 20)},
+                                  **BODY_LINE), {}),
     # 落款 lines come padded from the left margin (header.signature: GB/T 9704 7.3.5)
     "落款": (G.FANGSONG, 16, dict(align="left", indent=None, **BODY_LINE), {}),
     "版记": (G.FANGSONG, 14, dict(align="left", indent={"left": "280", "right": "280"}, line=int(14 * 1.6 * 20),
@@ -461,10 +469,20 @@ def build_appointment_notice(path: Path) -> None:
                    "{{ 支持单位 }}要为其开展工作提供必要支持。")
     attachment_note(doc)
     signature(doc, sealable=True)
-    attachment_page(doc, [("序号", 12, "序号"), ("工号", 22, "工号"), ("姓名", 20, "姓名"),
-                          ("学院", 34, "学院"), ("职称", 22, "职称"), ("角色", 22, "角色"),
-                          ("聘期", 24, "聘期")],
-                    "聘任名单", "行", "本次无聘任名单。")
+    para(doc, "附件", "附件标识")
+    blank(doc, 1, "主送机关")
+    para(doc, "{{ 附件标题 }}", "公文标题")
+    blank(doc, 1, "主送机关")
+    # a 角色 column only where the policy has several roles (the title names a single one)
+    tag(doc, "{%p if 多角色 %}")
+    table(doc, [("序号", 12, "序号"), ("工号", 22, "工号"), ("姓名", 20, "姓名"), ("学院", 34, "学院"),
+                ("职称", 22, "职称"), ("角色", 22, "角色"), ("聘期", 24, "聘期")],
+          "聘任名单", "行", empty="本次无聘任名单。")
+    tag(doc, "{%p else %}")
+    table(doc, [("序号", 12, "序号"), ("工号", 24, "工号"), ("姓名", 24, "姓名"), ("学院", 40, "学院"),
+                ("职称", 26, "职称"), ("聘期", 30, "聘期")],
+          "聘任名单", "行", empty="本次无聘任名单。")
+    tag(doc, "{%p endif %}")
     colophon(doc)
     doc.save(path)
 
@@ -488,7 +506,10 @@ def build_reminder(path: Path) -> None:
 
 def build_work_record(path: Path) -> None:
     doc = new_document()
-    para(doc, "{{ 单位名称 }}本科生班主任（班导师）工作记录表", "表单标题")
+    # two lines, each whole: the unit's name, then the form's (never 班导|师 split)
+    para(doc, "{{ 单位名称 }}", "表单标题", after=0, align="center", indent=None, line=int(36 * 20),
+         line_rule="exact", snap=False)
+    para(doc, "本科生班主任（班导师）工作记录表", "表单标题")
     para(doc, "班主任（班导师）：{{ 姓名 }}　　工号：{{ 工号 }}　　所带班级：{{ 所带班级 }}　　月份：{{ 月份 }}",
          "表格左对齐", after=120)
     para(doc, "本科生班主任（班导师）的主要工作职责是指导学生学习和课外学术科技活动，对学生进行思想政治、生活、"
@@ -580,8 +601,8 @@ def build_term_summary(path: Path) -> None:
     table(doc, [("工作类型", 60, "类型"), ("次数", 40, "次数"), ("时长（小时）", 56, "时长")],
           "活动统计", "行", empty="本学期无工作记录。")
     para(doc, "五、个人小结", "一级标题")
-    para(doc, "（由本人填写）")
-    blank(doc, 3)
+    para(doc, "（由本人填写）", **KEEP, **_style_pp("公文正文"))
+    blank(doc, 3, "公文正文", **KEEP, indent=None)  # room to write, kept with the signature
     # the person who wrote the 小结 signs it (by hand, on the printed copy)
     signature(doc, signer="\u3000" * 16 + "本人签名：", date="\u3000" * 16 + "{{ 成文日期 }}")
     doc.save(path)

@@ -104,6 +104,9 @@ def colophon(s: dict[str, str], org: str, date: _dt.date) -> dict[str, str]:
     return {"抄送": cc, "印发机关": s.get("印发机关") or org, "印发日期": G.cn_date(date)}
 
 
+ATTACHMENT_LINE = G.CHARS_PER_LINE - 2 - 3  # indent and 附件：
+
+
 def notice_header(s: dict[str, str], pack: Pack, *, title, attachment, date: _dt.date,
                   seal: bool = False) -> dict:
     """The 公文 parts every notice shares: 版头, 标题, 主送, 附件说明, 落款, 版记.
@@ -120,7 +123,8 @@ def notice_header(s: dict[str, str], pack: Pack, *, title, attachment, date: _dt
         "发文机关": org,
         "单位名称": s.get("单位名称") or org,
         "成文日期": G.cn_date(date),
-        "附件名称": att,
+        # 附件说明 wraps under the name's first character: 23 characters a line after 附件：
+        "附件名称": balanced_title(attachment, per_line=ATTACHMENT_LINE) if width(att) > ATTACHMENT_LINE else att,
         "附件标题": balanced_title(attachment),
         "制度名称": pack.name,
         "制度文号": f"（{pack.document}）" if pack.document else "",

@@ -169,7 +169,8 @@ def appointment_notice_contexts(book, pack: Pack, settings: dict | None = None, 
         out = keep & staff["工号"].isin(bad)
         for sid in staff.loc[out.fillna(False).astype(bool), "工号"]:
             r = bad[sid]
-            why = "；".join(text(x) for x in (r.get("reasons") or []) if "不符合" in text(x)) or text(r.get("conclusion"))
+            why = "；".join(text(x) for x in (r.get("reasons") or []) if not text(x).startswith("符合")) or text(
+                r.get("conclusion"))
             warnings.append(f"聘任通知：人员表中 {sid} {text(r.get('name'))} 本期新聘，但资格审查为不符合任职条件"
                             f"（{why}），未列入聘任名单。")
         keep &= ~staff["工号"].isin(bad)
@@ -195,7 +196,7 @@ def appointment_notice_contexts(book, pack: Pack, settings: dict | None = None, 
     ctx = notice_header(s, pack, title=["关于聘任", label, *_segments(rn), "的通知"],
                         attachment=[label, *_segments(rn), "聘任名单"], date=d, seal=seal)
     ctx.update({"聘任期间": label, "角色名称": rn, "聘任人数": len(rows), "角色统计": stat,
-                "聘任依据": wording(pack, "appoint_basis"), "支持单位": wording(pack, "support_units"),
+                "多角色": len(pack.roles) > 1, "聘任依据": wording(pack, "appoint_basis"), "支持单位": wording(pack, "support_units"),
                 "聘任名单": rows.to_dict("records")})
     return [DocJob(with_settings(ctx, s), f"{label}{rn}聘任通知", {"warnings": warnings})]
 
