@@ -200,6 +200,10 @@ def test_ids_and_tiers_are_never_broken(demos):
                 assert token in w, (policy, pdf.name, token)
 
 
+def pack_tiers(office) -> list[str]:
+    return list(office.pack.section("assessment").get("tiers") or [])
+
+
 def test_kai_face_for_second_level_headings(demos):
     """（一） headings are set in a real 楷体 (AR PL KaitiM GB) where Debian has it."""
     installed = subprocess.run(["fc-list", ":family=AR PL KaitiM GB"], capture_output=True, text=True).stdout
@@ -224,3 +228,43 @@ def test_forms_are_dated_in_their_period(demos):
     for _, pdf in docs:
         text = "".join(t for _, _, t in _all(pdf_lines(pdf)))
         assert "填表日期：2024年10月31日" in text  # October 2024's last working day (a Thursday)
+
+
+# --- the batch conversion and --print -------------------------------------------------------
+def test_joined_conversion_gives_the_same_documents(tmp_path, demos):
+    """``docs --pdf`` joins a batch into one document per chunk and cuts the PDF apart: the
+    same pages and text as converting each file alone, each summary with its own chart."""
+    from pypdf import PdfReader
+    from mentor_xl.documents.pdf import batch_to_pdf, to_pdf
+    (docx_files,) = [[d for d, _ in docs] for policy, kind, _, docs, _ in demos
+                     if policy == "bit-2022" and kind.id == "term-summary"]
+    (reminders,) = [[d for d, _ in docs] for policy, kind, _, docs, _ in demos
+                    if policy == "hfut-math" and kind.id == "reminder"]
+    files = docx_files + reminders[:1]
+    joined = batch_to_pdf(docx_files, tmp_path / "joined", chunk=1) + batch_to_pdf(files, tmp_path / "j2")
+    alone = to_pdf(files, tmp_path / "alone")
+    cut = batch_to_pdf(files, tmp_path / "cut", chunk=2)
+    assert [p.name for p in cut] == [p.name for p in alone] and len(joined) == 2 + 3
+    for a, b in zip(alone, cut):
+        assert len(PdfReader(str(a)).pages) == len(PdfReader(str(b)).pages)
+        ta = subprocess.run(["pdftotext", str(a), "-"], capture_output=True, text=True).stdout
+        tb = subprocess.run(["pdftotext", str(b), "-"], capture_output=True, text=True).stdout
+        assert ta == tb, a.name
+    images = [[line.split()[2] for line in subprocess.run(["pdfimages", "-list", str(p)], capture_output=True,
+                                                            text=True).stdout.splitlines()[2:]].count("image")
+              for p in cut[:2]]
+    assert images == [1, 1]  # each summary carries its own chart, not its neighbour's
+
+
+def test_print_writes_one_combined_pdf(tmp_path, demos):
+    from pypdf import PdfReader
+    (office,) = [office for policy, kind, office, *_ in demos if policy == "lctc-2024" and kind.id == "reminder"]
+    paths, n = docs_for_office(office, "reminder", tmp_path, term="2024-2025-1", progress=False, workers=1,
+                               print_=True)
+    combined = tmp_path / "整改提醒-打印.pdf"
+    assert paths[-1] == combined and combined.is_file()
+    pdfs = [p for p in paths if p.suffix == ".pdf" and p != combined]
+    assert len(pdfs) == n
+    pages = [len(PdfReader(str(p)).pages) for p in pdfs]
+    # each document starts on an odd page for double-sided printing
+    assert len(PdfReader(str(combined)).pages) == sum(k + k % 2 for k in pages)

@@ -92,8 +92,8 @@ def generate(kind: str, contexts: Iterable[DocJob | dict], out_dir: str | os.Pat
     written = list(paths)
     combined = None
     if pdf and paths:
-        from mentor_xl.documents.pdf import combine_pdfs, to_pdf
-        pdfs = to_pdf(paths, out)
+        from mentor_xl.documents.pdf import batch_to_pdf, combine_pdfs
+        pdfs = batch_to_pdf(paths, out)  # the batch converted as one document, then cut
         written += pdfs
         if print_:
             combined = combine_pdfs(pdfs, out / f"{k.title}-打印.pdf")
