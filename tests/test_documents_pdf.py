@@ -268,3 +268,27 @@ def test_print_writes_one_combined_pdf(tmp_path, demos):
     pages = [len(PdfReader(str(p)).pages) for p in pdfs]
     # each document starts on an odd page for double-sided printing
     assert len(PdfReader(str(combined)).pages) == sum(k + k % 2 for k in pages)
+
+
+def test_title_lines_keep_their_own_pitch(demos):
+    """The 36 pt title pitch is not snapped to the 28.95 pt grid (which made it 57.9 pt)."""
+    (pdf,) = [pdf for policy, kind, _, docs, _ in demos if policy == "ustb-2022" and kind.id == "award-decision"
+              for _, pdf in docs]
+    first = pdf_lines(pdf)[0]
+    title = [y for y, _, t in first if t.startswith("关于表彰") or t.endswith("的决定")]
+    assert len(title) == 2 and abs((title[1] - title[0]) - 36) < 1.5, first[:6]
+
+
+def test_no_punctuation_is_lost(demos):
+    """Every full-width comma of the Word body is in the PDF (LibreOffice dropped a "，" that
+    fell at the end of a full line of bit's 聘任通知)."""
+    from docx import Document
+    for policy, kind, office, docs, said in demos:
+        if not kind.gbt9704:
+            continue
+        (docx, pdf), = docs
+        body = "".join(p.text for p in Document(docx).paragraphs)
+        cells = "".join(c.text for t in Document(docx).tables for r in t.rows for c in r.cells)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert text.count("，") == (body + cells).count("，"), (policy, kind.id)
+        assert text.count("。") == (body + cells).count("。"), (policy, kind.id)

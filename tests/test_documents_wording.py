@@ -296,3 +296,18 @@ def test_reminder_merges_subjects_with_the_same_misses(pack):
     (item,) = job.context["未达标项目"]
     assert item["未达标情况"] == "学生学生甲（S1）、学生学生乙（S2）：10月、11月各差1次"
     assert item["条款"] == "第四条第1项" and job.context["未达标条数"] == 1
+
+
+def test_init_lists_every_document_setting_with_its_note(tmp_path):
+    """An office finds 文号, 抄送 … in its 设置 sheet, each with a 说明; blank until filled in."""
+    import openpyxl
+    from mentor_xl.workbook.blank import write_blank_book
+    from mentor_xl.documents.preflight import NOTICE_SETTINGS
+    path = tmp_path / "空白.xlsx"
+    write_blank_book(path, load_pack("bit-2022"))
+    ws = openpyxl.load_workbook(path)["设置"]
+    rows = {r[0]: (r[1], r[2]) for r in ws.iter_rows(values_only=True) if r and r[0]}
+    for key in ("文号", "发文字号前缀", "发文机关标志", "主送机关", "成文日期", "整改期限", *NOTICE_SETTINGS):
+        assert key in rows, key
+        assert rows[key][1], key  # a 说明
+    assert rows["文号"][0] is None and "学工〔2024〕12号" in rows["文号"][1]
