@@ -292,3 +292,31 @@ def test_no_punctuation_is_lost(demos):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert text.count("，") == (body + cells).count("，"), (policy, kind.id)
         assert text.count("。") == (body + cells).count("。"), (policy, kind.id)
+
+
+def test_signature_never_stranded_whatever_the_body_length(tmp_path):
+    """An office's notice whose body grows a line at a time: wherever the page ends, the last
+    body paragraph, 附件说明 and 落款 move together and the 落款 never stands alone."""
+    from mentor_xl.documents import generate
+    from mentor_xl.documents.notices import appointment_notice_contexts
+    from mentor_xl.documents.pdf import batch_to_pdf
+    from mentor_xl.packs import load_pack
+    from tests.test_documents import small_book
+    pack = load_pack("bit-2022")
+    jobs = []
+    for n in range(0, 40, 2):  # 主送机关 from one line to ~40: the 落款 crosses a page end
+        to = "、".join(f"第{i}学院" for i in range(1, 1 + 5 * n)) or "各学院"
+        (job,) = appointment_notice_contexts(small_book(settings={"主送机关": to}), pack, year="2024-2025",
+                                             date="2024-09-03")
+        job.name = f"notice-{n:02d}"
+        jobs.append(job)
+    paths = generate("appointment-notice", jobs, tmp_path / "docx", progress=False, workers=1)
+    on_page = set()
+    for pdf in batch_to_pdf(paths, tmp_path / "pdf"):
+        pages = pdf_lines(pdf)
+        i, signer, _ = signature_at(pages, "示例大学学生工作部", "2024年9月3日")
+        on_page.add(i)
+        above = [t for y, _, t in pages[i] if y < signer[0] and not is_page_number(t)]
+        assert any(t.startswith("附件：") for t in above), (pdf.name, above)
+        assert any(t.endswith("必要支持。") for t in above), (pdf.name, above)  # the last body line
+    assert len(on_page) >= 2, on_page  # the sweep did cross a page end
