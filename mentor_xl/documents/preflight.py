@@ -36,7 +36,9 @@ def _data_problems(office) -> list[str]:
              f"公文按其余数据生成。完整清单请运行 mentor-xl check。"]
     for p in problems[:SHOWN]:
         where = p.sheet + (f"第{p.row}行" if p.row else "") + (f"“{p.column}”列" if p.column else "")
-        lines.append(f"  [{where}] {p.message}")
+        # most messages name their cell already; the others get it in front
+        lines.append(f"  {p.message}" if where in p.message.replace("工作表“" + p.sheet + "”", p.sheet)
+                     else f"  [{where}] {p.message}")
     if len(problems) > SHOWN:
         lines.append(f"  ……另有 {len(problems) - SHOWN} 个")
     return lines
