@@ -4,6 +4,7 @@ Also times docxtpl's own way (a fresh DocxTemplate loaded, patched, compiled and
 every document) on a sample of the same batch, to show what parsing once per batch saves.
 
     python benchmarks/bench_docs.py [N] [--pdf M]   # prints a Markdown section for RESULTS.md
+    python benchmarks/bench_docs.py --pdf-compare N  # docx → PDF: file by file vs joined batches
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ def jobs(n: int) -> list[DocJob]:
     out = []
     for i in range(n):
         name = f"{NAMES[i % len(NAMES)]}{i}"
-        items = [{"序号": j + 1, "规则": f"每月导学互动交流（第四.{j + 1}条）",
+        items = [{"序号": j + 1, "规则": "每月导学互动交流", "条款": f"第四条第{j + 1}项",
                   "要求": "每月和负责的每名学生以谈心谈话、下午茶、午餐会等方式进行1次导学互动交流",
-                  "对象": f"学生{j}（2024010{i:03d}）", "未达标周期": "2024年10月：差1次\n2024年11月：差1次"}
+                  "未达标情况": f"学生{j}（2024010{i:03d}）：10月、11月各差1次",
+                  "对象": f"学生{j}（2024010{i:03d}）", "未达标周期": f"学生{j}（2024010{i:03d}）：10月、11月各差1次"}
                  for j in range(3)]
         out.append(DocJob({**SAMPLES["reminder"], "姓名": name, "工号": f"T{i:04d}", "未达标条数": 3,
                            "未达标项目": items}, f"T{i:04d}-{name}-整改提醒"))
@@ -61,6 +63,55 @@ def summary_jobs(n: int) -> list[DocJob]:
         out.append(DocJob({**SAMPLES["term-summary"], "姓名": f"导师{i}", "图表": Picture(chart, width_mm=150)},
                           f"T{i:04d}-学期工作总结"))
     return out
+
+
+def _child_cpu() -> float:
+    """CPU seconds used so far by finished child processes (soffice): the machine's work,
+    steadier than wall time on a machine shared with other jobs."""
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def pdf_compare(n: int = 100, kinds: tuple[str, ...] = ("reminder", "term-summary")) -> list[dict]:
+    """docx → PDF for ``n`` documents of each kind, in the same run: today's conversion (one
+    LibreOffice process converting file by file, ``to_pdf``) against the batch joined into
+    documents of ``pdf.BATCH_CHUNK`` and cut apart (``batch_to_pdf``, what ``docs --pdf`` does).
+    Wall seconds and LibreOffice's CPU seconds, per document; pages and bytes to show the
+    output is the same documents."""
+    from pypdf import PdfReader
+    from mentor_xl.documents.pdf import BATCH_CHUNK, batch_to_pdf, to_pdf
+    rows = []
+    tmp = Path(tempfile.mkdtemp(prefix="bench_pdf_"))
+    try:
+        for kind in kinds:
+            batch = jobs(n) if kind == "reminder" else summary_jobs(n)
+            paths = generate(kind, batch, tmp / kind, workers=2, progress=False)
+            to_pdf(paths[:2], tmp / "warm")  # font caches, first-start profile work
+            for way, fn in (("one process, file by file", to_pdf), (f"joined by {BATCH_CHUNK}, cut", batch_to_pdf)):
+                out = tmp / f"{kind}-{len(rows)}"
+                cpu, t = _child_cpu(), time.perf_counter()
+                pdfs = fn(paths, out)
+                wall, cpu = time.perf_counter() - t, _child_cpu() - cpu
+                rows.append({"kind": kind, "way": way, "n": n, "wall_s": wall, "cpu_s": cpu,
+                             "wall_per_doc": wall / n, "cpu_per_doc": cpu / n,
+                             "pages": sum(len(PdfReader(str(p)).pages) for p in pdfs),
+                             "kb_per_doc": sum(p.stat().st_size for p in pdfs) / n / 1024})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+def pdf_markdown(rows: list[dict]) -> str:
+    import os as _os
+    load = _os.getloadavg()[0] if hasattr(_os, "getloadavg") else float("nan")
+    out = [f"### docx → PDF（{rows[0]['n']} 份一批，{os.cpu_count()} 核，测量时负载 {load:.1f}）", "",
+           "| 文档 | 方式 | 用时 (s) | 每份 (s) | LibreOffice CPU 每份 (s) | 页数 | 每份 KB |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['kind']} | {r['way']} | {r['wall_s']:.1f} | {r['wall_per_doc']:.3f} | "
+                   f"{r['cpu_per_doc']:.3f} | {r['pages']} | {r['kb_per_doc']:.0f} |")
+    return "\n".join(out)
 
 
 def run(n: int = 1000, charts: int = 100, pdf: int = 0) -> dict:
@@ -113,6 +164,9 @@ def markdown(r: dict) -> str:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if "--pdf-compare" in args:  # python benchmarks/bench_docs.py --pdf-compare 100
+        print(pdf_markdown(pdf_compare(int(args[args.index("--pdf-compare") + 1]))))
+        sys.exit(0)
     m = int(args[args.index("--pdf") + 1]) if "--pdf" in args else 0
     rest = [a for i, a in enumerate(args) if a != "--pdf" and (i == 0 or args[i - 1] != "--pdf")]
     print(markdown(run(int(rest[0]) if rest else 1000, pdf=m)))

@@ -164,11 +164,17 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
 @click.option("--zip", "zip_", is_flag=True, help="把生成的文件打包为一个 zip")
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="使用本单位自己的 Word 模板（先检查再使用）")
+@click.option("--date", "date_", default=None, help="成文日期，如 2024-12-20（默认：设置表“成文日期”，再默认今天；"
+                                                  "表格默认为所属月份或学期的最后一个工作日）")
+@click.option("--seal", is_flag=True, help="加盖印章：成文日期右空四字、署名居中于日期之上，并留出印章位置")
+@click.option("--strict", is_flag=True, help="公文缺少发文字号（设置表“文号”）时不生成，而不是只提示")
+@click.option("--print", "print_", is_flag=True, help="另生成一个合并的 PDF（整批文档一个文件，便于打印；含 --pdf）")
 @click.option("--workers", default=2, show_default=True, help="并行进程数")
 @click.option("--no-progress", is_flag=True, help="不显示进度条")
 @POLICY
 @_fatal_to_exit
-def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, template, workers, no_progress, policy):
+def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, template, date_, seal, strict, print_,
+         workers, no_progress, policy):
     """批量生成公文和表格（Word，可选 PDF），公文按 GB/T 9704-2012 版式。"""
     require("docs")
     from mentor_xl.documents import docs_for_office
@@ -178,7 +184,8 @@ def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, tem
     office = open_office(book, policy)
     try:
         paths, n = docs_for_office(office, kind, out_dir, term=term, year=year, month=month, template=template,
-                                   pdf=pdf, zip_=zip_, workers=workers, progress=not no_progress)
+                                   pdf=pdf, zip_=zip_, workers=workers, progress=not no_progress, date=date_,
+                                   seal=seal, strict=strict, print_=print_, notify=lambda m: click.echo(m, err=True))
     except KeyError as e:
         raise click.BadParameter(str(e.args[0] if e.args else e), param_hint="--kind")
     except LibreOfficeError as e:

@@ -340,7 +340,7 @@ def _world(rng, pack: Pack, staff: int, students: int) -> dict:
     perm = rng.permutation(staff)
     mid, early, idle = perm[(np.bincount(a["staff"], minlength=staff)[perm] > 0) & (perm != over_cap)][:3]
     special = [x for x in (mid, early, idle, over_cap) if x is not None]
-    years = pack.appointment_years
+    years = pack.appointment_years or 3  # a policy silent on 聘期: the demo appoints for three years
     first = rng.integers(2025 - years, 2025, staff)  # every appointment covers the 学年
     app_lo = np.array([_d(date(int(y), 9, 1)) for y in first])
     app_hi = np.array([_d(date(int(y) + years, 8, 31)) for y in first])
@@ -395,8 +395,7 @@ def _office_sheets(rng, pack: Pack, w: dict) -> dict[str, pd.DataFrame]:
     a, ids, stu, classes = w["a"], w["staff_ids"], w["stu"], w["classes"]
     n, y_hi, off, pool = len(ids), _d(TERMS[-1][2]), *w["pools"]["student"]
     f = {"学生": stu, "列映射": pd.DataFrame(columns=["表", "原列名", "标准列名"])}
-    f["设置"] = pd.DataFrame([("制度", pack.id, pack.name), ("单位名称", "示例大学", None), ("发文机关", pack.issuer, None),
-                            ("学年", YEAR, None)]
+    f["设置"] = pd.DataFrame(_office_settings(pack)
                            + [(s.label, _setting(s.default), s.note) for s in pack.settings.values()],
                            columns=["项目", "值", "说明"])
     f["学期"] = pd.DataFrame({"学期": [t[0] for t in TERMS], "开始日期": _dates([_d(t[1]) for t in TERMS]),
@@ -456,6 +455,18 @@ def demo_frames(policy: str = "bit-2022", *, seed: int = 2024, staff: int = 40, 
                     {s.name: len(frames[s.name]) for s in SHEETS}, ids[w["mid"]], ids[w["early"]], ids[w["idle"]],
                     None if w["over_cap"] is None else ids[w["over_cap"]], ho, dict(zip(ids, w["diligence"])))
     return DemoData({s.name: frames[s.name][list(s.names)] for s in SHEETS}, info, log["extra"].to_numpy(dtype=bool))
+
+
+def _office_settings(pack: Pack) -> list[tuple]:
+    """What a real office of this policy fills in: its name, the issuing office, the 文号
+    (prefix + serial; the year is the notice's), 抄送 and 印发机关 (the 公文's 版记)."""
+    # the pack's [documents] example_* values (not through documents.wording: the demo runs
+    # without the docs extra, whose package imports Jinja)
+    ex = pack.documents
+    return [("制度", pack.id, pack.name), ("单位名称", pack.institution, None), ("发文机关", pack.issuer, None),
+            ("发文字号前缀", ex.get("example_doc_prefix"), None), ("文号", "12", None),
+            ("抄送", ex.get("example_cc"), None), ("印发机关", ex.get("example_printer") or pack.issuer, None),
+            ("学年", YEAR, None)]
 
 
 def _setting(v):

@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from mentor_xl.problems import FatalInputError
 
 EXTRAS = {
-    "docs": ("docxtpl", "docx", "jinja2", "matplotlib"),  # Word documents and charts
+    "docs": ("docxtpl", "docx", "jinja2", "matplotlib", "pypdf"),  # Word documents, charts, combined PDFs
     "excel": ("xlwings", "pyopenvba"),  # button workbooks, Excel formulas
 }
 PURPOSE = {"docs": "生成 Word 公文和图表", "excel": "生成带按钮的 Excel 工作簿"}

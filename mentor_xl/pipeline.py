@@ -125,9 +125,11 @@ def _demo_documents(office, out_dir: Path, year: str, terms: list[str], per_term
     lines = []
     for kind in map(get_kind, office.pack.documents.kinds):
         by_term = kind.by_term or ("assessment" in kind.needs and per_term)
-        paths, n = docs_for_office(office, kind.id, out_dir / kind.title, progress=False,
+        said: list[str] = []
+        paths, n = docs_for_office(office, kind.id, out_dir / kind.title, progress=False, notify=said.append,
                                    **({"term": terms[0]} if by_term else {"year": year}))
         lines.append(f"  {kind.title}：{n} 份")
+        lines.extend(f"    {m}" for m in said if not m.startswith(("数据问题", "  ")))  # data: see check
     return [f"公文（Word）：{out_dir}", *lines, ""]
 
 

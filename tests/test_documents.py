@@ -17,7 +17,7 @@ from docx.shared import Mm
 
 from mentor_xl import libreoffice as lo
 from mentor_xl.documents import KINDS, DocJob, TemplateError, build_contexts, generate, template_path
-from mentor_xl.documents import contexts as C
+from mentor_xl.documents import forms, notices, reminders, summaries
 from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents import render as R
 from mentor_xl.documents.build_templates import build_all
@@ -211,19 +211,21 @@ def test_notice_has_red_header_and_separator(built, name):
     bottom = doc.styles["发文字号"].element.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert bottom.get(qn("w:color")) == "FF0000" and number.text == "{{ 发文字号 }}"
     texts = [p.text for p in doc.paragraphs]
-    assert "附件：{{ 附件名称 }}" in texts and "{{ 成文日期 }}" in texts
+    assert "附件：{{ 附件名称 }}" in texts and "{{ 落款日期 }}" in texts
     header_rows = [tr for tr in doc.element.body.iter(qn("w:tr")) if tr.find(".//" + qn("w:tblHeader")) is not None]
-    assert len(header_rows) == 1
+    assert len(header_rows) == len(doc.tables) >= 1  # one repeated header row a table (聘任通知: two
+    # tables, with and without a 角色 column, one of which is rendered)
 
 
 # --- rendering ---------------------------------------------------------------------------
 def test_assessment_notice_renders_hostile_names(built, pack):
     a, book = assess_json(len(HOSTILE), HOSTILE)
-    jobs = C.assessment_notice_contexts(a, book, pack)
+    jobs = notices.assessment_notice_contexts(a, book, pack)
     data = R.CompiledTemplate(built / "考核结果通知.docx").render(jobs[0].context)
     doc = Document(io.BytesIO(data))
     texts = [p.text for p in doc.paragraphs]
-    assert "学工〔2024〕12号" in texts and "2024年9月1日" in texts and "示例大学学生工作部文件" in texts
+    assert "学工〔2024〕12号" in texts and "示例大学学生工作部文件" in texts
+    assert any(t.strip("\u3000\u2002") == "2024年9月1日" for t in texts)  # the 落款 date, padded
     table = doc.tables[0]
     assert len(table.rows) == 1 + len(HOSTILE)
     assert [r.cells[2].text for r in table.rows[1:]] == HOSTILE
@@ -240,19 +242,21 @@ def test_multiline_text_becomes_line_breaks_and_control_chars_are_dropped(built,
     a, book = assess_json(5)
     a["results"][0]["staff_id"] = "T001"
     book.staff.loc[0, "姓名"] = "第一行\n第二行\x07\x0b"
-    data = R.CompiledTemplate(built / "考核结果通知.docx").render(C.assessment_notice_contexts(a, book, pack)[0].context)
+    data = R.CompiledTemplate(built / "考核结果通知.docx").render(notices.assessment_notice_contexts(a, book, pack)[0].context)
     doc = Document(io.BytesIO(data))
     cell = doc.tables[0].rows[1].cells[2]
     assert cell.text == "第一行\n第二行"  # python-docx reads <w:br/> as \n
     assert cell._tc.find(".//" + qn("w:br")) is not None
-    # the 待定 row explains itself with its first reason, on two lines
+    # the 待定 row explains itself with its deciding reason, written below the table (two lines)
     undecided = [r for r in doc.tables[0].rows if r.cells[5].text == "待定"][0]
-    assert undecided.cells[6].text == "并列第 2\n提交考核委员会"
+    assert undecided.cells[6].text == "见注1"
+    (note,) = [p for p in doc.paragraphs if p.text.startswith("注1：")]
+    assert note.text == "注1：并列第 2\n提交考核委员会" and note._p.find(".//" + qn("w:br")) is not None
 
 
 def test_empty_list_renders_a_sentence_not_an_empty_table(built, pack):
     a, book = assess_json(0)
-    data = R.CompiledTemplate(built / "考核结果通知.docx").render(C.assessment_notice_contexts(a, book, pack)[0].context)
+    data = R.CompiledTemplate(built / "考核结果通知.docx").render(notices.assessment_notice_contexts(a, book, pack)[0].context)
     doc = Document(io.BytesIO(data))
     assert doc.tables == []
     texts = [p.text for p in doc.paragraphs]
@@ -261,7 +265,7 @@ def test_empty_list_renders_a_sentence_not_an_empty_table(built, pack):
 
 def test_two_thousand_rows_in_one_table(built, pack):
     a, book = assess_json(2000)
-    ctx = C.assessment_notice_contexts(a, book, pack)[0].context
+    ctx = notices.assessment_notice_contexts(a, book, pack)[0].context
     data = R.CompiledTemplate(built / "考核结果通知.docx").render(ctx)
     doc = Document(io.BytesIO(data))
     rows = doc.tables[0].rows
@@ -289,7 +293,7 @@ def test_template_errors_name_template_and_tag(tmp_path):
 
 def test_picture_is_embedded(built, pack):
     book = small_book()
-    jobs = C.term_summary_contexts(small_result(book), book, pack)
+    jobs = summaries.term_summary_contexts(small_result(book), book, pack)
     data = R.CompiledTemplate(built / "学期工作总结.docx").render(jobs[0].context)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         media = [n for n in z.namelist() if n.startswith("word/media/")]
@@ -380,27 +384,30 @@ def test_builders_give_exactly_the_sample_variables(pack):
         jobs = build_contexts(k.id, book=book, pack=pack, compliance=res, assessment=a, awards=aw,
                               term="2024-2025-1", year="2024-2025", include_all=True)
         assert jobs, k.id
-        assert set(jobs[0].context) == set(SAMPLES[k.id]), k.id
+        # every 设置 row rides along (an office's own field needs no code)
+        settings = {key for key in book.settings if key.isidentifier()} - set(SAMPLES[k.id])
+        assert set(jobs[0].context) - settings == set(SAMPLES[k.id]), k.id
+        assert jobs[0].context["设置"]["发文机关"] == "示例大学学生工作部"
 
 
 def test_reminder_lists_rules_subjects_and_periods(pack):
     book = small_book()
-    jobs = C.reminder_contexts(small_result(book), book, pack, date="2024-12-01")
+    jobs = reminders.reminder_contexts(small_result(book), book, pack, date="2024-12-01")
     assert [j.name for j in jobs] == ["T001-张三-整改提醒"]
     ctx = jobs[0].context
     assert ctx["未达标条数"] == 1 and ctx["整改期限"] == "2024年12月15日"
     (item,) = ctx["未达标项目"]
     rule = pack.rule("bit.monthly-talk")
-    assert item["规则"] == f"{rule.title}（第四.1条）" and item["要求"] == rule.text
+    assert item["规则"] == rule.title and item["条款"] == "第四条第1项" and item["要求"] == rule.text
     assert item["对象"] == "学生学生甲（S1）"
-    assert item["未达标周期"] == "2024年10月：差1次\n2024年11月：差1次"
-    everyone = C.reminder_contexts(small_result(book), book, pack, include_all=True)
+    assert item["未达标情况"] == "学生学生甲（S1）：10月、11月各差1次"
+    everyone = reminders.reminder_contexts(small_result(book), book, pack, include_all=True)
     assert [j.context["未达标条数"] for j in everyone] == [1, 0]
 
 
 def test_term_summary_counts_and_chart(pack):
     book = small_book()
-    (t1, t2) = C.term_summary_contexts(small_result(book), book, pack)
+    (t1, t2) = summaries.term_summary_contexts(small_result(book), book, pack)
     c = t1.context
     assert c["活动总数"] == 3 and c["总时长"] == "4.5" and c["合规率"] == "80.0%"
     chart = c["图表"].source
@@ -416,7 +423,7 @@ def test_term_summary_counts_and_chart(pack):
 
 def test_work_record_per_mentor_per_month(pack):
     book = small_book()
-    jobs = C.work_record_contexts(book, pack, term="2024-2025-1", date="2024-10-31")
+    jobs = forms.work_record_contexts(book, pack, term="2024-2025-1", date="2024-10-31")
     assert len(jobs) == 2 * 5  # two mentors (not the revoked one, not the secretary) × Sep–Jan
     sep = next(j for j in jobs if j.meta == {"staff_id": "T001", "month": "2024-09"})
     c = sep.context
@@ -427,13 +434,13 @@ def test_work_record_per_mentor_per_month(pack):
     assert octo["累计时长"] == "4.5" and octo["本月次数"] == 1
     nov = next(j for j in jobs if j.meta == {"staff_id": "T001", "month": "2024-11"}).context
     assert nov["记录"] == [] and nov["累计时长"] == "4.5"
-    only = C.work_record_contexts(book, pack, term="2024-2025-1", month="2024-10")
+    only = forms.work_record_contexts(book, pack, term="2024-2025-1", month="2024-10")
     assert [j.meta["month"] for j in only] == ["2024-10", "2024-10"]
 
 
 def test_application_form_prefilled_from_roster(pack):
     book = small_book()
-    jobs = C.application_form_contexts(book, pack, date="2024-09-03")
+    jobs = forms.application_form_contexts(book, pack, date="2024-09-03")
     assert [j.context["姓名"] for j in jobs] == ["张三", "李四"]
     c = jobs[0].context
     assert c["出生年月"] == "1980年5月" and c["职称职务"] == "教授/副院长" and c["填报年月"] == "2024年9月"
@@ -443,9 +450,9 @@ def test_application_form_prefilled_from_roster(pack):
 
 def test_appointment_and_award_notices(pack):
     book = small_book()
-    (ap,) = C.appointment_notice_contexts(book, pack, year="2024-2025")
+    (ap,) = notices.appointment_notice_contexts(book, pack, year="2024-2025")
     rows = ap.context["聘任名单"]
-    assert [r["姓名"] for r in rows] == ["张三", "李四"] and rows[0]["聘期"] == "2024年9月—2028年8月"
+    assert [r["姓名"] for r in rows] == ["张三", "李四"] and rows[0]["聘期"] == "2024.9—2028.8"
     assert ap.context["标题"] == "关于聘任2024-2025学年学育导师的通知"
     aw = {"year": "2024-2025", "total_yuan": 12000, "totals": [
         {"award": "十佳导师", "count": 1, "amount_yuan": 10000}, {"award": "学院学生工作专项", "count": 1, "amount_yuan": 2000}],
@@ -454,11 +461,12 @@ def test_appointment_and_award_notices(pack):
             {"award": "十佳导师", "staff_id": "T001", "college": "数学学院", "amount_yuan": 0, "status": "over-cap", "reason": "超"},
             {"award": "学院学生工作专项", "staff_id": None, "college": "物理学院", "amount_yuan": 2000, "status": "ok",
              "reason": ""}]}
-    (dec,) = C.award_decision_contexts(aw, book, pack)
+    (dec,) = notices.award_decision_contexts(aw, book, pack)
     c = dec.context
     assert [(r["奖项"], r["获奖者"], r["学院"], r["金额万元"]) for r in c["获奖名单"]] == [
         ("十佳导师", "李四", "数学学院", "1.00"), ("学院学生工作专项", "物理学院", "", "0.20")]
-    assert c["合计万元"] == "1.20" and c["合计元"] == "12000" and c["获奖人数"] == 2
+    assert c["合计万元"] == "1.20" and c["合计元"] == "12000"
+    assert (c["获奖人数"], c["获奖单位数"], c["表彰对象"]) == (1, 1, "1名同志和1个单位")
 
 
 # --- LibreOffice: PDF text and a look at the page ------------------------------------------
@@ -476,7 +484,7 @@ def test_every_kind_to_pdf_with_one_soffice(tmp_path, pack, built):
         jobs = build_contexts(k.id, book=book, pack=pack, compliance=res, assessment=a, awards=aw,
                               term="2024-2025-1", year="2024-2025", month="2024-09")
         docs[k.id] = generate(k.id, jobs[:1], tmp_path / "docx", progress=False)[0]
-    docs["big"] = generate("assess-notice", [DocJob(C.assessment_notice_contexts(big, big_book, pack)[0].context,
+    docs["big"] = generate("assess-notice", [DocJob(notices.assessment_notice_contexts(big, big_book, pack)[0].context,
                                                     "两千行")], tmp_path / "docx", progress=False)[0]
     from mentor_xl.documents.pdf import to_pdf
     pdfs = dict(zip(docs, to_pdf(list(docs.values()), tmp_path / "pdf")))
@@ -496,7 +504,7 @@ def test_every_kind_to_pdf_with_one_soffice(tmp_path, pack, built):
     assert "优秀" in t and "基本合格" in t and "不合格" in t
     assert HOSTILE[2] in flat(text("award-decision")) and "1.00" in flat(text("award-decision"))
     assert HOSTILE[0] in flat(text("reminder")) and "学生学生甲（S1）" in flat(text("reminder"))
-    assert "2024年10月：差1次2024年11月：差1次" in flat(text("reminder"))
+    assert "学生学生甲（S1）：10月、11月各差1次" in flat(text("reminder"))  # the compact table
     assert HOSTILE[0] in flat(text("term-summary"))
     assert "学生甲、学生乙" in flat(text("work-record")) and HOSTILE[0] in flat(text("work-record"))
     assert "班级导师申报表" in flat(text("application-form")) and "1980年5月" in flat(text("application-form"))
@@ -506,9 +514,13 @@ def test_every_kind_to_pdf_with_one_soffice(tmp_path, pack, built):
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdfs["big"])], capture_output=True,
                                                              text=True).stdout)[1])
     assert pages > 30
-    assert "导师1999" in flat(text("big", pages))
-    for p in range(pages - 3, pages + 1):
-        assert "序号工号姓名学院得分等次备注" in flat(text("big", p)), p
+    # the table's last pages (then the notes of the 400 待定 rows and the 版记)
+    whole = subprocess.run(["pdftotext", str(pdfs["big"]), "-"], capture_output=True, text=True, check=True).stdout
+    tail = {p: flat(t) for p, t in enumerate(whole.split("\f")[:pages], 1)}
+    last = max(p for p, t in tail.items() if "导师1999" in t)
+    for p in range(last - 3, last + 1):
+        assert "序号工号姓名学院得分等次备注" in tail[p], p
+    assert "注400" in tail[pages] and "印发" in tail[pages]
 
     # the summary's first page as an image: the chart's blue bars are there
     from PIL import Image

@@ -2,7 +2,7 @@
 requirement and of a shortfall, term-only and formula form; packs and faces read it from there."""
 from __future__ import annotations
 
-from mentor_xl.documents.contexts import shortfall_text
+from mentor_xl.documents.fmt import shortfall_text
 from mentor_xl.packs import MEASURES as PACK_MEASURES, TERM_ONLY_MEASURES, load_pack
 from mentor_xl.packs.measures import MEASURES
 from mentor_xl.workbook.blank import rule_requirement

@@ -178,4 +178,5 @@ def test_cli_full_writes_every_detail_row(tmp_path, monkeypatch):
     note = [v for r in s["总览"].iter_rows(values_only=True) for v in r if isinstance(v, str) and "--full" in v]
     assert note and f"另有达标、不适用的 {len(f_rows) - len(s_rows)} 行未列出" in note[0]
     first = next(s["总览"].iter_rows(values_only=True))[0]
-    assert first == "示例大学2024-2025-1学期导师工作合规总览"  # the office's 单位名称 heads the overview
+    # the office's 单位名称 heads the overview (the demo's is the pack's institution, as a real office's)
+    assert first == "北京理工大学2024-2025-1学期导师工作合规总览"

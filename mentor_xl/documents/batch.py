@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from mentor_xl.documents.contexts import DocJob
+from mentor_xl.documents.job import DocJob
 from mentor_xl.documents.kinds import Kind, get_kind
 from mentor_xl.documents.render import CompiledTemplate, TemplateError, render_batch, unique_names, zip_files
 
@@ -59,25 +59,29 @@ def _jobs(k: Kind, contexts: Iterable[DocJob | dict]) -> list[DocJob]:
 
 def generate(kind: str, contexts: Iterable[DocJob | dict], out_dir: str | os.PathLike, *,
              template: str | os.PathLike | None = None, pdf: bool = False, zip_: bool = False,
-             workers: int = 2, progress: bool = True) -> list[Path]:
+             workers: int = 2, progress: bool = True, print_: bool = False) -> list[Path]:
     """Render one document per context into ``out_dir``; returns the files written.
 
     Order of the result: the .docx files (in context order), then the PDFs (``pdf``), then the
-    zip of all of them (``zip_``, named after the kind). An office template (``template``) is
-    linted first and refused with every problem listed (TemplateError). ``pdf`` needs
+    zip of all of them (``zip_``, named after the kind). ``print_`` (implies ``pdf``) also writes
+    one combined PDF of the whole batch, ``<kind>-打印.pdf``, to print in one go; it is left
+    out of the zip. An office template (``template``) is linted first, accepting every variable
+    the contexts carry (an office's own 设置 rows), and refused with every problem listed
+    (TemplateError). ``pdf`` needs
     LibreOffice: checked before anything is rendered (LibreOfficeMissing, Chinese message).
     """
     k = get_kind(kind)
     path = template_path(k, template)
+    pdf = pdf or print_
+    jobs = _jobs(k, contexts)
     if template is not None:
         from mentor_xl.documents.lint import lint_template
-        problems = lint_template(path, k.id)
+        problems = lint_template(path, k.id, extra=set(jobs[0].context) if jobs else ())
         if problems:
             raise TemplateError("模板检查未通过：\n" + "\n".join(problems), template=path.name)
     if pdf:
         from mentor_xl.documents.pdf import require_libreoffice
         require_libreoffice()
-    jobs = _jobs(k, contexts)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     compiled = CompiledTemplate(path)  # parsed once for the whole batch
@@ -86,9 +90,15 @@ def generate(kind: str, contexts: Iterable[DocJob | dict], out_dir: str | os.Pat
     render_batch(compiled, [(j.context, p) for j, p in zip(jobs, paths)], workers=workers,
                  progress=progress, desc=k.title)
     written = list(paths)
+    combined = None
     if pdf and paths:
-        from mentor_xl.documents.pdf import to_pdf
-        written += to_pdf(paths, out)
+        from mentor_xl.documents.pdf import batch_to_pdf, combine_pdfs
+        pdfs = batch_to_pdf(paths, out)  # the batch converted as one document, then cut
+        written += pdfs
+        if print_:
+            combined = combine_pdfs(pdfs, out / f"{k.title}-打印.pdf")
     if zip_ and written:
         written.append(zip_files(list(written), out / f"{k.title}.zip"))
+    if combined is not None:
+        written.append(combined)
     return written

@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from mentor_xl.documents import gbt9704 as G
 
 W = G.mm_twips
+CELL_SIDE_TWIPS = 57  # 1 mm
 BODY_INDENT = {"firstLineChars": "200", "firstLine": str(2 * 16 * 20)}  # 2 chars at 三号
 
 
@@ -55,6 +56,10 @@ def table_props(t, width_twips: int) -> None:
     tblpr = t._tbl.tblPr
     _replace(tblpr, "w:tblW", w=width_twips, type="dxa")
     _replace(tblpr, "w:tblLayout", type="fixed")
+    # narrow side margins (1 mm): lists have many columns (fit.CELL_MARGIN counts on these)
+    mar = _replace(tblpr, "w:tblCellMar")
+    mar.append(_el("w:left", w=CELL_SIDE_TWIPS, type="dxa"))
+    mar.append(_el("w:right", w=CELL_SIDE_TWIPS, type="dxa"))
     rank = {qn(f"w:{n}"): i for i, n in enumerate(_TBLPR_ORDER)}
     kids = sorted(tblpr, key=lambda e: rank.get(e.tag, len(rank)))
     for e in kids:
@@ -91,8 +96,11 @@ def font_props(rpr, east: str, size: float | None = None, *, latin: str = G.LATI
 def para_props(ppr, *, align: str | None = None, line: int | None = None, line_rule: str = "exact",
                before: int = 0, after: int = 0, indent: dict | None = None,
                snap: bool = True, page_break_before: bool | None = None, keep_next: bool = False,
-               border_bottom: dict | None = None) -> None:
-    for tag in ("w:keepNext", "w:pageBreakBefore", "w:pBdr", "w:snapToGrid", "w:spacing", "w:ind", "w:jc"):
+               keep_lines: bool = False, border_bottom: dict | None = None, border_top: dict | None = None,
+               tabs: list[tuple[str, int]] | None = None) -> None:
+    for tag in ("w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:pBdr", "w:tabs", "w:overflowPunct",
+                "w:snapToGrid", "w:spacing",
+                "w:ind", "w:jc"):
         for old in ppr.findall(qn(tag)):
             ppr.remove(old)
     # CT_PPr order: pStyle, keepNext, keepLines, pageBreakBefore, …, pBdr, shd, tabs,
@@ -101,14 +109,28 @@ def para_props(ppr, *, align: str | None = None, line: int | None = None, line_r
     items = []
     if keep_next:
         items.append(_el("w:keepNext"))
+    if keep_lines:
+        items.append(_el("w:keepLines"))
     if page_break_before:
         items.append(_el("w:pageBreakBefore"))
     elif page_break_before is False:  # explicitly off where the style has it on
         items.append(_el("w:pageBreakBefore", val="0"))
-    if border_bottom:
+    if border_bottom or border_top:
         bdr = _el("w:pBdr")
-        bdr.append(_el("w:bottom", **border_bottom))
+        if border_top:
+            bdr.append(_el("w:top", **border_top))
+        if border_bottom:
+            bdr.append(_el("w:bottom", **border_bottom))
         items.append(bdr)
+    if tabs:
+        t = _el("w:tabs")
+        for kind, pos in tabs:
+            t.append(_el("w:tab", val=kind, pos=pos))
+        items.append(t)
+    # overflowPunct stated explicitly (Word's own default, 1): without it LibreOffice lays out
+    # a "，" that falls just past a full 28-character line of condensed 三号 and then drops it
+    # from the PDF; with it the line breaks one character earlier (禁则) and the comma stays.
+    items.append(_el("w:overflowPunct", val="1"))
     if not snap:
         items.append(_el("w:snapToGrid", val="0"))
     sp = {"before": before, "after": after}
@@ -133,16 +155,27 @@ def para_props(ppr, *, align: str | None = None, line: int | None = None, line_r
 BODY_LINE = dict(line=G.LINE_PITCH_TWIPS, line_rule="exact")
 STYLES = {
     "公文正文": (G.FANGSONG, 16, dict(align="both", indent=BODY_INDENT, **BODY_LINE), {}),
-    "发文机关标志": (G.XIAOBIAOSONG, 28, dict(align="center", line=int(40 * 20), line_rule="exact",
+    # 版头 and titles keep their own exact pitch: snapped to the 28.95 pt grid a 36 pt title
+    # line would take two grid lines (57.9 pt).
+    "发文机关标志": (G.XIAOBIAOSONG, 28, dict(align="center", line=int(40 * 20), line_rule="exact", snap=False,
                                           before=W(35) - int(40 * 20 - 28 * 20), indent=None), {"color": G.RED}),
     "发文字号": (G.FANGSONG, 16, dict(align="center", indent=None, **BODY_LINE,
                                     border_bottom=dict(val="single", sz=18, space=11, color=G.RED)), {}),
-    "公文标题": (G.XIAOBIAOSONG, 22, dict(align="center", indent=None, line=int(36 * 20), line_rule="exact"), {}),
+    "公文标题": (G.XIAOBIAOSONG, 22, dict(align="center", indent=None, line=int(36 * 20), line_rule="exact",
+                                      snap=False), {}),
     "主送机关": (G.FANGSONG, 16, dict(align="left", indent=None, **BODY_LINE), {}),
     "一级标题": (G.HEITI, 16, dict(align="both", indent=BODY_INDENT, keep_next=True, **BODY_LINE), {}),
     "二级标题": (G.KAITI, 16, dict(align="both", indent=BODY_INDENT, keep_next=True, **BODY_LINE), {}),
-    "附件说明": (G.FANGSONG, 16, dict(align="left", indent=BODY_INDENT, **BODY_LINE), {}),
-    "落款": (G.FANGSONG, 16, dict(align="right", indent={"rightChars": "200", "right": "640"}, **BODY_LINE), {}),
+    # a long attachment name wraps under its own first character (after 附件：), GB/T 9704 7.3.3
+    "附件说明": (G.FANGSONG, 16, dict(align="left", indent={"leftChars": "500", "left": str(5 * 16 * 20),
+                                                        "hangingChars": "300", "hanging": str(3 * 16 * 20)},
+                                  **BODY_LINE), {}),
+    # 落款 lines come padded from the left margin (header.signature: GB/T 9704 7.3.5)
+    "落款": (G.FANGSONG, 16, dict(align="left", indent=None, **BODY_LINE), {}),
+    "版记": (G.FANGSONG, 14, dict(align="left", indent={"left": "280", "right": "280"}, line=int(14 * 1.6 * 20),
+                                line_rule="exact", snap=False, tabs=[("right", W(G.TEXT_W_MM) - 280)]), {}),
+    "表注": (G.FANGSONG, 12, dict(align="both", indent=None, line=300, line_rule="auto", snap=False), {}),
+    "间隔": (G.FANGSONG, 6, dict(align="left", indent=None, line=120, line_rule="exact", snap=False), {}),
     "附件标识": (G.HEITI, 16, dict(align="left", indent=None, page_break_before=True, **BODY_LINE), {}),
     "表格文字": (G.FANGSONG, 12, dict(align="center", indent=None, line=300, line_rule="auto", snap=False), {}),
     "表格左对齐": (G.FANGSONG, 12, dict(align="left", indent=None, line=300, line_rule="auto", snap=False), {}),
@@ -150,7 +183,7 @@ STYLES = {
     "图片": (G.FANGSONG, 16, dict(align="center", indent=None, line=240, line_rule="auto", snap=False), {}),
     "页码": (G.SONGTI, 14, dict(indent=None, line=int(16.8 * 20), line_rule="exact", snap=False), {"latin": G.SONGTI}),
     "表单标题": (G.XIAOBIAOSONG, 22, dict(align="center", indent=None, line=int(36 * 20), line_rule="exact",
-                                      after=200), {}),
+                                      after=200, snap=False), {}),
     "表单说明": (G.FANGSONG, 12, dict(align="both", indent={"firstLineChars": "200", "firstLine": "480"},
                                   line=360, line_rule="auto", snap=False), {}),
 }
@@ -262,9 +295,9 @@ def tag(container, text: str):
     return para(container, text, "公文正文", indent=None)
 
 
-def blank(container, n: int = 1, style: str = "公文正文"):
+def blank(container, n: int = 1, style: str = "公文正文", **pp):
     for _ in range(n):
-        para(container, "", style)
+        para(container, "", style, **pp)
 
 
 def red_header(doc) -> None:
@@ -277,24 +310,60 @@ def red_header(doc) -> None:
     blank(doc, 1, "主送机关")
 
 
-def signature(doc) -> None:
-    blank(doc)
-    para(doc, "{{ 发文机关 }}", "落款")
-    para(doc, "{{ 成文日期 }}", "落款")
+KEEP = dict(keep_next=True, keep_lines=True)
+
+
+def last_body(doc, text: str, style: str = "公文正文"):
+    """The last body paragraph: kept whole and on the page of what follows (附件说明, 落款)."""
+    p = para(doc, text, style)
+    para_props(p._p.get_or_add_pPr(), **KEEP, **_style_pp(style))
+    return p
+
+
+def _style_pp(style: str) -> dict:
+    return {k: v for k, v in STYLES[style][2].items() if k not in ("keep_next", "keep_lines")}
+
+
+def signature(doc, signer: str = "{{ 落款署名 }}", date: str = "{{ 落款日期 }}", *, sealable: bool = False) -> None:
+    """One blank line (three on a 公文 with a seal: its space), the signer and the date, all
+    kept with the body above (GB/T 9704 7.3.5.3: never a page holding only the 落款)."""
+    blank(doc, 1, "公文正文", **KEEP, indent=None)
+    if sealable:
+        tag(doc, "{%p if 用印 %}")
+        blank(doc, 2, "公文正文", **KEEP, indent=None)
+        tag(doc, "{%p endif %}")
+    para(doc, signer, "落款", **KEEP, **_style_pp("落款"))
+    para(doc, date, "落款")
 
 
 def attachment_note(doc) -> None:
-    blank(doc)
-    para(doc, "附件：{{ 附件名称 }}", "附件说明")
+    blank(doc, 1, "公文正文", **KEEP, indent=None)
+    para(doc, "附件：{{ 附件名称 }}", "附件说明", **KEEP, **_style_pp("附件说明"))
+
+
+def colophon(doc) -> None:
+    """版记 (GB/T 9704 7.4): 抄送 between a 0.35 mm and a 0.25 mm rule, then 印发机关 and
+    印发日期 on one line above a 0.35 mm rule; without 抄送 only the 印发 line, ruled above and below."""
+    thick = dict(val="single", sz=8, space=1, color="000000")
+    thin = dict(val="single", sz=6, space=1, color="000000")
+    pp = _style_pp("版记")
+    blank(doc, 1, "主送机关", **KEEP)
+    tag(doc, "{%p if 抄送 %}")
+    para(doc, "抄送：{{ 抄送 }}", "版记", **KEEP, **{**pp, "border_top": thick, "border_bottom": thin})
+    para(doc, "{{ 印发机关 }}\t{{ 印发日期 }}印发", "版记", **{**pp, "border_bottom": thick})
+    tag(doc, "{%p else %}")
+    para(doc, "{{ 印发机关 }}\t{{ 印发日期 }}印发", "版记", **{**pp, "border_top": thick, "border_bottom": thick})
+    tag(doc, "{%p endif %}")
 
 
 def table(doc, columns: list[tuple[str, float, str]], loop: str, item: str, *,
-          empty: str, footer: list[str] | None = None):
+          empty: str, footer: list[str] | None = None, notes: str | None = None):
     """A results table: header row repeated on every page, one row per item, a sentence when empty.
 
     ``columns`` = (header, width in mm, field of the item). Rows never split across pages.
     """
     tag(doc, f"{{%p if {loop} %}}")
+    para(doc, "", "间隔")  # a little air above and below the table
     t = doc.add_table(rows=0, cols=len(columns))
     t.style = doc.styles["Table Grid"]
     t.alignment = 1  # centred
@@ -326,18 +395,23 @@ def table(doc, columns: list[tuple[str, float, str]], loop: str, item: str, *,
         add_row(footer, "表格文字")
     for i, w in enumerate(widths):
         t.columns[i].width = w * 635
+    para(doc, "", "间隔")
+    if notes:  # long remarks, numbered in the table, written out below it
+        tag(doc, f"{{%p for 注 in {notes} %}}")
+        para(doc, "注{{ 注.编号 }}：{{ 注.内容 }}", "表注")
+        tag(doc, "{%p endfor %}")
     tag(doc, "{%p else %}")
     para(doc, empty)
     tag(doc, "{%p endif %}")
     return t
 
 
-def attachment_page(doc, columns, loop, item, empty, footer=None) -> None:
+def attachment_page(doc, columns, loop, item, empty, footer=None, notes: str | None = None) -> None:
     para(doc, "附件", "附件标识")
     blank(doc, 1, "主送机关")
-    para(doc, "{{ 附件名称 }}", "公文标题")
+    para(doc, "{{ 附件标题 }}", "公文标题")
     blank(doc, 1, "主送机关")
-    table(doc, columns, loop, item, empty=empty, footer=footer)
+    table(doc, columns, loop, item, empty=empty, footer=footer, notes=notes)
 
 
 # --- the templates -----------------------------------------------------------------------
@@ -346,21 +420,23 @@ def build_assess_notice(path: Path) -> None:
     red_header(doc)
     para(doc, "{{ 主送机关 }}：", "主送机关")
     para(doc, "根据《{{ 制度名称 }}》{{ 制度文号 }}有关规定，{{ 单位名称 }}组织开展了{{ 考核期间 }}"
-              "{{ 角色名称 }}考核工作。经工作记录核查、学生测评和组织考核，现将考核结果通知如下。")
+              "{{ 角色名称 }}考核工作。{{ 考核方法 }}，现将考核结果通知如下。")
     para(doc, "一、考核结果", "一级标题")
     para(doc, "本次共考核{{ 考核人数 }}人，其中{{ 等次统计 }}。考核结果名单见附件。")
     para(doc, "二、有关要求", "一级标题")
     para(doc, "（一）结果运用", "二级标题")
-    para(doc, "考核结果记入本人业务档案，作为评优评先、职称评聘和续聘的重要依据。")
+    para(doc, "{{ 结果运用 }}")
     para(doc, "（二）整改落实", "二级标题")
-    para(doc, "考核未达到合格等次的，请所在单位督促其对照制度要求认真整改。对考核结果有异议的，"
-              "请于通知印发之日起5个工作日内向{{ 发文机关 }}提出。")
+    last_body(doc, "考核结果为{{ 整改等次 }}的，请{{ 整改单位 }}督促其对照制度要求认真整改。对考核结果有异议的，"
+                   "请于通知印发之日起5个工作日内向{{ 发文机关 }}提出。")
     attachment_note(doc)
-    signature(doc)
-    attachment_page(doc, [("序号", 14, "序号"), ("工号", 22, "工号"), ("姓名", 26, "姓名"),
-                          ("学院", 38, "学院"), ("得分", 18, "得分"), ("等次", 18, "等次"),
-                          ("备注", 20, "备注")],
-                    "考核结果", "行", "本次考核无结果。")
+    signature(doc, sealable=True)
+    # widths are a starting point: render.fit_tables sizes the columns to their content
+    attachment_page(doc, [("序号", 12, "序号"), ("工号", 22, "工号"), ("姓名", 20, "姓名"),
+                          ("学院", 36, "学院"), ("{{ 得分列名 }}", 20, "得分"), ("等次", 22, "等次"),
+                          ("备注", 24, "备注")],
+                    "考核结果", "行", "本次考核无结果。", notes="表注")
+    colophon(doc)
     doc.save(path)
 
 
@@ -368,17 +444,18 @@ def build_award_decision(path: Path) -> None:
     doc = new_document()
     red_header(doc)
     para(doc, "{{ 主送机关 }}：", "主送机关")
-    para(doc, "根据《{{ 制度名称 }}》{{ 制度文号 }}有关规定，经个人申报、单位推荐、评审公示，"
-              "{{ 单位名称 }}决定对{{ 考核期间 }}表现突出的{{ 获奖人数 }}名（个）导师和单位予以表彰，"
+    para(doc, "根据《{{ 制度名称 }}》{{ 制度文号 }}有关规定，{{ 表彰依据 }}，"
+              "{{ 单位名称 }}决定对{{ 考核期间 }}表现突出的{{ 表彰对象 }}予以表彰，"
               "其中{{ 奖项统计 }}，共计奖励{{ 合计万元 }}万元（{{ 合计元 }}元）。")
-    para(doc, "希望受表彰的导师和单位珍惜荣誉、再接再厉，充分发挥示范引领作用。"
-              "广大导师要以先进为榜样，立德树人，潜心育人，为学生成长成才作出新的更大贡献。")
+    last_body(doc, "希望受表彰的同志和单位珍惜荣誉、再接再厉，充分发挥示范引领作用。"
+                   "广大教职工要以先进为榜样，立德树人，潜心育人，为学生成长成才作出新的更大贡献。")
     attachment_note(doc)
-    signature(doc)
-    attachment_page(doc, [("序号", 14, "序号"), ("奖项", 44, "奖项"), ("获奖者", 30, "获奖者"),
+    signature(doc, sealable=True)
+    attachment_page(doc, [("序号", 12, "序号"), ("奖项", 46, "奖项"), ("获奖者", 30, "获奖者"),
                           ("学院", 36, "学院"), ("奖励（万元）", 32, "金额万元")],
                     "获奖名单", "行", "本次无获奖名单。",
-                    footer=["合计", "", "{{ 获奖人数 }}", "", "{{ 合计万元 }}"])
+                    footer=["合计", "", "", "", "{{ 合计万元 }}"])
+    colophon(doc)
     doc.save(path)
 
 
@@ -386,16 +463,27 @@ def build_appointment_notice(path: Path) -> None:
     doc = new_document()
     red_header(doc)
     para(doc, "{{ 主送机关 }}：", "主送机关")
-    para(doc, "根据《{{ 制度名称 }}》{{ 制度文号 }}有关规定，经个人申报、单位推荐和审核认定，"
-              "决定聘任{{ 聘任人数 }}名同志为{{ 聘任期间 }}{{ 角色名称 }}，名单见附件。")
-    para(doc, "受聘导师要认真履行工作职责，按要求开展工作并如实记录，"
-              "各单位要为导师开展工作提供必要支持。")
+    para(doc, "根据《{{ 制度名称 }}》{{ 制度文号 }}有关规定，{{ 聘任依据 }}，"
+              "决定聘任{{ 聘任人数 }}名同志为{{ 聘任期间 }}{{ 角色名称 }}{{ 角色统计 }}，名单见附件。")
+    last_body(doc, "受聘{{ 角色名称 }}要认真履行工作职责，按要求开展工作并如实记录，"
+                   "{{ 支持单位 }}要为其开展工作提供必要支持。")
     attachment_note(doc)
-    signature(doc)
-    attachment_page(doc, [("序号", 14, "序号"), ("工号", 20, "工号"), ("姓名", 22, "姓名"),
-                          ("学院", 30, "学院"), ("职称", 20, "职称"), ("角色", 20, "角色"),
-                          ("聘期", 30, "聘期")],
-                    "聘任名单", "行", "本次无聘任名单。")
+    signature(doc, sealable=True)
+    para(doc, "附件", "附件标识")
+    blank(doc, 1, "主送机关")
+    para(doc, "{{ 附件标题 }}", "公文标题")
+    blank(doc, 1, "主送机关")
+    # a 角色 column only where the policy has several roles (the title names a single one)
+    tag(doc, "{%p if 多角色 %}")
+    table(doc, [("序号", 12, "序号"), ("工号", 22, "工号"), ("姓名", 20, "姓名"), ("学院", 34, "学院"),
+                ("职称", 22, "职称"), ("角色", 22, "角色"), ("聘期", 24, "聘期")],
+          "聘任名单", "行", empty="本次无聘任名单。")
+    tag(doc, "{%p else %}")
+    table(doc, [("序号", 12, "序号"), ("工号", 24, "工号"), ("姓名", 24, "姓名"), ("学院", 40, "学院"),
+                ("职称", 26, "职称"), ("聘期", 30, "聘期")],
+          "聘任名单", "行", empty="本次无聘任名单。")
+    tag(doc, "{%p endif %}")
+    colophon(doc)
     doc.save(path)
 
 
@@ -407,18 +495,21 @@ def build_reminder(path: Path) -> None:
     para(doc, "{{ 姓名 }}老师：", "主送机关")
     para(doc, "根据《{{ 制度名称 }}》和{{ 学期名称 }}工作记录核查，截至{{ 核查日期 }}，"
               "您（工号{{ 工号 }}，{{ 学院 }}，{{ 角色 }}）有{{ 未达标条数 }}项工作未达到要求，具体如下：")
-    table(doc, [("序号", 14, "序号"), ("规则", 28, "规则"), ("要求", 32, "要求"),
-                ("对象", 22, "对象"), ("未达标周期", 60, "未达标周期")],
+    table(doc, [("序号", 12, "序号"), ("规则", 30, "规则"), ("条款", 24, "条款"), ("要求", 40, "要求"),
+                ("未达标情况", 50, "未达标情况")],
           "未达标项目", "项", empty="经核查，您各项工作均已达到要求。")
-    para(doc, "请对照以上项目，于{{ 整改期限 }}前完成整改，并在工作记录中如实登记。"
-              "如记录有误，请携相关材料与{{ 发文机关 }}联系核实。")
+    last_body(doc, "请对照以上项目，于{{ 整改期限 }}前完成整改，并在工作记录中如实登记。"
+                   "如记录有误，请携相关材料与{{ 发文机关 }}联系核实。")
     signature(doc)
     doc.save(path)
 
 
 def build_work_record(path: Path) -> None:
     doc = new_document()
-    para(doc, "{{ 单位名称 }}本科生班主任（班导师）工作记录表", "表单标题")
+    # two lines, each whole: the unit's name, then the form's (never 班导|师 split)
+    para(doc, "{{ 单位名称 }}", "表单标题", after=0, align="center", indent=None, line=int(36 * 20),
+         line_rule="exact", snap=False)
+    para(doc, "本科生班主任（班导师）工作记录表", "表单标题")
     para(doc, "班主任（班导师）：{{ 姓名 }}　　工号：{{ 工号 }}　　所带班级：{{ 所带班级 }}　　月份：{{ 月份 }}",
          "表格左对齐", after=120)
     para(doc, "本科生班主任（班导师）的主要工作职责是指导学生学习和课外学术科技活动，对学生进行思想政治、生活、"
@@ -434,10 +525,10 @@ def build_work_record(path: Path) -> None:
           "统计", "行", empty="本月无工作记录。",
           footer=["合计", "{{ 本月次数 }}", "", "{{ 本月时长 }}"])
     para(doc, "本学期截至本月累计工作时长：{{ 累计时长 }}小时（要求不低于{{ 学期要求时长 }}学时）。",
-         "表格左对齐", before=120)
+         "表格左对齐", before=120, **KEEP)
     para(doc, "备注：1.本表由任职班主任（班导师）填写；2.本表将作为班主任（班导师）年终考核暨工作量计算的"
               "最主要依据之一，望各位班主任（班导师）本着实事求是的原则认真填写；3.本表每月填写一份。",
-         "表单说明", indent=None, before=120)
+         "表单说明", indent=None, before=120, line=360, line_rule="auto", snap=False, **KEEP)
     para(doc, "班主任（班导师）签字：　　　　　　　　填表日期：{{ 填表日期 }}", "表格左对齐", before=240)
     doc.save(path)
 
@@ -510,9 +601,10 @@ def build_term_summary(path: Path) -> None:
     table(doc, [("工作类型", 60, "类型"), ("次数", 40, "次数"), ("时长（小时）", 56, "时长")],
           "活动统计", "行", empty="本学期无工作记录。")
     para(doc, "五、个人小结", "一级标题")
-    para(doc, "（由本人填写）")
-    blank(doc, 3)
-    signature(doc)
+    para(doc, "（由本人填写）", **KEEP, **_style_pp("公文正文"))
+    blank(doc, 3, "公文正文", **KEEP, indent=None)  # room to write, kept with the signature
+    # the person who wrote the 小结 signs it (by hand, on the printed copy)
+    signature(doc, signer="\u3000" * 16 + "本人签名：", date="\u3000" * 16 + "{{ 成文日期 }}")
     doc.save(path)
 
 

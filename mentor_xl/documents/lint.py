@@ -31,8 +31,12 @@ _MANGLED = [
 ]
 
 
-def lint_template(path: str | Path, kind: str) -> list[str]:
-    """Chinese messages, one per problem; an empty list means the template is ready."""
+def lint_template(path: str | Path, kind: str, extra=()) -> list[str]:
+    """Chinese messages, one per problem; an empty list means the template is ready.
+
+    ``extra``: more variable names the documents provide, e.g. the office's own 设置 rows
+    (联系人, 抄送 …), which every context carries.
+    """
     k = get_kind(kind)
     path = Path(path)
     name = path.name
@@ -44,7 +48,7 @@ def lint_template(path: str | Path, kind: str) -> list[str]:
         tpl = CompiledTemplate(path)
     except TemplateError as e:
         return msgs + [str(e)]
-    known = SAMPLES[k.id]
+    known = {**{v: "" for v in extra}, **SAMPLES[k.id]}
     env_globals = set(tpl.env.globals)
     asts = {part: tpl.env.parse("\n".join(lines)) for part, (jt, lines) in tpl.parts.items()}
     unsafe = [m for part, ast in asts.items() for m in _unsafe(ast, name, tpl.parts[part][1])]

@@ -38,6 +38,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
+from mentor_xl.documents.fit import fit_tables
 from mentor_xl.problems import FatalInputError
 from mentor_xl.safe import name_key, write_bytes_replace
 
@@ -337,6 +338,8 @@ class CompiledTemplate:
                     from lxml import etree
                     tree = DocxTemplate.fix_tables(None, xml)
                     xml = etree.tostring(tree, encoding="unicode")
+                if part == "word/document.xml":
+                    xml = fit_tables(xml)  # columns sized to what was rendered into them
                 rendered[part] = xml
         finally:
             _STATE.reset(token)

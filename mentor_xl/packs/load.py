@@ -141,8 +141,10 @@ def parse_pack(path: Path) -> Pack:
     pack.awards = _awards(rd, data, pack)
     pack.documents = _documents(rd, data)
     pack.columns = _columns(rd, data)
-    years = rd.get(data, "appointment_years", int, "顶层", 3)
-    pack.appointment_years = years if isinstance(years, int) and years > 0 else 3
+    years = rd.get(data, "appointment_years", int, "顶层", None)
+    if years is not None and years <= 0:
+        rd.error("顶层", f"appointment_years = {years} 必须是正整数")
+    pack.appointment_years = years if isinstance(years, int) and years > 0 else None
     if rd.errors:
         raise PackError("\n".join(rd.errors), rd.errors)
     return pack

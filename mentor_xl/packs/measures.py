@@ -88,5 +88,6 @@ MEASURES: dict[str, Measure] = {m.id: m for m in (
             shortfall_fn=lambda x: f"超出上限{_number(x)}名学生"),
     Measure("deadline", ("count", None), kind="deadline", term_only=True,
             requirement_text=_deadline_requirement, shortfall_fn=lambda x: "未按时完成"),
-    Measure("duties", ("distinct", "type"), kind="duties", requirement_text=_duties_requirement),
+    Measure("duties", ("distinct", "type"), shortfall_unit="项职责", kind="duties",
+            requirement_text=_duties_requirement),
 )}

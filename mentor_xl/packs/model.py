@@ -247,7 +247,7 @@ class Pack:
     documents: Documents = field(default_factory=Documents)
     columns: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=frozen_map)  # sheet -> column -> aliases
     tables: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=frozen_map)  # "titles" -> level -> names
-    appointment_years: int = 3
+    appointment_years: int | None = None  # 聘期 in years when the policy fixes it (bit-2022: 4)
     path: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
 

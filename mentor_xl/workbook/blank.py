@@ -156,6 +156,20 @@ def _dropdowns(ws: Worksheet, sheet: schema.Sheet, lists: dict[str, list[str]], 
         })
 
 
+# What the 公文 read from 设置 (mentor-xl docs): blank for the office to fill in. Any other
+# row an office adds (联系人 …) is available to its templates by the same name.
+DOCUMENT_SETTINGS: list[tuple[str, Any, str]] = [
+    ("发文机关标志", None, "公文版头的红色标志，如 ××大学学生工作部文件；空着时为“发文机关”加“文件”"),
+    ("发文字号前缀", None, "机关代字，如 学工；与“文号”只写序号时合成发文字号 学工〔2024〕12号"),
+    ("文号", None, "发文字号：写全（学工〔2024〕12号）或只写序号（12）；空着时公文的发文字号留空并提示"),
+    ("主送机关", None, "公文的主送机关，如 各学院；空着时用制度规定的写法"),
+    ("抄送", None, "版记的抄送机关，如 校党委办公室，校长办公室；空着时版记不写抄送"),
+    ("印发机关", None, "版记的印发机关，如 ××大学学生工作部办公室；空着时用发文机关"),
+    ("成文日期", None, "公文的成文日期，如 2024年9月1日；空着时为生成当天（表格按所属月份或学期的最后一个工作日）"),
+    ("整改期限", None, "整改提醒的整改期限，如 2024年12月31日；空着时为核查日期后14天"),
+]
+
+
 def _fill_settings(ws: Worksheet, st: Styles, *, pack: Pack, year: str, first: int, **_) -> None:
     ws.set_column(2, 2, 60, st.wrap)  # the 说明 header comes from the schema
     rows: list[tuple[str, Any, str]] = [
@@ -163,6 +177,7 @@ def _fill_settings(ws: Worksheet, st: Styles, *, pack: Pack, year: str, first: i
         ("单位名称", None, "本单位名称，用于公文和汇总表"),
         ("发文机关", pack.issuer, "公文落款的发文机关"),
         ("学年", year, "如 2024-2025"),
+        *DOCUMENT_SETTINGS,
     ]
     rows += [(s.label, s.default, s.note + "（⚙ 本单位可修改）") for s in pack.settings.values()]
     for i, (item, value, note) in enumerate(rows, start=first):
