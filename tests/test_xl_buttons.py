@@ -344,3 +344,22 @@ def test_the_stand_in_and_xlwings_both_have_every_member_of_the_book_api_protoco
         # row/column/name/… are properties on xlwings' classes; sheets/fullname too
         missing = [m for m in members if not hasattr(real, m)]
         assert missing == [], (proto.__name__, missing)
+
+
+def test_docs_button_appointment_notice_leaves_out_the_ineligible_as_the_cli_does(tmp_path):
+    """The button computes what a kind needs through docs_for_office: 聘任通知 gets the eligibility
+    review, so 助教 (初级, below bit-2022's 中级及以上, 三) is left out and named in the status."""
+    from docx import Document
+
+    staff = [["工号", "姓名", "角色", "学院", "职称", "聘任开始"],
+             ["T1", "张老师", "学育导师", "数学学院", "副教授", D(2024, 9, 1)],
+             ["T2", "王老师", "学育导师", "物理学院", "助教", D(2024, 9, 1)]]
+    book = bit_book(fullname=str(tmp_path / "导师工作.xlsx"), 人员=staff)
+    set_params(book, 学年="2024-2025", 文档类型="聘任通知")
+    msg = B.docs(book)
+    assert book.sheets[B.CONTROL_SHEET].range(B.STATUS_CELL).value == "完成", msg
+    assert "见“公文提示”表" in msg
+    assert any("王老师" in m and "不符合任职条件" in m for m in table(book, "公文提示")["提示"])
+    (path,) = (tmp_path / "导师工作-聘任通知").glob("*.docx")
+    text = "\n".join(c.text for t in Document(path).tables for row in t.rows for c in row.cells)
+    assert "张老师" in text and "王老师" not in text

@@ -343,7 +343,7 @@ def _local_folder(book, what: str) -> Path:
 @button
 def docs(book) -> str:
     """生成公文: Word documents of the 文档类型 into a folder beside the workbook → 公文清单."""
-    from mentor_xl.documents import build_contexts, generate, get_kind
+    from mentor_xl.documents import docs_for_office, get_kind
     from mentor_xl.xl.book_api import open_xl_office
 
     folder = _local_folder(book, "公文文件")
@@ -353,29 +353,27 @@ def docs(book) -> str:
     except KeyError as e:
         raise FatalInputError(str(e.args[0])) from e
     office = open_xl_office(book)
-    needs: dict[str, Any] = {}
-    if "compliance" in kind.needs:
-        needs["compliance"] = office.compliance(_term(p))
-    if "assessment" in kind.needs:
-        needs["assessment"] = _assessment(office, p).to_json()
-    if "awards" in kind.needs:
-        needs["awards"] = _awards(office, p).to_json()
-    if "term" in kind.needs or "year|term" in kind.needs:
-        if _text(p["学期"]):
-            needs["term"] = _term(p)
-        elif "year|term" in kind.needs:
-            needs["year"] = _year(office, p)
+    # What the kind needs (compliance, assessment, awards, eligibility …) is worked out in one
+    # place, docs_for_office, exactly as for the command line.
+    by_term = kind.by_term or ("assessment" in kind.needs and office.pack.assessment.period == "term") or (
+        "year|term" in kind.needs and _text(p["学期"]) is not None)
+    when = {"term": _term(p)} if by_term else {"year": _year(office, p)}
+    said: list[str] = []
+    out = folder / f"{Path(book.name).stem}-{kind.title}"
     try:
-        jobs = build_contexts(kind.id, book=office.book, pack=office.pack, **needs)
+        paths, n = docs_for_office(office, kind.id, out, progress=False, workers=1, notify=said.append,
+                                   budget_wan=_text(p["奖励预算（万元）"]), **when)
     except ValueError as e:
         raise FatalInputError(str(e)) from e
-    if not jobs:
+    if not n:
         return f"没有需要生成的“{kind.title}”。"
-    out = folder / f"{Path(book.name).stem}-{kind.title}"
-    paths = generate(kind.id, jobs, out, progress=False, workers=1)
     listing = pd.DataFrame({"文件": [p.name for p in paths], "位置": [str(p.parent) for p in paths]})
     write_table(book, "公文清单", listing, f"{kind.title} {len(paths)} 份")
-    return f"已生成“{kind.title}” {len(paths)} 份，保存在：{out}"
+    warn = ""
+    if said:  # data problems, missing settings, people left out: what the secretary must read
+        write_table(book, "公文提示", pd.DataFrame({"提示": said}), f"{kind.title}：生成前的检查")
+        warn = f"。有 {len(said)} 条提示，见“公文提示”表"
+    return f"已生成“{kind.title}” {len(paths)} 份，保存在：{out}{warn}"
 
 
 @button
