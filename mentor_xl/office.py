@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mentor_xl.packs import Pack, PackError, apply_settings, load_pack
+from mentor_xl.packs import Pack, PackError, load_pack
+from mentor_xl.workbook.settings import apply_settings
 from mentor_xl.problems import FatalInputError, Problems
 from mentor_xl.workbook.model import OfficeBook
 

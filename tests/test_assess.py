@@ -492,7 +492,7 @@ def test_json_is_plain_json():
 
 def test_share_written_as_percent_in_settings():
     # the office writes 优秀比例上限 = 5% (the reader gives 5.0) or 10: both are percentages → cap of 40 is 2, then 4
-    from mentor_xl.packs import apply_settings
+    from mentor_xl.workbook.settings import apply_settings
 
     mentors = [(f"M{i:02d}", (4, 4), 100, 100 - i) for i in range(40)]
     book, pack, comp = bit_case(mentors)

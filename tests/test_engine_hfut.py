@@ -1,7 +1,8 @@
 """hfut-math 班主任（班导师）: every rule, hand-computed."""
 from bookfactory import log, make_book, pick, run
 from mentor_xl.engine import compliance
-from mentor_xl.packs import apply_settings, load_pack
+from mentor_xl.packs import load_pack
+from mentor_xl.workbook.settings import apply_settings
 
 FOUR_WEEKS = {"学期": "2024-2025-1", "开始日期": "2024-09-02", "结束日期": "2024-09-29"}
 STAFF = [{"工号": "B1", "姓名": "班主任甲", "角色": "班主任"}]

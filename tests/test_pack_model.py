@@ -157,7 +157,7 @@ def test_the_command_line_may_name_a_pack_file(tmp_path):
 
 def test_assess_reads_the_typed_section_with_office_overrides():
     from mentor_xl.assess import _spec
-    from mentor_xl.packs import apply_settings
+    from mentor_xl.workbook.settings import apply_settings
     label = load_pack("bit-2022").settings["assess_excellent_share"].label
     pack = apply_settings(load_pack("bit-2022"), {label: "10%"})
     assert _spec(pack).quota["s"] == Fraction(1, 10)

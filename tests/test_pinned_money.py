@@ -10,7 +10,8 @@ from bookfactory import make_book
 from mentor_xl.allocate import allocate, largest_remainder
 from mentor_xl.assess import staff_rates
 from mentor_xl.money import to_fraction
-from mentor_xl.packs import apply_settings, load_pack
+from mentor_xl.packs import load_pack
+from mentor_xl.workbook.settings import apply_settings
 from test_assess import compliance_result
 
 
