@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
+from mentor_xl.cli_errors import ChineseGroup
 from mentor_xl.extras import require
-from mentor_xl.packs import available
+from mentor_xl.packs import PackError, available
 from mentor_xl.problems import FatalInputError
 
 def _policy_value(ctx, param, value):
@@ -32,7 +33,34 @@ POLICY = click.option("--policy", "-p", default=None, callback=_policy_value,
                       help="制度（如 bit-2022，或制度文件 .toml），覆盖“设置”表中的“制度”")
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出到标准输出，不写工作簿")
 OUT = click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                   help="结果工作簿路径（默认：输入文件旁的“<名称>-结果.xlsx”）")
+                   help="结果工作簿路径（默认：输入文件旁，按内容命名，如“<名称>-2024-2025-1-合规.xlsx”）")
+
+
+class ColumnChoice(click.Choice):
+    """A choice of canonical column names that also takes the names offices use for them
+    (书院/所在书院 → 学院, 职工号 → 工号): the schema's aliases of ``sheet``."""
+
+    def __init__(self, choices, sheet: str = "人员"):
+        super().__init__(choices)
+        self.sheet = sheet
+
+    def convert(self, value, param, ctx):
+        return super().convert(canonical_column(self.sheet, value), param, ctx)
+
+
+def canonical_column(sheet: str, value):
+    """The canonical name of a column of ``sheet`` written as an alias (书院 → 学院); else as given."""
+    from mentor_xl.packs import normalise_label
+    from mentor_xl.workbook.schema import BY_NAME
+
+    if not isinstance(value, str):
+        return value
+    label = normalise_label(value)
+    for c in BY_NAME[sheet].columns:
+        words = [normalise_label(w) for w in (c.name, *c.aliases)]
+        if label in words or any(len(w) >= 2 and label.endswith(w) for w in words):
+            return c.name
+    return value
 
 
 def _fatal_to_exit(fn):
@@ -58,9 +86,10 @@ def emit_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ChineseGroup, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mentor_xl")
-def main():
+@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 错误信息（给维护人员）")
+def main(debug: bool):
     """mentor-xl：从本单位的导师工作簿计算合规、考核、奖励，并生成公文。"""
 
 
@@ -107,15 +136,43 @@ def init(book: Path, policy: str, year: str | None, force: bool):
 def check(book: Path, policy: str | None, as_json: bool):
     """检查工作簿并列出全部数据问题（不写任何文件）。"""
     from mentor_xl.office import open_office
-    from mentor_xl.pipeline import problems_summary
+    from mentor_xl.pipeline import problems_summary, recognition_lines
+    from mentor_xl.problems import structural_first
+    from mentor_xl.workbook.reader import read_book
 
-    office = open_office(book, policy)
+    wb = read_book(book, policy=policy)
+    try:
+        office = open_office(book, policy, book=wb)
+    except FatalInputError as e:  # no pack: still show what was read and every problem found
+        problems = structural_first(wb.problems)
+        if as_json:
+            emit_json({"policy": None, "book": str(book), "error": str(e), "problems": problems.to_list(),
+                       "recognised": recognition_lines(wb)})
+        else:
+            click.echo("\n".join(["识别结果：", *("  " + x for x in recognition_lines(wb)), ""]))
+            click.echo(problems_summary(None, problems, more="用 --json 可列出全部"))
+            click.echo(f"错误：{e}", err=True)
+        sys.exit(1)
     problems = office.all_problems()
-    problems.extend(office.eligibility().as_problems())
+    try:
+        from mentor_xl.assess import validate
+        validate(office.pack)
+    except (PackError, FatalInputError) as e:  # the pack itself: assess would stop on it
+        problems.add("制度", None, None, office.pack.id, str(e), "制度文件")
+    try:
+        problems.extend(office.eligibility().as_problems())
+    except FatalInputError as e:  # a step that cannot run is one more problem, not the end of check
+        problems.add(office.book.sheet_names.get("人员", "人员"), None, None, None, f"无法审查任职资格：{e}",
+                     "无法审查", "warning")
+    problems = structural_first(problems)
     if as_json:
-        emit_json({"policy": office.pack.id, "book": str(book), "problems": problems.to_list()})
+        emit_json({"policy": office.pack.id, "book": str(book), "problems": problems.to_list(),
+                   "recognised": recognition_lines(office.book)})
     else:
-        click.echo(problems_summary(office.pack, problems))
+        lines = recognition_lines(office.book)
+        if lines:
+            click.echo("\n".join(["识别结果：", *("  " + x for x in lines), ""]))
+        click.echo(problems_summary(office.pack, problems, more="用 --json 可列出全部"))
 
 
 @main.command()
@@ -144,9 +201,10 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
         return
     if formulas:
         from mentor_xl.xl.formulas import write_formula_results
-        path = write_formula_results(out or results_path(book, "公式版结果"), result, office.book, office.pack)
+        path = write_formula_results(out or results_path(book, "公式版结果", result.term), result, office.book,
+                                     office.pack)
     else:
-        path = write_results(out or results_path(book), result, office=office.name, full=full)
+        path = write_results(out or results_path(book, "合规", result.term), result, office=office.name, full=full)
     click.echo(compliance_summary(result))
     click.echo(f"结果工作簿：{path}")
 
@@ -181,13 +239,16 @@ def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, tem
     from mentor_xl.libreoffice import LibreOfficeError
     from mentor_xl.office import open_office
 
+    from mentor_xl.documents import get_kind
+    try:
+        get_kind(kind)  # only an unknown kind is a usage error; a KeyError further in is a bug to report
+    except KeyError as e:
+        raise click.BadParameter(str(e.args[0] if e.args else e), param_hint="--kind")
     office = open_office(book, policy)
     try:
         paths, n = docs_for_office(office, kind, out_dir, term=term, year=year, month=month, template=template,
                                    pdf=pdf, zip_=zip_, workers=workers, progress=not no_progress, date=date_,
                                    seal=seal, strict=strict, print_=print_, notify=lambda m: click.echo(m, err=True))
-    except KeyError as e:
-        raise click.BadParameter(str(e.args[0] if e.args else e), param_hint="--kind")
     except LibreOfficeError as e:
         raise FatalInputError(str(e)) from e
     click.echo(f"已生成 {n} 份文档，共 {len(paths)} 个文件，保存在 {out_dir}")
@@ -224,7 +285,7 @@ def templates_check(path: Path | None, kind: str | None):
 @main.command()
 @click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--term", "-t", required=True, help="收集哪个学期的活动记录")
-@click.option("--by", required=True, type=click.Choice(["学院", "工号"]), help="按学院或按人（工号）分发")
+@click.option("--by", required=True, type=ColumnChoice(["学院", "工号"]), help="按学院或按人（工号）分发（书院、所在学院等写法也可）")
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹")
 @click.option("--eml", is_flag=True, help="同时为每位收件人生成一封 .eml 邮件（含附件）")
 @click.option("--send", is_flag=True, help="通过 SMTP 发送（服务器见“设置”表或 MENTOR_XL_SMTP_* 环境变量；密码只从环境变量或提示输入）")
@@ -310,7 +371,7 @@ def kit(out_dir: Path, pythons: tuple[str, ...], oses: tuple[str, ...], policies
     raise SystemExit(kit_main(args))
 
 
-def _report(book: Path, out: Path | None, suffix: str, result, as_json: bool, summary: str) -> None:
+def _report(book: Path, out: Path | None, what: str, label: str | None, result, as_json: bool, summary: str) -> None:
     """--json → the result's JSON; otherwise its sheets and 数据问题 into a workbook beside the input."""
     from mentor_xl.office import results_path
     from mentor_xl.workbook.report import write_report
@@ -319,7 +380,7 @@ def _report(book: Path, out: Path | None, suffix: str, result, as_json: bool, su
         emit_json(result.to_json())
         return
     _refuse_out(out, book)
-    path = write_report(out or results_path(book, suffix), result.sheets(), result.problems)
+    path = write_report(out or results_path(book, what, label), result.sheets(), result.problems)
     click.echo(summary)
     click.echo(f"结果工作簿：{path}")
 
@@ -340,7 +401,7 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
     if (year is None) == (term is None):
         raise click.UsageError("请给出 --year 或 --term 之一")
     result = open_office(book, policy).assess(year=year, term=term)
-    _report(book, out, "考核结果", result, as_json, assess_summary(result))
+    _report(book, out, "考核", year or term, result, as_json, assess_summary(result))
 
 
 @main.command()
@@ -356,7 +417,7 @@ def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool,
 
     result = open_office(book, policy).eligibility(term=term)
     bad = [r for r in result.to_json().get("results", []) if r.get("eligible") is False]
-    _report(book, out, "资格审查", result, as_json, f"资格审查：{len(bad)} 人不符合条件，详见“资格审查”表。")
+    _report(book, out, "资格审查", term, result, as_json, f"资格审查：{len(bad)} 人不符合条件，详见“资格审查”表。")
 
 
 @main.command()
@@ -376,7 +437,7 @@ def awards(book: Path, year: str, budget: str | None, policy: str | None, as_jso
         result = open_office(book, policy).awards(year, budget_wan=budget)
     except MoneyError as e:
         raise click.BadParameter(str(e), param_hint="--budget")
-    _report(book, out, "奖励预算", result, as_json, result.budget_message())
+    _report(book, out, "奖励预算", year, result, as_json, result.budget_message())
 
 
 @main.command()
@@ -396,9 +457,10 @@ def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool,
         total_yuan = parse_yuan(total)
     except MoneyError as e:
         raise click.BadParameter(str(e), param_hint="--total")
+    by = canonical_column("学生", by)
     result = open_office(book, policy).allocate(total_yuan, by=by)
     parts = result.to_json()["parts"]
-    _report(book, out, "经费分配", result, as_json,
+    _report(book, out, "经费分配", by, result, as_json,
             f"经费 {total_yuan} 元按{by}人数分配给 {len(parts)} 个单位，合计 {sum(p['amount_yuan'] for p in parts)} 元。")
 
 

@@ -43,11 +43,13 @@ class Office:
     def term(self, text):
         """The term named in any spelling, resolved against the 学期 sheet (periods.find_term)."""
         from mentor_xl.periods import find_term
+        require_terms(self.book, text)  # no 学期 sheet: say which sheet, its columns and the row to add
         return find_term(self.book.frame("学期"), text)
 
     def year(self, text):
         """The 学年 named in any spelling, with its terms (periods.find_year)."""
         from mentor_xl.periods import find_year
+        require_terms(self.book, text)
         return find_year(self.book.frame("学期"), text)
 
     def compliance(self, term: str):
@@ -64,12 +66,15 @@ class Office:
         """Assessment tiers; compliance is computed for each term the scheme needs."""
         from mentor_xl.assess import assess, required_terms
 
+        require_terms(self.book, year or term)
         terms = required_terms(self.book, self.pack, year=year, term=term)
         return self._with_input_problems(assess(self.book, self.pack, year=year, term=term, prepared=self.prepared,
                                                 compliance={t: self.compliance(t) for t in terms}))
 
     def eligibility(self, *, term: str | None = None):
         from mentor_xl.eligibility import eligibility
+        if term is not None:
+            require_terms(self.book, term)
         return self._with_input_problems(eligibility(self.book, self.pack, term=term, prepared=self.prepared))
 
     def awards(self, year: str, *, budget_wan: str | None = None):
@@ -111,7 +116,7 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     if book is None:
         if not path.exists():
             raise FatalInputError(f"找不到工作簿：{path}")
-        book = read_book(path)
+        book = read_book(path, policy=policy)
     pack_id = policy or book.policy
     if not pack_id:
         raise FatalInputError("工作簿的“设置”表中没有“制度”一项，请填写（如 bit-2022）或用 --policy 指定")
@@ -127,10 +132,72 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     if sf is not None and len(sf):
         rownums = dict(zip(sf["项目"].astype(str), sf["_row"].astype(int)))
     apply_settings(pack, book.settings, book.problems, rownums)
+    supply_roles(book, pack)
     return Office(book, pack)
 
 
-def results_path(book_path: str | Path, suffix: str = "结果") -> Path:
-    """``<name>-结果.xlsx`` beside the input: the input itself is never overwritten."""
+def supply_roles(book: OfficeBook, pack: Pack) -> None:
+    """人员 without a 角色 column: with a single-role pack everyone holds that role; otherwise the
+    column is reported (with the 列映射 row for a column the office calls otherwise)."""
+    from mentor_xl.workbook.recognise import map_row
+
+    rec = book.recognised.get("人员")
+    if rec is None or "角色" not in rec.missing or book.staff is None:
+        return
+    if len(pack.roles) == 1:
+        role = next(iter(pack.roles))
+        book.staff["角色"] = book.staff["角色"].where(book.staff["角色"].notna(), role)
+        rec.supplied["角色"] = f"制度 {pack.id} 只有一个角色，人员表中每人都是“{role}”"
+        rec.missing.remove("角色")
+        return
+    actual = book.sheet_names.get("人员", "人员")
+    book.problems.add(actual, rec.header_row, "角色", None,
+                      f"工作表“{actual}”缺少必需的列：角色（表头在第{rec.header_row}行）。制度 {pack.id} 有"
+                      f"{len(pack.roles)}个角色（{'、'.join(pack.roles)}），需写明每人的角色。此表的列是："
+                      f"{'、'.join(rec.headers)}。如果其中某列就是角色，请在“列映射”表加一行（表 | 原列名 | 标准列名）："
+                      f"{map_row('人员', '本单位列名', '角色')}；否则请加一列“角色”", "缺少列")
+
+
+def require_terms(book: OfficeBook, asked: str | None) -> None:
+    """A book without a 学期 sheet cannot place a term: say which sheet, its three columns, and
+    the row(s) to add for the term or 学年 asked for."""
+    if "学期" in book.present or asked is None:
+        return
+    from mentor_xl.workbook.values import parse_term
+
+    code = parse_term(asked) or str(asked).strip()
+    parts = code.split("-")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):  # a 学年: both terms
+        rows = [_term_row(f"{code}-1"), _term_row(f"{code}-2")]
+    elif len(parts) == 3 and all(p.isdigit() for p in parts):
+        rows = [_term_row(code)]
+    else:
+        rows = [_term_row("2024-2025-1")]
+    raise FatalInputError(
+        f"工作簿中没有“学期”工作表，无法确定“{asked}”的起止日期。请新建工作表“学期”，第一行写表头："
+        f"学期 | 开始日期 | 结束日期，再加上：" + "；".join(rows) + "（日期请按本校校历改正；也可用 mentor-xl init 生成的空白工作簿中的“学期”表）")
+
+
+def _term_row(code: str) -> str:
+    y1, y2, half = code.split("-")
+    start, end = (f"{y1}-09-01", f"{y2}-01-15") if half == "1" else (f"{y2}-02-20", f"{y2}-07-10")
+    return f"{code} | {start} | {end}"
+
+
+def results_path(book_path: str | Path, what: str = "结果", label: str | None = None) -> Path:
+    """The results workbook beside the input, named by what it holds: ``<name>-<label>-<what>.xlsx``
+    (``导师-2024-2025-1-合规.xlsx``, ``导师-2024-2025-考核.xlsx``), so a run for another term or
+    学年 never replaces this one's. The one naming rule of the CLI, the demo and the buttons;
+    the input itself is never overwritten."""
     p = Path(book_path)
-    return p.with_name(f"{p.stem}-{suffix}.xlsx")
+    parts = [p.stem, *([_file_label(label)] if label else []), what]
+    return p.with_name("-".join(parts) + ".xlsx")
+
+
+def _file_label(label: str) -> str:
+    """A term/学年 in its code form when it is one (2024-2025学年第一学期 → 2024-2025-1), file-safe."""
+    import re
+
+    from mentor_xl.workbook.values import parse_term
+    code = parse_term(label) or str(label).strip()
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", code)

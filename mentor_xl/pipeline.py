@@ -14,11 +14,14 @@ from mentor_xl.packs import Pack
 from mentor_xl.problems import Problems
 
 
-def problems_summary(pack: Pack, problems: Problems, limit: int = 30) -> str:
+def problems_summary(pack: Pack | None, problems: Problems, limit: int = 30,
+                     more: str = "见结果工作簿的“数据问题”表或 --json 输出") -> str:
+    """Counts by category and the first ``limit`` problems; ``more`` says where the rest are."""
+    who = f"制度 {pack.id}" if pack is not None else "工作簿"
     if not len(problems):
-        return f"制度 {pack.id}：未发现数据问题。"
+        return f"{who}：未发现数据问题。"
     errors = sum(p.level == "error" for p in problems)
-    lines = [f"制度 {pack.id}：发现 {len(problems)} 个数据问题（错误 {errors}，提示 {len(problems) - errors}）。"]
+    lines = [f"{who}：发现 {len(problems)} 个数据问题（错误 {errors}，提示 {len(problems) - errors}）。"]
     for cat, n in Counter(p.category for p in problems).most_common():
         lines.append(f"  {cat}：{n}")
     lines.append("")
@@ -26,8 +29,19 @@ def problems_summary(pack: Pack, problems: Problems, limit: int = 30) -> str:
         where = f"{p.sheet}" + (f" 第{p.row}行" if p.row else "") + (f"“{p.column}”列" if p.column else "")
         lines.append(f"  [{where}] {p.message}")
     if len(problems) > limit:
-        lines.append(f"  ……另有 {len(problems) - limit} 条，见结果工作簿的“数据问题”表或 --json 输出")
+        lines.append(f"  ……另有 {len(problems) - limit} 条，{more}")
     return "\n".join(lines)
+
+
+def recognition_lines(book) -> list[str]:
+    """What the reader recognised as what: 人员 ← 导师名单：工号 ← 教师工号，学院 ← 所在书院 …"""
+    out = []
+    for rec in book.recognised.values():
+        line = rec.line()
+        if line:
+            out.append(line)
+        out.extend(f"{col}：{how}" for col, how in rec.supplied.items())
+    return out
 
 
 def compliance_summary(result) -> str:
@@ -73,30 +87,30 @@ def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     terms = year_terms(office.book.frame("学期"), year)
     out = [f"示例工作簿：{book_path}", ""]
 
-    def report(suffix: str, result, summary: str) -> None:
-        path = write_report(results_path(book_path, suffix), result.sheets(), result.problems)
+    def report(what: str, label: str | None, result, summary: str) -> None:
+        path = write_report(results_path(book_path, what, label), result.sheets(), result.problems)
         out.extend([summary, f"  → {path}", ""])
 
     for term in terms:  # 1. compliance, every term of the 学年
         result = office.compliance(term)
-        path = write_results(results_path(book_path, f"{term}-合规"), result, office=office.name)
+        path = write_results(results_path(book_path, "合规", term), result, office=office.name)
         out.extend([compliance_summary(result), f"  → {path}", ""])
     # 2. assessment: per term or per 学年, as the pack's scheme says
     per_term = office.pack.assessment.period == "term"
     for label in (terms if per_term else [year]):
         result = office.assess(term=label) if per_term else office.assess(year=year)
         if result.to_json()["results"]:
-            report(f"{label}-考核", result, assess_summary(result))
+            report("考核", label, result, assess_summary(result))
         else:
             out.extend([assess_summary(result), ""])
     # 3. eligibility, 4. awards (packs with a catalogue), 5. the fund split by college
     if office.pack.eligibility is not None:
         elig = office.eligibility(term=terms[-1])
         bad = sum(r.get("eligible") is False for r in elig.to_json()["results"])
-        report("资格审查", elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。")
+        report("资格审查", terms[-1], elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。")
     if office.pack.awards:
         aw = office.awards(year, budget_wan="50")
-        report("奖励预算", aw, "奖励预算：" + aw.budget_message())
+        report("奖励预算", year, aw, "奖励预算：" + aw.budget_message())
     # 6. documents: the kinds the pack lists (Word; `mentor-xl docs --pdf` adds PDF)
     from mentor_xl.extras import MissingExtra, require
     try:
@@ -110,7 +124,7 @@ def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     out.extend([sent.summary_zh(), merged.summary_zh(), f"  → {directory / '邮件往返'}", ""])
     fund = office.allocate(DEMO_FUND_YUAN)
     parts = fund.to_json()["parts"]
-    report("经费分配", fund, f"经费分配：{DEMO_FUND_YUAN} 元按学院学生人数分给 {len(parts)} 个学院，"
+    report("经费分配", "学院", fund, f"经费分配：{DEMO_FUND_YUAN} 元按学院学生人数分给 {len(parts)} 个学院，"
                            f"合计 {sum(p['amount_yuan'] for p in parts)} 元。")
     return "\n".join(out).rstrip()
 

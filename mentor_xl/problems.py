@@ -61,3 +61,30 @@ class FatalInputError(Exception):
 
     The CLI turns it into exit code 1 with the Chinese message.
     """
+
+
+# What the reader is reading now (a sheet, a file): named in the message of an unexpected error.
+_READING: list[str] = [""]
+
+
+def reading(what: str | None = None) -> str:
+    """Set (when given) and return what is being read now, e.g. 工作表“活动记录”."""
+    if what is not None:
+        _READING[0] = what
+    return _READING[0]
+
+
+STRUCTURAL = ("制度文件", "缺少工作表", "缺少列", "列名不明确", "工作表无法读取")  # what stops a sheet: shown first
+
+
+def structural_first(problems: "Problems") -> "Problems":
+    """The same problems, those that stop a whole sheet (a missing sheet or column) first."""
+    sheets: dict[str, int] = {}
+    for p in problems:
+        sheets.setdefault(p.sheet, len(sheets))
+    out = Problems()
+    out.extend([p for p in problems if p.category in STRUCTURAL])
+    # the rest sheet by sheet (in the order first met), by Excel row within a sheet
+    out.extend(sorted((p for p in problems if p.category not in STRUCTURAL),
+                      key=lambda p: (sheets[p.sheet], p.row is not None, p.row or 0)))
+    return out

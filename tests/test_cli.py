@@ -57,7 +57,7 @@ def test_compliance_writes_results_beside_the_input(book):
     before = book.read_bytes()
     r = cli("compliance", book, "--term", "2024-2025学年第一学期")
     assert r.returncode == 0, r.stderr
-    assert (book.parent / "导师-结果.xlsx").exists()
+    assert (book.parent / "导师-2024-2025-1-合规.xlsx").exists()  # named by what it holds (issue 10)
     assert "结果工作簿" in r.stdout
     assert book.read_bytes() == before  # the input is never touched
 
@@ -147,7 +147,7 @@ def test_assess_and_eligibility_write_their_sheets(book):
     r = cli("assess", book, "--year", "2024-2025")
     assert r.returncode == 0, r.stderr
     import openpyxl
-    wb = openpyxl.load_workbook(book.parent / "导师-考核结果.xlsx")
+    wb = openpyxl.load_workbook(book.parent / "导师-2024-2025-考核.xlsx")  # named by what it holds (issue 10)
     assert wb.sheetnames[:1] == ["考核结果"] and "数据问题" in wb.sheetnames
     r = cli("eligibility", book, "--json")
     assert r.returncode == 0, r.stderr

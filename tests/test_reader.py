@@ -139,10 +139,14 @@ def test_missing_required_column_and_sheet(tmp_path):
         "人员": [["工号", "姓名"], ["T001", "张老师"]],
         "活动记录": [["日期", "工号", "活动类型"], ["2024-09-10", "T001", "班会"]]}))
     cats = {(p.sheet, p.category) for p in book.problems}
-    assert ("人员", "缺少列") in cats and ("学期", "缺少工作表") in cats
-    assert book.staff is not None and book.staff.empty and list(book.staff.columns) == BY_NAME["人员"].names + ["_row"]
+    assert ("学期", "缺少工作表") in cats
+    # 角色 is supplied (single-role pack) or reported by open_office, which knows the pack (issue 10)
+    assert book.recognised["人员"].missing == ["角色"] and book.staff["工号"].tolist() == ["T001"]
     assert len(book.log) == 1 and book.surveys is None and book.frame("测评").empty
-    assert next(p for p in book.problems if p.category == "缺少列").column == "角色"
+    book = read_book(write_xlsx(tmp_path / "n.xlsx", {"人员": [["工号", "角色"], ["T001", "学育导师"]]}))
+    assert book.staff is not None and book.staff.empty and list(book.staff.columns) == BY_NAME["人员"].names + ["_row"]
+    missing = next(p for p in book.problems if p.category == "缺少列")
+    assert missing.column == "姓名" and "人员 | 本单位列名 | 姓名" in missing.message
 
 
 def test_only_requested_sheets_are_read(tmp_path):
@@ -162,8 +166,8 @@ def test_leading_zero_warning(tmp_path):
 
 def test_pack_column_aliases(tmp_path):
     class FakePack:  # only the part of a Pack the reader uses: a [columns] section
-        columns = {"活动记录": {"活动类型": ["工作内容类别"]}}
-    path = write_xlsx(tmp_path / "p.xlsx", {"活动记录": [["日期", "工号", "工作内容类别"], ["2024-09-10", "T1", "班会"]]})
+        columns = {"活动记录": {"活动类型": ["工作项目"]}}
+    path = write_xlsx(tmp_path / "p.xlsx", {"活动记录": [["日期", "工号", "工作项目"], ["2024-09-10", "T1", "班会"]]})
     assert read_book(path).log.empty
     assert read_book(path, policy_pack=FakePack()).log["活动类型"].tolist() == ["班会"]
 
@@ -293,7 +297,7 @@ def test_single_vertically_merged_header_above_a_title_like_row(tmp_path):
 def test_a_whole_bad_column_is_summarised(tmp_path, monkeypatch):
     from mentor_xl.workbook import reader
     monkeypatch.setattr(reader, "MAX_PROBLEMS_PER_COLUMN", 2)
-    rows = [["日期", "工号", "活动类型", "时长"]] + [["2024-09-10", "T1", "班会", "很久"]] * 5
+    rows = [["日期", "工号", "活动类型", "时长"]] + [[f"2024-09-1{i}", "T1", "班会", "很久"] for i in range(5)]
     book = read_book(write_xlsx(tmp_path / "c.xlsx", {"活动记录": rows}))
     got = [(p.row, p.column) for p in book.problems if p.sheet == "活动记录"]
     assert got == [(2, "时长"), (3, "时长"), (None, "时长")]

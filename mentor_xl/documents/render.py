@@ -227,7 +227,12 @@ class Picture:
         cx = int(self.width_mm * 36000)
         cy = int(cx * h / w) if w else cx
         rid, name, pid = state.add_image(data)
-        return _INLINE.format(cx=cx, cy=cy, id=pid, rid=rid, name=name, descr=escape(self.descr))
+        out = _INLINE.format(cx=cx, cy=cy, id=pid, rid=rid, name=name, descr=escape(self.descr))
+        caption = getattr(self.source, "caption", None)
+        text = caption() if callable(caption) else ""
+        if text:  # the chart's words in the document, set in its fonts (a chart drawn without CJK glyphs)
+            out += f'</w:t></w:r><w:r><w:br/><w:t xml:space="preserve">{escape(text)}'
+        return out
 
     def __str__(self) -> str:
         return self.__html__()

@@ -200,7 +200,8 @@ RESULT_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause",
 
 def _staff(results: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     """Per staff member: rules required/met and Σ met ÷ Σ required periods (report-only excluded)."""
-    r = results[~results["report_only"]]
+    # astype(bool): an empty object column would be read as a list of column labels (no staff at all)
+    r = results[~results["report_only"].astype(bool).to_numpy()]
     per_rule = (r.assign(req=r["required"] > 0, miss=r["status"] == "missed")
                 .groupby(["staff_id", "rule"], sort=False)
                 .agg(req=("req", "max"), miss=("miss", "sum"), pr=("required", "sum"), pm=("met", "sum")))

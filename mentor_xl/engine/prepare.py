@@ -20,6 +20,7 @@ from mentor_xl.periods import OPEN_END, OPEN_START, Holidays, days, merge_segmen
 from mentor_xl.problems import Problems
 from mentor_xl.roster import role_list, row_conflicts
 from mentor_xl.workbook.model import OfficeBook
+from mentor_xl.workbook.values import ALL_STUDENTS
 
 NONE = -1  # the code of a blank
 
@@ -85,6 +86,7 @@ def prepare(book: OfficeBook, pack: Pack) -> Prepared:
     is_class = known & (a_student == NONE) & (a_class != NONE)
     pairs = _union(a_staff[is_pair], a_student[is_pair], lo[is_pair], hi[is_pair], "student")
     classes = _union(a_staff[is_class], a_class[is_class], lo[is_class], hi[is_class], "cls")
+    log_students = _expand_all(book, log, log_students, pairs, np.asarray(student_ids, dtype=object), problems)
     return Prepared(pack, staff_ids, np.asarray(student_ids, dtype=object), np.asarray(class_names, dtype=object),
                     type_names, staff, names, pairs, classes, roster, log, log_students,
                     Holidays(book.frame("假期")), problems)
@@ -114,6 +116,30 @@ def _staff(book: OfficeBook, pack: Pack, staff_index: pd.Index, problems: Proble
                          "lo": days(out["聘任开始"], OPEN_START), "hi": days(end, OPEN_END)})
 
 
+def _expand_all(book: OfficeBook, log: pd.DataFrame, log_students: pd.DataFrame, pairs: pd.DataFrame,
+                student_ids: np.ndarray, problems: Problems) -> pd.DataFrame:
+    """全体 in a 学号 cell: every student paired with the row's staff member on the row's day."""
+    hit = np.flatnonzero(student_ids == ALL_STUDENTS)
+    if not len(hit):
+        return log_students
+    every = log_students["student"].to_numpy() == hit[0]
+    if not every.any():
+        return log_students
+    rows = log_students[every]
+    sub = pd.DataFrame({"idx": rows["idx"].to_numpy(), "staff": log["staff"].to_numpy()[rows["idx"].to_numpy()],
+                        "day": log["day"].to_numpy()[rows["idx"].to_numpy()]})
+    m = sub.merge(pairs, on="staff", how="inner")
+    m = m[(m["lo"] <= m["day"]) & (m["day"] <= m["hi"])]
+    none = np.setdiff1d(sub["idx"].to_numpy(), m["idx"].to_numpy())
+    sheet = book.sheet_names.get("活动记录", "活动记录")
+    for r in log["row"].to_numpy()[none][:1000]:
+        problems.add(sheet, int(r), "学号", ALL_STUDENTS, f"工作表“{sheet}”第{r}行“学号”为“全体”，但该导师在当天没有"
+                     "指导关系中的学生，此行不计入任何学生", "全体学生", "warning")
+    added = pd.DataFrame({"idx": m["idx"].to_numpy(), "student": m["student"].to_numpy().astype(np.int32)})
+    out = pd.concat([log_students[~every], added], ignore_index=True).drop_duplicates()
+    return out.sort_values("idx", kind="stable").reset_index(drop=True)
+
+
 def _union(staff, other, lo, hi, col: str) -> pd.DataFrame:
     """One set of non-overlapping segments per (staff, student|class): a pairing listed twice,
     or renewed, must not count a student twice."""
@@ -133,9 +159,11 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
     table = np.array([code_of_type.get(type_map.get(normalise_label(u)), NONE) for u in uniq] + [NONE], dtype=np.int64)
     tcode = table[codes]
     unknown = (tcode == NONE) & raw.notna().to_numpy()
+    guess = _close_types(uniq[table[:-1] == NONE], type_map) if unknown.any() else {}
     for r, v in zip(lg["_row"].to_numpy()[unknown], raw.to_numpy()[unknown]):
+        hint = f"（是否为“{guess[v]}”？）" if guess.get(v) else ""
         problems.add(sheet, int(r), "活动类型", v,
-                     f"活动类型“{v}”不是制度 {pack.id} 规定的类型，该行不计入任何规则。"
+                     f"活动类型“{v}”不是制度 {pack.id} 规定的类型{hint}，该行不计入任何规则。"
                      f"可用类型：{'、'.join(pack.types)}；如是同义写法，请改为标准类型", "未知活动类型")
     scode = staff_index.get_indexer(lg["工号"])
     has_role = np.isin(scode, np.fromiter(with_role, dtype=np.int64, count=len(with_role)))
@@ -154,6 +182,18 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
     })
     listed = _listed(lg["学号"].to_numpy(dtype=object)[keep])
     return log, listed
+
+
+def _close_types(unknown, type_map: dict[str, str]) -> dict:
+    """An unknown spelling -> the type name it is probably a typo of (谈心淡话 → 谈心谈话), per distinct value."""
+    import difflib
+
+    labels = list(type_map)
+    out = {}
+    for v in list(unknown)[:1000]:
+        hit = difflib.get_close_matches(normalise_label(v), labels, n=1, cutoff=0.7)
+        out[v] = hit[0] if hit else None
+    return out
 
 
 def _listed(cells: np.ndarray) -> dict[str, np.ndarray]:

@@ -29,7 +29,7 @@ import pandas as pd
 from mentor_xl.mail import trust
 from mentor_xl.mail.recipients import PAIR_COLUMNS, Recipient, content_hash, recipients
 from mentor_xl.mail.stamp import Stamp, write_stamp
-from mentor_xl.office import open_office
+from mentor_xl.office import open_office, require_terms
 from mentor_xl.packs import Pack
 from mentor_xl.periods import find_term, timestamp
 from mentor_xl.problems import FatalInputError, Problems
@@ -252,6 +252,7 @@ def collect(book: str | Path | OfficeBook, term: str, by: str, out_dir: str | Pa
         else open_office(Path(book), policy)
     ob, pack = office.book, office.pack
     problems = Problems()
+    require_terms(ob, term)
     t = find_term(ob.frame("学期"), term)
     start, end = timestamp(t.start), timestamp(t.end)
     window_start = start - pd.Timedelta(days=int(pack.setting("deadline_window_days")))

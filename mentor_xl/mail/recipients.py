@@ -53,7 +53,7 @@ def recipients(book: OfficeBook, term_start: pd.Timestamp, term_end: pd.Timestam
     if staff.empty:
         raise FatalInputError(f"人员表中没有在 {term_start.date()}–{term_end.date()} 期间在岗的人员，无法生成收集表")
 
-    pairs = book.frame("指导关系")
+    pairs = book.canonical("指导关系")  # the office's own columns (学生姓名) cannot collide with ours
     pairs = pairs[pairs["工号"].isin(staff["工号"])
                   & _overlaps(pairs["开始日期"], pairs["结束日期"], term_start, term_end)]
     students = book.frame("学生")[["学号", "姓名", "班级", "宿舍"]].drop_duplicates("学号")

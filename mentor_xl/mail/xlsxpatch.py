@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from mentor_xl.safe import cell_text, needs_quote
+from mentor_xl.workbook.merges import sheet_parts as _sheet_parts
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,21 +63,9 @@ def _q(tag: str, ns: str = MAIN_NS) -> str:
 def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     """sheet name → part name (xl/worksheets/sheet1.xml)."""
     try:
-        wb = ET.fromstring(z.read("xl/workbook.xml"))
-        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ET.ParseError) as e:
+        return _sheet_parts(z)
+    except ValueError as e:
         raise Unsupported(str(e)) from None
-    targets = {r.get("Id"): r.get("Target") for r in rels.findall(_q("Relationship", PKG_REL_NS))}
-    out = {}
-    sheets = wb.find(_q("sheets"))
-    if sheets is None:
-        raise Unsupported("no sheets")
-    for s in sheets.findall(_q("sheet")):
-        t = targets.get(s.get(_q("id", REL_NS)))
-        if not t:
-            continue
-        out[s.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
-    return out
 
 
 def _shared_strings(z: zipfile.ZipFile, wanted: set[int]) -> dict[int, str]:

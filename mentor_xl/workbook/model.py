@@ -55,6 +55,7 @@ class OfficeBook:
     column_map: pd.DataFrame | None = None
     present: set[str] = field(default_factory=set)  # canonical names of sheets found
     sheet_names: dict[str, str] = field(default_factory=dict)  # canonical -> actual name
+    recognised: dict = field(default_factory=dict)  # canonical -> recognise.Recognition (what check shows)
     problems: Problems = field(default_factory=Problems)
 
     def frame(self, sheet: str) -> pd.DataFrame:
@@ -64,6 +65,12 @@ class OfficeBook:
             from mentor_xl.workbook.schema import BY_NAME
             df = empty_frame(BY_NAME[sheet])
         return df
+
+    def canonical(self, sheet: str) -> pd.DataFrame:
+        """The sheet's frame with only its canonical columns and ``_row``: the office's own extra
+        columns (学生姓名 beside 学号 …) cannot collide with names a step derives."""
+        from mentor_xl.workbook.schema import BY_NAME
+        return self.frame(sheet)[[*BY_NAME[sheet].names, "_row"]]
 
     @property
     def policy(self) -> str | None:

@@ -21,25 +21,31 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mentor_xl.packs import normalise_label
-from mentor_xl.problems import FatalInputError, Problems
+from mentor_xl.problems import FatalInputError, Problems, reading
 from mentor_xl.workbook import values
 from mentor_xl.workbook.limits import check_workbook_file
 from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
+from mentor_xl.workbook import recognise as rec
 from mentor_xl.workbook.schema import BY_NAME, SHEETS, Sheet
 
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header
 MAX_PROBLEMS_PER_COLUMN = 1000  # beyond this one summary line: a whole bad column is one mistake
 _FIRST = ("列映射", "设置")  # read before the others: the mapping applies to every other sheet
 _KEY_IDS = ("工号", "学号")  # join keys: a lost leading zero breaks matching (联系电话 is no key)
+# Required columns a sheet may lack and still be read: open_office supplies them from the pack
+# (a single-role pack needs no 角色 column) or reports them.
+SUPPLIABLE = {"人员": ("角色",)}
 
 
-def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None) -> OfficeBook:
+def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None,
+              policy: str | None = None) -> OfficeBook:
     """Read the workbook at ``path``; never raises on bad data (FatalInputError only for a non-workbook).
 
     ``policy_pack`` (a ``packs.Pack``) may add column aliases in a ``[columns]`` section
     (``{sheet = {canonical = [aliases]}}``); ``sheets`` limits reading to these canonical
-    sheet names (列映射 and 设置 are always read).
+    sheet names (列映射 and 设置 are always read); ``policy`` (a pack id, --policy) names the pack
+    whose activity types recognise a 活动类型 column by its values when ``policy_pack`` is not given.
     """
     path = Path(path)
     kind = check_workbook_file(path)
@@ -55,43 +61,147 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
             reader.sheet_names  # noqa: B018 — opening errors surface here
         except Exception as e:  # calamine's errors are not a stable type set
             raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
-        return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets)
+        from mentor_xl.workbook.merges import merged_ranges
+
+        # read per sheet, only for the sheets actually read (a big log's XML is streamed once)
+        merges = (lambda name: merged_ranges(path, names={name}).get(name)) if kind == "xlsx" else {}
+        return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets, merges=merges, policy=policy)
 
 
 def read_from(source, *, path: str | Path | None = None, policy_pack=None,
-              sheets: Iterable[str] | None = None) -> OfficeBook:
+              sheets: Iterable[str] | None = None, merges: dict | None = None, policy: str | None = None) -> OfficeBook:
     """Read an opened workbook: anything with ``sheet_names`` and fastexcel's
     ``load_sheet(name, header_row=None, dtypes="string")`` — fastexcel's reader, or the Excel
-    faces' reader over an open Book's cell values (``xl.book_api.RowsReader``)."""
+    faces' reader over an open Book's cell values (``xl.book_api.RowsReader``). ``merges``:
+    actual sheet name -> ``merges.SheetMerges`` (merged data cells are filled from them), as a
+    dict or a function of the name."""
     wanted = list(BY_NAME) if sheets is None else list(sheets)
     for s in wanted:
         if s not in BY_NAME:
             raise ValueError(f"unknown sheet {s!r}; expected one of {list(BY_NAME)}")
 
     book = OfficeBook(path=Path(path) if path else None)
-    book.sheet_names = _find_sheets(list(source.sheet_names), book.problems)
-    book.present = set(book.sheet_names)
+    actual_names = list(source.sheet_names)
+    book.sheet_names = _find_sheets(actual_names, book.problems)
     pack_columns = policy_pack.columns if policy_pack is not None else {}
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
-    order = list(_FIRST) + [s.name for s in SHEETS if s.name not in _FIRST and s.name in wanted]
-    for name in order:
-        sheet = BY_NAME[name]
-        actual = book.sheet_names.get(name)
-        if actual is None:
-            if sheet.required:
-                book.problems.add(name, None, None, None, f"工作簿中缺少工作表“{name}”"
-                                  + (f"（也可命名为：{'、'.join(sheet.aliases)}）" if sheet.aliases else ""),
-                                  "缺少工作表")
-            continue
-        aliases = _aliases(sheet, pack_columns.get(name, {}), mapping.get(name, {}))
-        frame = _read_sheet(source, actual, sheet, aliases, book.problems)
-        setattr(book, ATTRS[name], frame)
-        if name == "列映射":
-            mapping = _column_map(frame, actual, book.problems)
+    ctx = _Context(source, merges or {}, book, frozenset())
+    for name in _FIRST:
+        _read_one(ctx, name, pack_columns, mapping)
+        if name == "列映射" and book.column_map is not None:
+            mapping = _column_map(book.column_map, book.sheet_names["列映射"], book.problems)
     if book.settings_frame is not None:
         f = book.settings_frame.dropna(subset=["项目"])
         book.settings = {k: ("" if v is None else v) for k, v in zip(f["项目"], f["值"])}
+    ctx.type_labels = _type_labels(policy_pack, policy or book.policy)
+    rest = [s.name for s in SHEETS if s.name not in _FIRST and s.name in wanted]
+    _find_by_content(ctx, actual_names, [s for s in rest if s not in book.sheet_names], pack_columns, mapping)
+    book.present = set(book.sheet_names)
+    for name in rest:
+        _read_one(ctx, name, pack_columns, mapping)
+    reading("")
     return book
+
+
+class _Context:
+    def __init__(self, source, merges, book, type_labels):
+        self.source, self.merges, self.book, self.type_labels = source, merges, book, type_labels
+        self.staff_names: dict[str, str] | None = None  # unique 姓名 -> 工号, once 人员 is read
+
+
+def _read_one(ctx: _Context, name: str, pack_columns: dict, mapping: dict) -> None:
+    sheet = BY_NAME[name]
+    book = ctx.book
+    actual = book.sheet_names.get(name)
+    if actual is None:
+        if sheet.required:
+            book.problems.add(name, None, None, None, _missing_sheet_message(sheet), "缺少工作表")
+        return
+    aliases = _aliases(sheet, pack_columns.get(name, {}), mapping.get(name, {}))
+    reading(f"工作表“{actual}”")
+    how = "内容" if name in book.recognised else "名称" if normalise_label(actual) == normalise_label(name) else "别名"
+    setattr(book, ATTRS[name], _read_sheet(ctx, actual, sheet, aliases, how))
+    if name == "人员":
+        ctx.staff_names = _unique_names(book.staff)
+
+
+def _unique_names(staff: pd.DataFrame) -> dict[str, str]:
+    """姓名 -> 工号 for names that belong to exactly one 工号."""
+    f = staff.dropna(subset=["工号", "姓名"]).drop_duplicates(["工号", "姓名"])
+    counts = f["姓名"].value_counts()
+    one = f[f["姓名"].map(counts) == 1]
+    return dict(zip(one["姓名"], one["工号"]))
+
+
+def _missing_sheet_message(sheet: Sheet) -> str:
+    head = " | ".join(c.name for c in sheet.columns if c.required) if sheet.name == "学期" else \
+        " | ".join(c.name for c in sheet.columns[:6])
+    msg = f"工作簿中缺少工作表“{sheet.name}”" + (f"（也可命名为：{'、'.join(sheet.aliases)}）" if sheet.aliases else "")
+    msg += f"。请新建工作表“{sheet.name}”，第一行写表头：{head}"
+    if sheet.name == "学期":
+        msg += "，每个学期一行，如：2024-2025-1 | 2024-09-02 | 2025-01-12（日期按本校校历）"
+    return msg
+
+
+def _type_labels(policy_pack, pack_id: str | None) -> frozenset[str]:
+    """Normalised spellings of the pack's activity types (every pack's when the pack is unknown)."""
+    from mentor_xl.packs import PackError, available, load_pack
+
+    packs = [p for p in (policy_pack, pack_id) if hasattr(p, "type_map")][:1]  # a Pack given (--policy FILE)
+    if not packs and isinstance(pack_id, str) and pack_id:
+        try:
+            packs = [load_pack(pack_id)]
+        except (PackError, OSError, ValueError):
+            packs = []
+    if not packs:
+        for pid in available():
+            try:
+                packs.append(load_pack(pid))
+            except (PackError, OSError, ValueError):
+                continue
+    return frozenset(k for p in packs for k in p.type_map())
+
+
+def _find_by_content(ctx: _Context, actual_names: list[str], missing: list[str], pack_columns: dict,
+                     mapping: dict) -> None:
+    """Sheets no name or alias found, recognised by their headers (recognise.sheet_by_content)."""
+    used = set(ctx.book.sheet_names.values())
+    heads: dict[str, list[str]] = {}
+    if not missing:
+        return
+    all_aliases = {name: _aliases(BY_NAME[name], pack_columns.get(name, {}), mapping.get(name, {})) for name in missing}
+    for actual in actual_names:
+        if actual in used or rec.is_output_sheet(actual, None):
+            continue
+        grid = _head_grid(ctx.source, actual)
+        if not grid or rec.is_output_sheet(actual, grid[0][0] if grid[0] else None):
+            continue
+        best = None
+        for name in missing:
+            found = _header(grid, all_aliases[name])
+            if found and (best is None or sum(map(bool, found[1])) > sum(map(bool, best[1]))):
+                best = found
+        if best is not None:
+            heads[actual] = best[1]
+    for name, actual in rec.sheet_by_content(heads, missing, mapping).items():
+        ctx.book.sheet_names[name] = actual
+        ctx.book.recognised[name] = rec.Recognition(name, actual, "内容")
+
+
+def _head_grid(source, actual: str) -> list[list]:
+    try:
+        try:
+            sh = source.load_sheet(actual, header_row=None, dtypes="string", skip_rows=0, n_rows=HEADER_SCAN_ROWS * 2)
+        except TypeError:
+            sh = source.load_sheet(actual, header_row=None, dtypes="string", skip_rows=0)
+        batch = sh.to_arrow()
+    except Exception:  # an empty or unreadable sheet says nothing about its content
+        return []
+    cols = [batch.column(j).cast(pa.large_string()) for j in range(batch.num_columns)]
+    if not cols:
+        return []
+    return [list(r.values()) for r in pa.table(cols, names=[str(j) for j in range(len(cols))])
+            .slice(0, HEADER_SCAN_ROWS * 2).to_pylist()]
 
 
 # sheets and headers ----------------------------------------------------------------------
@@ -194,10 +304,11 @@ def _header(rows: list[list], aliases: dict[str, str]) -> tuple[int, list[str]] 
 
 
 # one sheet -----------------------------------------------------------------------------
-def _read_sheet(reader, actual: str, sheet: Sheet, aliases: dict[str, str], problems: Problems) -> pd.DataFrame:
+def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str], how: str) -> pd.DataFrame:
+    problems = ctx.book.problems
     try:
-        batch, cell_errors = reader.load_sheet(actual, header_row=None, dtypes="string",
-                                               skip_rows=0).to_arrow_with_errors()
+        batch, cell_errors = ctx.source.load_sheet(actual, header_row=None, dtypes="string",
+                                                   skip_rows=0).to_arrow_with_errors()
     except Exception as e:  # an empty or unreadable sheet
         if "empty" not in str(e).lower():
             problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")
@@ -211,46 +322,67 @@ def _read_sheet(reader, actual: str, sheet: Sheet, aliases: dict[str, str], prob
     found = _header(grid, aliases)
     if found is None:
         problems.add(actual, None, None, None, f"工作表“{actual}”找不到表头行：前{HEADER_SCAN_ROWS}行中没有"
-                     f"“{'”“'.join(sheet.names[:4])}”等列名", "缺少列")
+                     f"“{'”“'.join(sheet.names[:4])}”等列名。请把表头放在数据上方一行，或在“列映射”表登记"
+                     f"本单位的列名（表 | 原列名 | 标准列名，如 {rec.map_row(sheet.name, '本单位列名', sheet.names[0])}）",
+                     "缺少列")
         return empty_frame(sheet)
     h, names = found
-
+    match = rec.match_columns(sheet, names, aliases, lambda j: cols[j].slice(h + 1, 5000), ctx.type_labels)
+    canon_at = match.canon_at
+    if _may_be_merged(cols, h, [canon_at[c.name] for c in sheet.columns if c.name in canon_at and c.required]):
+        cols = _fill_merged(cols, ctx.merges(actual) if callable(ctx.merges) else ctx.merges.get(actual), h)
+    recog = rec.Recognition(sheet.name, actual, how, match.how, h + 1, [n for n in names if n])
+    ctx.book.recognised[sheet.name] = recog
+    for canon, cands in match.ambiguous.items():
+        problems.add(actual, h + 1, canon, "、".join(cands),
+                     f"工作表“{actual}”有几列都可能是“{canon}”：{'、'.join(cands)}，都没有使用。"
+                     f"请在“列映射”表加一行指明是哪一列，如：{rec.map_row(sheet.name, cands[0], canon)}", "列名不明确")
     # which column holds which canonical name; the rest are kept as they are
-    canon_at: dict[str, int] = {}
     extra: list[tuple[str, int, str | None]] = []  # (name in the frame, grid column, canonical it repeats)
     for j, label in enumerate(names):
-        canon = aliases.get(normalise_label(label))
-        if canon is not None and canon not in canon_at:
-            canon_at[canon] = j
-        elif label or _has_text(cols[j].slice(h + 1)).any():
+        if j in canon_at.values() or j in match.layout:
+            continue
+        if label or _has_text(cols[j].slice(h + 1)).any():
+            canon = aliases.get(normalise_label(label))
             name = label or "未命名列"
             while name in sheet.names or name == "_row" or name in (e[0] for e in extra):
                 name += "'"  # two columns with one header: both kept
             extra.append((name, j, canon))
     missing = [c.name for c in sheet.columns if c.required and c.name not in canon_at]
-    if missing:
+    if missing and set(missing) <= set(SUPPLIABLE.get(sheet.name, ())):
+        recog.missing = missing  # open_office supplies them from the pack, or reports them
+    elif missing:
+        unused = [label for j, label in enumerate(names) if label and j not in canon_at.values() and j not in match.layout]
+        fix = "；".join(rec.map_row(sheet.name, (match.ambiguous.get(m) or unused or ["本单位列名"])[0], m)
+                       for m in missing)
         problems.add(actual, h + 1, "、".join(missing), None,
-                     f"工作表“{actual}”缺少必需的列：{'、'.join(missing)}（表头在第{h + 1}行），此表的数据无法使用",
-                     "缺少列")
+                     f"工作表“{actual}”缺少必需的列：{'、'.join(missing)}（表头在第{h + 1}行），此表的数据无法使用。"
+                     f"此表的列是：{'、'.join(n for n in names if n) or '（无）'}。如果其中某列就是所缺的列，请在“列映射”"
+                     f"表加一行（表 | 原列名 | 标准列名）：{fix}；否则请补上这一列", "缺少列")
         return empty_frame(sheet)
-    for name, _, repeats in extra:
+    for name, j, repeats in extra:
         if repeats:
             problems.add(actual, h + 1, name, None, f"工作表“{actual}”有两列都对应“{repeats}”，只使用了第一列，"
                          f"这一列“{name}”原样保留", "重复列", "warning")
-        else:
+        elif j not in match.names:
             problems.add(actual, h + 1, name, None, f"工作表“{actual}”中的列“{name}”不是标准列，已原样保留",
                          "未知列", "warning")
 
-    # data rows: everything below the header that is not blank
+    # data rows: everything below the header that is neither blank nor a footer (填表人：…)
     data = [c.slice(h + 1) for c in cols]
     n = len(data[0]) if data else 0
+    texts = [_has_text(c) for c in data]
     blank = np.ones(n, dtype=bool)
-    for c in data:
-        blank &= ~_has_text(c)
+    for t in texts:
+        blank &= ~t
+    enc = rec.encode(data)
+    blank |= rec.footer_rows(enc, texts)
     for r, _ in errors:  # a cell showing #N/A is not blank
         if r > h:
             blank[r - h - 1] = False
     keep = np.flatnonzero(~blank)
+    if sheet.name == "活动记录":
+        keep = _drop_duplicates(problems, actual, enc, keep, h, match.layout)
     rows = keep + h + 2  # Excel row numbers (1-based; row 0 of `data` is Excel row h + 2)
     take = pa.array(keep)
 
@@ -261,11 +393,13 @@ def _read_sheet(reader, actual: str, sheet: Sheet, aliases: dict[str, str], prob
             out[col.name] = _null_column(col.kind, len(keep))
             continue
         raw = values.arrow_series(data[canon_at[col.name]].take(take))
-        parsed, bad = values.parse(col.kind, raw)
+        parsed, bad = _PARSE_AS.get(col.name, lambda r, k=col.kind: values.parse(k, r))(raw)
         bad = bad.to_numpy(bool, copy=True)
-        out[col.name] = parsed
         _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
         bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
+        if col.name == "工号" and sheet.name != "人员" and ctx.staff_names:
+            parsed = _staff_by_name(problems, actual, parsed, bad, data, match, names, take, rows, ctx.staff_names)
+        out[col.name] = parsed
         if col.required:
             empty = ~bad & _is_blank(parsed, col.kind)
             _report_missing(problems, actual, col.name, rows, empty)
@@ -277,6 +411,89 @@ def _read_sheet(reader, actual: str, sheet: Sheet, aliases: dict[str, str], prob
     out["_row"] = pd.Series(rows, dtype="int64")
     frame = pd.DataFrame(out)
     return frame[~drop].reset_index(drop=True)
+
+
+_PARSE_AS = {"时长": values.parse_hours}
+_NO_YEAR = re.compile(r"^\s*[0-9]{1,2}\s*(?:月\s*[0-9]{1,2}\s*[日号]?|[/.][0-9]{1,2})\s*$")  # 90分钟 is 1.5 hours
+
+
+def _may_be_merged(cols: list[pa.Array], h: int, key: list[int]) -> bool:
+    """Whether a required column has a blank cell in a row that has data: the only trace a merged
+    range leaves in the values (a clean 1M-row log has none, so its XML is not streamed)."""
+    if not key or not cols:
+        return False
+    texts = [_has_text(c.slice(h + 1)) for c in cols]
+    filled = np.logical_or.reduce(texts)
+    return any((filled & ~texts[j]).any() for j in key)
+
+
+def _fill_merged(cols: list[pa.Array], merges, h: int) -> list[pa.Array]:
+    """Every cell of a merged range below the header holds the range's value (a mentor's 工号
+    merged down over their students). ``merges`` uses sheet coordinates; calamine's grid starts
+    at the first used column, which the sheet's <dimension> gives."""
+    if not merges or not cols:
+        return cols
+    ncols, n = len(cols), len(cols[0])
+    off = 0
+    if merges.first_col is not None and merges.last_col is not None:
+        off = merges.first_col if merges.last_col - merges.first_col + 1 == ncols else max(0, merges.last_col + 1 - ncols)
+    idx: dict[int, np.ndarray] = {}
+    scalars: dict[int, list] = {}
+    for r1, c1, r2, c2 in merges.ranges:
+        r2 = min(r2, n - 1)
+        if r1 <= h or r1 > r2 or (r1 == r2 and c1 == c2):
+            continue  # title and header merges are the header finder's business
+        src = c1 - off
+        for c in range(max(0, src), min(ncols - 1, c2 - off) + 1):
+            if c == src:
+                idx.setdefault(c, np.arange(n))[r1:r2 + 1] = r1
+            else:
+                scalars.setdefault(c, []).append((r1, r2, cols[src][r1].as_py() if 0 <= src < ncols else None))
+    out = list(cols)
+    for c, ix in idx.items():
+        out[c] = cols[c].take(pa.array(ix))
+    for c, fills in scalars.items():
+        vals = out[c].to_pylist()
+        for r1, r2, v in fills:
+            vals[r1:r2 + 1] = [v] * (r2 - r1 + 1)
+        out[c] = pa.array(vals, pa.large_string())
+    return out
+
+
+def _drop_duplicates(problems: Problems, actual: str, enc: list, keep: np.ndarray, h: int,
+                     layout: set[int]) -> np.ndarray:
+    """Log rows equal in every cell except 序号 count once; each repeat is a warning naming both rows."""
+    dup, first = rec.duplicate_rows([c for j, c in enumerate(enc) if j not in layout], keep)
+    if not len(dup):
+        return keep
+    for d, f in list(zip(dup, first))[:MAX_PROBLEMS_PER_COLUMN]:
+        r, r0 = int(keep[d]) + h + 2, int(keep[f]) + h + 2
+        problems.add(actual, r, None, None, f"工作表“{actual}”第{r}行与第{r0}行完全相同（疑似重复录入），只计一次；"
+                     "如确是两次活动，请改正日期或内容", "疑似重复", "warning")
+    _summary(problems, actual, None, "疑似重复", len(dup))
+    mask = np.ones(len(keep), dtype=bool)
+    mask[dup] = False
+    return keep[mask]
+
+
+def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndarray, data, match, names,
+                   take, rows: np.ndarray, staff_names: dict[str, str]) -> pd.Series:
+    """A blank 工号 whose row names exactly one staff member (教师姓名 …) takes that 工号 (a warning)."""
+    blank_at = np.flatnonzero(ids.isna().to_numpy() & ~bad)
+    cols = [j for j in match.names if rec.normalise_label(names[j]) in rec.STAFF_NAME_HEADERS]
+    if not len(blank_at) or not cols:
+        return ids
+    who = values.parse_text(values.arrow_series(data[cols[0]].take(take)))[0]
+    ids = ids.copy()
+    for i in blank_at[:MAX_PROBLEMS_PER_COLUMN * 10]:
+        name = who.iloc[i]
+        sid = staff_names.get(name) if name is not None else None
+        if sid is None:
+            continue
+        ids.iloc[i] = sid
+        problems.add(actual, int(rows[i]), "工号", name, f"工作表“{actual}”第{rows[i]}行“工号”为空，按“{names[cols[0]]}”"
+                     f"“{name}”取人员表中唯一同名者的工号 {sid}；请核对并补填", "按姓名补工号", "warning")
+    return ids
 
 
 def _has_text(arr: pa.Array) -> np.ndarray:
@@ -328,8 +545,11 @@ def _report(problems: Problems, sheet: str, column: str, kind: str, raw: pd.Seri
     idx = np.flatnonzero(bad)
     for i in idx[:MAX_PROBLEMS_PER_COLUMN]:
         v = raw.iloc[i]
+        said = template.format(v=v)
+        if kind == "date" and _NO_YEAR.match(str(v)):
+            said = f"日期“{v}”没有年份，请写出年份，如 2024年{str(v).strip()}"
         problems.add(sheet, int(rows[i]), column, v,
-                     f"工作表“{sheet}”第{rows[i]}行“{column}”列：{template.format(v=v)}；{what}", category)
+                     f"工作表“{sheet}”第{rows[i]}行“{column}”列：{said}；{what}", category)
     _summary(problems, sheet, column, category, len(idx))
 
 

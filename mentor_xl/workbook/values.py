@@ -247,11 +247,24 @@ def leading_zero_suspects(ids: pd.Series, *, min_count: int = 5, share: float = 
 _LIST_SEP = "[、,，;；/／|｜" + _WS + "]+"
 
 
+# Office shorthand in a 学号 cell for "every student paired with this staff member on this day";
+# kept in the list as ALL_STUDENTS and expanded by the engine, which knows the pairings.
+ALL_STUDENTS = "全体"
+_ALL_WORDS = "^(?:全体|全部|所有学生|全体学生|全部学生|所有人|全体同学)$"
+
+
 def _idlist_u(u: pd.Series):
     a = pc.replace_substring_regex(_arrow(u), _ZERO_WIDTH, "")
+    a = pc.replace_substring_regex(pc.utf8_trim(a, _WS), _ALL_WORDS, ALL_STUDENTS)
     cells = pc.split_pattern_regex(pc.utf8_trim(a, _WS + "、,，;；"), _LIST_SEP)
     parent = pc.list_parent_indices(cells).to_numpy()
-    ids, bad = _clean_ids(arrow_series(pc.list_flatten(cells)))
+    flat_raw = pc.list_flatten(cells)
+    ids, bad = _clean_ids(arrow_series(flat_raw))
+    every = true_mask(pc.equal(flat_raw, ALL_STUDENTS))
+    if every.any():
+        ids = ids.copy()
+        ids[every] = ALL_STUDENTS
+        bad = np.asarray(bad, dtype=bool) & ~every
     keep = ids.notna().to_numpy() & ~bad
     n = len(u)
     bad_cell = np.bincount(parent[bad], minlength=n) > 0
@@ -294,6 +307,28 @@ def _number_u(u: pd.Series):
 def parse_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Real numbers; full-width digits, thousands commas and units (2小时, 1.5h, 95%) accepted."""
     return _by_unique(raw, _number_u)
+
+
+_MINUTES = r"^[+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+) ?(?:分钟|min|mins|minutes)$"
+_HOURS_MINUTES = r"^([0-9]+) ?(?:个?小时|h) ?([0-9]+) ?(?:分钟|分|min)$"  # 1小时30分钟
+
+
+def _hours_u(u: pd.Series):
+    s = _normalise(u).str.lower()
+    minutes = _matches(s, _MINUTES)
+    both = _matches(s, _HOURS_MINUTES)
+    if not (minutes.any() or both.any()):
+        return _number_u(u)
+    vals, bad = _number_u(u.where(~minutes & ~both))
+    mins = _to_float(_extract(s.where(minutes), r"^\+?([0-9.]+)")[0])
+    hm = _extract(s.where(both), _HOURS_MINUTES)
+    vals = vals.where(~minutes, mins / 60).where(~both, _to_float(hm[0]) + _to_float(hm[1]) / 60)
+    return vals, np.where(minutes | both, False, bad)
+
+
+def parse_hours(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Durations in hours, read like numbers (2小时, 1.5h); minutes (90分钟, 45min) are divided by 60."""
+    return _by_unique(raw, _hours_u)
 
 
 def parse_int(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -350,7 +385,8 @@ def _date_fast(u: pd.Series):
 def _date_slow(u: pd.Series):
     s = _normalise(u)
     # 2024年9月1日 / 2024/9/1 / 2024.9.1 / 2024-9-1 [time] → y-m-d
-    norm = s.str.replace(r"^([0-9]{4}) ?[年/.\-] ?([0-9]{1,2}) ?[月/.\-] ?([0-9]{1,2}) ?[日号]?(?:[ T].*)?$",
+    # (a time or 上午/下午 after the day is ignored: 2024年10月8日下午)
+    norm = s.str.replace(r"^([0-9]{4}) ?[年/.\-] ?([0-9]{1,2}) ?[月/.\-] ?([0-9]{1,2}) ?(?:[日号].*|[ T].*)?$",
                          r"\1-\2-\3", regex=True)
     norm = norm.str.replace(r"^([0-9]{4})([0-9]{2})([0-9]{2})$", r"\1-\2-\3", regex=True)  # 20240901
     # year and month only (出生年月 1985.06, 2024年9月) → the 1st

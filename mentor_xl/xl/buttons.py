@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from mentor_xl.office import results_path
 from mentor_xl.problems import FatalInputError, Problems
 from mentor_xl.safe import cell_text, needs_quote
 
@@ -386,7 +387,7 @@ def formulas(book) -> str:
     term = _term(params(book))
     office = open_xl_office(book)
     result = office.compliance(term)
-    out = write_formula_results(folder / f"{Path(book.name).stem}-{term}-公式版结果.xlsx", result,
+    out = write_formula_results(results_path(folder / Path(book.name).name, "公式版结果", term), result,
                                 office.book, office.pack)
     return (f"已生成公式版结果工作簿：{out}。其中合规汇总的次数、时长由公式统计活动记录表，"
             "可发给使用 WPS 或没有 Python 的同事，修改活动记录后自动更新。")

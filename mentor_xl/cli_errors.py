@@ -1,0 +1,165 @@
+"""The command line's one place for errors: nothing but a Chinese message ever reaches office staff.
+
+- click's own usage messages (missing file, bad choice, missing option …) are translated here,
+  once, from the text click builds (exit 2);
+- every known error of the library (FatalInputError, PackError, MoneyError, LibreOfficeError,
+  ChartFontMissing, a file locked by Excel) is a Chinese message and exit 1;
+- anything unexpected is a Chinese message naming the command, the workbook and what was being
+  read, and the version, exit 1; the Python traceback only with ``mentor-xl --debug``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+
+import click
+
+from mentor_xl.problems import FatalInputError, reading
+
+# click's message (English) -> Chinese; applied in order, each to what the previous left.
+_USAGE_ZH: list[tuple[str, str]] = [
+    (r"Invalid value for '([^']+)'(?: / '[^']+')*: ", r"参数 \1 的值无效："),
+    (r"Invalid value for ([^:']+): ", r"参数 \1 的值无效："),
+    (r"^Invalid value: ", "值无效："),
+    (r"Missing argument '([^']+)'(?: / '[^']+')*\.", r"缺少参数 \1（工作簿等文件路径）。"),
+    (r"Missing option '([^']+)'(?: / '[^']+')*\.", r"缺少选项 \1。"),
+    (r"Missing parameter:? '?([^'.]+)'?\.?", r"缺少参数 \1。"),
+    (r" ?Choose from:\s*", " 可选："),
+    (r",\n\t", "、"),
+    (r"\n\t", ""),
+    (r"(?:File|Path) '(.+?)' does not exist\.", r"文件“\1”不存在，请检查路径和文件名。"),
+    (r"Directory '(.+?)' does not exist\.", r"文件夹“\1”不存在。"),
+    (r"(?:File|Directory|Path) '(.+?)' is a directory\.", r"“\1”是文件夹，这里需要一个文件。"),
+    (r"(?:File|Directory|Path) '(.+?)' is a file\.", r"“\1”是文件，这里需要一个文件夹。"),
+    (r"(?:File|Directory|Path) '(.+?)' is not readable\.", r"“\1”无法读取（没有权限）。"),
+    (r"(?:File|Directory|Path) '(.+?)' is not writable\.", r"“\1”无法写入（没有权限）。"),
+    (r"Could not open file '(.+?)': ", r"无法打开文件“\1”："),
+    (r"'(.*?)' is not one of (.+)\.$", r"“\1”不是可选的值，可选：\2。"),
+    (r"'(.*?)' is not '(.+)'\.$", r"“\1”不是可选的值，只能是 \2。"),
+    (r"'(.*?)' is not a valid integer\.", r"“\1”不是整数。"),
+    (r"'(.*?)' is not a valid float\.", r"“\1”不是数字。"),
+    (r"'(.*?)' is not a valid boolean\..*", r"“\1”不是 是/否 值。"),
+    (r"(\S+) is not in the range (.+)\.", r"\1 不在允许的范围 \2 内。"),
+    (r"No such option:? '?([^'\s.]+)'?\.?", r"没有选项 \1。"),
+    (r" ?Did you mean '?([^'?]+)'?\?", r"是否想用 \1？"),
+    (r" ?\(Possible options: (.+)\)", r"（可能是：\1）"),
+    (r"No such command '(.+?)'\.", r"没有命令“\1”。"),
+    (r"Missing command\.", "缺少命令。"),
+    (r"Option '(.+?)' requires an argument\.", r"选项 \1 后面需要一个值。"),
+    (r"Option '(.+?)' requires (\d+) arguments\.", r"选项 \1 后面需要 \2 个值。"),
+    (r"Option '(.+?)' does not take a value\.", r"选项 \1 不需要值。"),
+    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
+    (r"Argument '(.+?)' takes (\d+) values\.", r"参数 \1 需要 \2 个值。"),
+    (r"'(.+?)', '", r"“\1”、'"),  # a list of choices: '学院', '工号' → “学院”、“工号”
+    (r"'([^']+)'(?=[。、，：]|$)", r"“\1”"),
+]
+
+
+def zh_usage(message: str) -> str:
+    """click's English usage message in Chinese (our own Chinese messages pass unchanged)."""
+    for pattern, repl in _USAGE_ZH:
+        message = re.sub(pattern, repl, message, flags=re.M)
+    return message
+
+
+def show_usage_error(e: click.ClickException) -> None:
+    ctx = getattr(e, "ctx", None)
+    if ctx is not None and isinstance(e, click.UsageError):
+        usage = ctx.get_usage().replace("Usage: ", "用法：").replace("[OPTIONS]", "[选项]") \
+            .replace("COMMAND [ARGS]...", "命令 [参数]...")
+        click.echo(usage, err=True)
+        click.echo(f"运行“{ctx.command_path} -h”查看帮助。\n", err=True)
+    click.echo(f"错误：{zh_usage(e.format_message())}", err=True)
+
+
+def _known() -> tuple[type, ...]:
+    """Errors that carry a message written for office staff."""
+    from mentor_xl.packs import PackError
+    out: list[type] = [FatalInputError, PackError]
+    for mod, name in (("mentor_xl.money", "MoneyError"), ("mentor_xl.libreoffice", "LibreOfficeError"),
+                      ("mentor_xl.documents.charts", "ChartFontMissing")):
+        try:
+            out.append(getattr(__import__(mod, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(out)
+
+
+def _what(argv: list[str]) -> tuple[str, str | None]:
+    """(the command, the workbook it was given) from the command line."""
+    words = [a for a in argv if not a.startswith("-")]
+    command = " ".join(words[:2]) if words[:1] == ["templates"] else (words[0] if words else "")
+    book = next((w for w in words[1:] if re.search(r"\.(xlsx|xlsm|xls|xlsb|ods)$", w, re.I)), None)
+    return command, book
+
+
+def version() -> str:
+    try:
+        from importlib.metadata import version as v
+        return v("mentor_xl")
+    except Exception:  # not installed (run from a checkout)
+        return "（未安装）"
+
+
+def run_guarded(invoke, argv: list[str], *, standalone: bool):
+    """Run ``invoke()`` (click's main, non-standalone); every error → Chinese message and exit code."""
+    debug = "--debug" in argv or os.environ.get("MENTOR_XL_DEBUG") == "1"
+    try:
+        rv = invoke()
+        code = rv if isinstance(rv, int) else 0
+    except click.ClickException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # `mentor-xl` alone: the help, not an error
+            click.echo(e.format_message())
+            code = 0
+        else:
+            show_usage_error(e)
+            code = e.exit_code
+    except click.Abort:
+        click.echo("已取消。", err=True)
+        code = 1
+    except _known() as e:
+        click.echo(f"错误：{e}", err=True)
+        code = 1
+    except PermissionError as e:
+        click.echo(f"错误：无法写入或读取“{e.filename or ''}”：没有权限，或文件正在 Excel/WPS 中打开。"
+                   "请关闭该文件后重试。", err=True)
+        code = 1
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+        click.echo(f"错误：找不到文件或文件夹“{e.filename or ''}”。", err=True)
+        code = 1
+    except OSError as e:
+        click.echo(f"错误：读写文件“{getattr(e, 'filename', '') or ''}”失败：{e.strerror or e}", err=True)
+        code = 1
+    except KeyboardInterrupt:
+        click.echo("\n已中断。", err=True)
+        code = 130
+    except MemoryError:
+        click.echo("错误：内存不足，工作簿太大。请关闭其他程序后重试，或把工作簿按学期拆分。", err=True)
+        code = 1
+    except Exception as e:  # noqa: BLE001 — the one place that turns any failure into a message
+        command, book = _what(argv)
+        where = f"处理工作簿“{book}”" if book else "运行"
+        now = reading()
+        click.echo(f"错误：mentor-xl {command} {where}时出现意外错误"
+                   + (f"（正在读取：{now}）" if now else "")
+                   + f"：{type(e).__name__}：{e}。\n这不是您的操作问题。请把这段信息连同工作簿发给维护人员"
+                     f"（mentor_xl 版本 {version()}）；加 --debug（mentor-xl --debug {command} …）可显示详细位置。",
+                   err=True)
+        if debug:
+            traceback.print_exc()
+        code = 1
+    if standalone:
+        sys.exit(code)
+    return code
+
+
+class ChineseGroup(click.Group):
+    """click.Group whose ``main`` never lets an error out untranslated (see ``run_guarded``)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        return run_guarded(lambda: super(ChineseGroup, self).main(argv, prog_name, complete_var,
+                                                                  standalone_mode=False, **extra),
+                           argv, standalone=standalone_mode)

@@ -1,0 +1,163 @@
+"""The office's own workbook, as it is (workbook.md): read with no manual fix, it gives exactly
+the compliance of its clean twin, and ``check`` names every trap with its Excel row."""
+import json
+
+from click.testing import CliRunner
+
+from mentor_xl.cli import main
+from mentor_xl.office import open_office
+from officebook import (TRAPS, bit_clean_book, bit_office_book, ustb_clean_book, ustb_office_book)
+
+
+def _compliance(path, term="2024-2025-1", policy=None):
+    out = open_office(path, policy).compliance(term).to_json()
+    # the Excel rows named as evidence move with the office's layout; everything else must not
+    out["results"] = [{k: v for k, v in r.items() if k != "evidence_rows"} for r in out["results"]]
+    return out
+
+
+def test_bit_office_book_gives_the_clean_twins_compliance(tmp_path):
+    clean = _compliance(bit_clean_book(tmp_path / "clean.xlsx"))
+    office = _compliance(bit_office_book(tmp_path / "台账.xlsx", with_terms=True), "2024-2025学年第一学期", "bit-2022")
+    assert [p for p in clean["problems"] if p["level"] == "error"] == []
+    assert len(clean["results"]) > 0
+    assert office["results"] == clean["results"]
+    assert office["staff"] == clean["staff"]
+    # evidence names the office's own Excel rows: the first of the duplicate pair, the 全体 row
+    raw = open_office(tmp_path / "台账.xlsx", "bit-2022").compliance("2024-2025-1").to_json()["results"]
+    ev = {(r["rule"], r["staff_id"], r["student_id"]): r["evidence_rows"] for r in raw}
+    assert ev[("bit.monthly-talk", "1001", "2024010001")][:1] == [TRAPS["duplicate"][0]]
+    assert ev[("bit.monthly-talk", "1002", "2024010005")] == [TRAPS["all"]]
+
+
+def test_ustb_office_book_found_by_content_gives_the_clean_twins_compliance(tmp_path):
+    clean = _compliance(ustb_clean_book(tmp_path / "clean.xlsx"))
+    office = _compliance(ustb_office_book(tmp_path / "台账.xlsx"), "2024年秋季学期", "ustb-2022")
+    assert [p for p in clean["problems"] if p["level"] == "error"] == []
+    assert len(clean["results"]) > 0
+    assert office["results"] == clean["results"]
+    assert office["staff"] == clean["staff"]
+    assert [p for p in office["problems"] if p["category"] in ("未知列", "缺少列", "缺少工作表")] == []
+
+
+def _check(path, *args):
+    r = CliRunner().invoke(main, ["check", str(path), "--policy", "bit-2022", *args])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_check_names_every_trap_with_its_excel_row(tmp_path):
+    path = bit_office_book(tmp_path / "台账.xlsx", with_terms=True)
+    problems = json.loads(_check(path, "--json"))["problems"]
+    at = {(p["sheet"], p["row"], p["column"]): p for p in problems}
+    assert at[("活动记录", TRAPS["no_year"], "日期")]["value"] == "10月15日"
+    assert "没有年份" in at[("活动记录", TRAPS["no_year"], "日期")]["message"]
+    assert at[("活动记录", TRAPS["blank_date"], "日期")]["category"] == "缺少必填值"
+    assert at[("活动记录", TRAPS["misspelt"], "活动类型")]["value"] == "谈心淡话"
+    dup = at[("活动记录", TRAPS["duplicate"][1], None)]
+    assert (dup["category"], dup["level"]) == ("疑似重复", "warning")
+    assert f"第{TRAPS['duplicate'][0]}行" in dup["message"]
+    blank_id = at[("活动记录", TRAPS["blank_id"], "工号")]
+    assert (blank_id["level"], blank_id["value"]) == ("warning", "王芳") and "1003" in blank_id["message"]
+    # nothing else is an error: layout (title, 序号, footer, merged cells) is not data
+    errors = {(p["sheet"], p["row"], p["column"]) for p in problems if p["level"] == "error"}
+    assert errors == {("活动记录", TRAPS["no_year"], "日期"), ("活动记录", TRAPS["blank_date"], "日期"),
+                      ("活动记录", TRAPS["misspelt"], "活动类型")}, problems
+    assert not [p for p in problems if p["category"] == "未知列" and p["column"] in ("序号", "学生姓名")]
+
+
+def test_check_prints_what_it_recognised(tmp_path):
+    out = _check(bit_office_book(tmp_path / "台账.xlsx", with_terms=True))
+    assert "人员 ← 导师名单：工号 ← 教师工号，学院 ← 所在书院" in out
+    assert "活动记录 ← 活动记录：日期 ← 谈话日期，工号 ← 教师工号，活动类型 ← 谈话方式，学号 ← 学生学号" in out
+    assert "角色：制度 bit-2022 只有一个角色，人员表中每人都是“学育导师”" in out
+    assert "见结果工作簿" not in out
+
+
+def test_missing_term_sheet_names_its_columns_and_the_row_to_add(tmp_path):
+    path = bit_office_book(tmp_path / "台账.xlsx")
+    out = _check(path)
+    assert "学期 | 开始日期 | 结束日期" in out
+    r = CliRunner().invoke(main, ["compliance", str(path), "--policy", "bit-2022", "--term", "2024-2025学年第一学期"])
+    assert r.exit_code == 1
+    assert "学期 | 开始日期 | 结束日期" in r.output and "2024-2025-1 |" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_the_office_book_runs_every_step_without_a_fix(tmp_path):
+    path = bit_office_book(tmp_path / "台账.xlsx", with_terms=True)
+    run = CliRunner().invoke
+    for args in (["compliance", "--term", "2024-2025-1"], ["assess", "--year", "2024-2025"],
+                 ["collect", "--term", "2024-2025-1", "--by", "书院", "--out", str(tmp_path / "收集")],
+                 ["allocate", "--total", "10000", "--by", "书院"]):
+        r = run(main, [args[0], str(path), "--policy", "bit-2022", *args[1:]])
+        assert r.exit_code == 0, (args, r.output)
+    assert (tmp_path / "台账-2024-2025-1-合规.xlsx").exists()
+    assert sorted(p.name for p in (tmp_path / "收集").glob("*.xlsx")) == ["收集表-睿信书院.xlsx", "收集表-精工书院.xlsx"] or \
+        len(list((tmp_path / "收集").glob("*.xlsx"))) == 2
+
+
+def test_two_candidates_for_a_column_name_the_mapping_row(tmp_path):
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    path = write_xlsx(tmp_path / "a.xlsx", {"活动记录": [["谈话日期", "录入日期", "教师工号", "活动类型"],
+                                                        ["2024-09-10", "2024-09-12", "T1", "谈心谈话"]]})
+    book = read_book(path)
+    p = next(p for p in book.problems if p.category == "列名不明确")
+    assert (p.sheet, p.row, p.column) == ("活动记录", 1, "日期")
+    assert "活动记录 | 谈话日期 | 日期" in p.message
+    missing = next(p for p in book.problems if p.category == "缺少列")
+    assert "此表的列是：谈话日期、录入日期、教师工号、活动类型" in missing.message
+
+
+def test_a_multi_role_pack_without_a_role_column_is_told_which_roles(tmp_path):
+    from helpers_xlsx import write_xlsx
+    path = write_xlsx(tmp_path / "a.xlsx", {"人员": [["工号", "姓名"], ["T1", "张老师"]]})
+    r = CliRunner().invoke(main, ["check", str(path), "--policy", "ustb-2022", "--json"])
+    out = json.loads(r.stdout)
+    p = next(p for p in out["problems"] if p["column"] == "角色")
+    assert p["category"] == "缺少列" and "本科生导师" in p["message"] and "人员 | 本单位列名 | 角色" in p["message"]
+    assert out["problems"][0]["category"] in ("缺少列", "缺少工作表")  # structural problems first
+
+
+def test_merged_cells_are_filled_when_the_table_starts_off_column_a(tmp_path):
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    rows = [["工号", "学号"], ["T1", "S1"], [None, "S2"], [None, "S3"], ["T2", "S4"]]
+    path = write_xlsx(tmp_path / "m.xlsx", {"指导关系": rows}, start={"指导关系": "C3"},
+                      merged={"指导关系": ["C4:C6"]})
+    pairs = read_book(path).assignments
+    assert list(zip(pairs["工号"], pairs["学号"], pairs["_row"])) == [
+        ("T1", "S1", 4), ("T1", "S2", 5), ("T1", "S3", 6), ("T2", "S4", 7)]
+
+
+def test_check_json_prints_even_when_no_pack_is_known(tmp_path):
+    path = bit_office_book(tmp_path / "台账.xlsx")  # no 设置 sheet, no --policy
+    r = CliRunner().invoke(main, ["check", str(path), "--json"])
+    assert r.exit_code == 1
+    out = json.loads(r.stdout)
+    assert out["policy"] is None and "--policy" in out["error"]
+    assert "人员 ← 导师名单：工号 ← 教师工号，学院 ← 所在书院" in out["recognised"]
+
+
+def test_office_shorthand_values():
+    import pandas as pd
+    from mentor_xl.workbook import values
+    hours, bad = values.parse_hours(pd.Series(["90分钟", "1小时30分钟", "45 min", "2小时", "1.5", "半小时", None]))
+    assert hours.tolist()[:5] == [1.5, 1.5, 0.75, 2.0, 1.5] and bad.tolist() == [False] * 5 + [True, False]
+    ids, bad = values.parse_idlist(pd.Series(["全体", " 所有学生 ", "全部", "S1、全体", "全体同学x"]))
+    assert ids.tolist() == [["全体"], ["全体"], ["全体"], ["S1", "全体"], []] and bad.tolist() == [False] * 4 + [True]
+    dates, bad = values.parse_date(pd.Series(["2024年10月8日下午", "10月15日"]))
+    assert str(dates.iloc[0].date()) == "2024-10-08" and bad.tolist() == [False, True]
+
+
+def test_footer_and_totals_rows_are_layout(tmp_path):
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    path = write_xlsx(tmp_path / "f.xlsx", {"活动记录": [
+        ["序号", "日期", "工号", "活动类型", "时长"],
+        [1, "2024-09-10", "T1", "谈心谈话", 1], [2, "2024-09-11", "T1", "谈心谈话", 2],
+        ["合 计", None, None, None, 3], [],
+        ["填表人：王老师", None, "审核人：李主任"], ["注：本表一式两份"]]})
+    book = read_book(path)
+    assert book.log["_row"].tolist() == [2, 3] and [p for p in book.problems if p.sheet == "活动记录"] == []
