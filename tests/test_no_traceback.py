@@ -148,7 +148,7 @@ def _commands(book: Path, policy: str, out: Path, kinds: bool = False) -> list[l
         ["ingest", b, b, "--dry-run", "--json"],
     ] + [["docs", b, "--kind", k, "--term", "2024-2025-1", "--year", "2024-2025", "--out", str(out / k), "--no-progress",
           "--workers", "1", "--policy", policy]
-         for k in ("assess-notice", "award-decision", "appointment-notice", "work-record", "application-form",
+         for k in ("reminder", "assess-notice", "award-decision", "appointment-notice", "work-record", "application-form",
                    "term-summary") if kinds] + [[*c, "--policy", policy] for c in (["check", b], ["compliance", b, "--term", "2024-2025学年第一学期"])]
 
 

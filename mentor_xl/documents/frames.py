@@ -63,6 +63,8 @@ def rule_info(pack: Pack, rule_ids) -> pd.DataFrame:
 
 
 def subject_labels(df: pd.DataFrame, students: pd.DataFrame | None) -> pd.Series:
+    if df.empty:  # nobody missed anything (or nobody is assessed): an empty column, not a str + float error
+        return pd.Series([], index=df.index, dtype=object)
     names = (students.drop_duplicates("学号").set_index("学号")["姓名"]
              if students is not None and not students.empty else pd.Series(dtype=object))
     sid = df["student_id"].map(text)
