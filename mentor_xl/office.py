@@ -161,8 +161,8 @@ def supply_roles(book: OfficeBook, pack: Pack) -> None:
 def require_terms(book: OfficeBook, asked: str | None) -> None:
     """A book without a 学期 sheet cannot place a term: say which sheet, its three columns, and
     the row(s) to add for the term or 学年 asked for."""
-    if "学期" in book.present or asked is None:
-        return
+    if asked is None or "学期" in book.present or (book.terms is not None and len(book.terms)):
+        return  # the sheet is there (a hand-built book may not list it in ``present``)
     from mentor_xl.workbook.values import parse_term
 
     code = parse_term(asked) or str(asked).strip()
