@@ -107,8 +107,10 @@ def trailing_rows(office: OfficeBook, header_row: int) -> tuple[int, list[int]]:
     name = office.sheet_names.get(LOG_SHEET, LOG_SHEET)
     data = office.frame(LOG_SHEET)["_row"].astype(int)
     last = max([header_row] + data.tolist())
-    below = sorted({p.row for p in office.problems if p.sheet == name and p.row and p.row > last})
-    return last, below
+    below = {p.row for p in office.problems if p.sheet == name and p.row and p.row > last}
+    rec = office.recognised.get(LOG_SHEET)  # footer rows the reader set aside as layout
+    below |= {r for r in (rec.layout_rows if rec is not None else ()) if r > last}
+    return last, sorted(below)
 
 
 def footer_start(texts: dict[int, list], rows: list[int]) -> int | None:

@@ -340,8 +340,8 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     # which column holds which canonical name; the rest are kept as they are
     extra: list[tuple[str, int, str | None]] = []  # (name in the frame, grid column, canonical it repeats)
     for j, label in enumerate(names):
-        if j in canon_at.values() or j in match.layout:
-            continue
+        if j in canon_at.values():
+            continue  # (a 序号 column is kept under its header, never reported: writers number new rows from it)
         if label or _has_text(cols[j].slice(h + 1)).any():
             canon = aliases.get(normalise_label(label))
             name = label or "未命名列"
@@ -364,7 +364,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         if repeats:
             problems.add(actual, h + 1, name, None, f"工作表“{actual}”有两列都对应“{repeats}”，只使用了第一列，"
                          f"这一列“{name}”原样保留", "重复列", "warning")
-        elif j not in match.names:
+        elif j not in match.names and j not in match.layout:
             problems.add(actual, h + 1, name, None, f"工作表“{actual}”中的列“{name}”不是标准列，已原样保留",
                          "未知列", "warning")
 
@@ -376,7 +376,9 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     for t in texts:
         blank &= ~t
     enc = rec.encode(data)
-    blank |= rec.footer_rows(enc, texts)
+    footer = rec.footer_rows(enc, texts)
+    recog.layout_rows = (np.flatnonzero(footer) + h + 2).tolist()  # writers put new rows above them
+    blank |= footer
     for r, _ in errors:  # a cell showing #N/A is not blank
         if r > h:
             blank[r - h - 1] = False

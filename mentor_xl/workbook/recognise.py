@@ -50,6 +50,7 @@ class Recognition:
     headers: list[str] = field(default_factory=list)  # every header of the sheet, as typed
     missing: list[str] = field(default_factory=list)  # required columns not found (sheet kept)
     supplied: dict[str, str] = field(default_factory=dict)  # canonical -> how it was supplied (角色)
+    layout_rows: list[int] = field(default_factory=list)  # Excel rows read as footer / totals, not data
 
     def line(self) -> str | None:
         """人员 ← 导师名单：工号 ← 教师工号，学院 ← 所在书院 (None when nothing differs)."""
