@@ -31,7 +31,7 @@ def compliance(book: str, out: str, **_) -> dict:
     import mentor_xl.engine  # noqa: F401 — imported before the clock, like fastexcel for ``read``
     import mentor_xl.workbook.reader  # noqa: F401
     from mentor_xl.office import open_office
-    from mentor_xl.workbook.results import write_results
+    from mentor_xl.results import write_results
 
     t0 = time.perf_counter()
     office = open_office(book)

@@ -186,7 +186,7 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
     """计算一个学期每位导师对各项规则的合规情况。"""
     from mentor_xl.office import open_office, results_path
     from mentor_xl.pipeline import compliance_summary
-    from mentor_xl.workbook.results import write_results
+    from mentor_xl.results import write_results
 
     _refuse_out(out, book)
     office = open_office(book, policy)

@@ -76,7 +76,7 @@ def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     from mentor_xl.office import open_office, results_path
     from mentor_xl.periods import year_terms
     from mentor_xl.workbook.report import write_report
-    from mentor_xl.workbook.results import write_results
+    from mentor_xl.results import write_results
 
     directory.mkdir(parents=True, exist_ok=True)
     pid = getattr(policy, "id", policy)  # a pack id, or a Pack loaded from --policy FILE.toml

@@ -18,7 +18,7 @@ from bookfactory import NATIONAL_DAY, log, make_book, pick, run
 
 from mentor_xl.engine import compliance
 from mentor_xl.packs import load_pack
-from mentor_xl.workbook.results import EVIDENCE, details_frame
+from mentor_xl.results import EVIDENCE, details_frame
 
 MENTOR = {"工号": "T1", "姓名": "张老师", "角色": "学育导师"}
 SHEETS = dict(假期=[NATIONAL_DAY], 人员=[MENTOR], 指导关系=[{"工号": "T1", "学号": "S1"}, {"工号": "T1", "学号": "S2"}],

@@ -20,7 +20,7 @@ from bookfactory import TERM_1, log, make_book
 from mentor_xl import libreoffice as lo
 from mentor_xl.engine import compliance
 from mentor_xl.packs import load_pack
-from mentor_xl.workbook.results import details_frame, staff_frame, summary_frame
+from mentor_xl.results import details_frame, staff_frame, summary_frame
 from mentor_xl.xl.formulas import formula_rules, type_spellings, write_formula_results
 
 

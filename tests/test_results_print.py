@@ -16,7 +16,7 @@ import pytest
 from mentor_xl import libreoffice as lo
 from mentor_xl.engine import figures as fig
 from mentor_xl.pipeline import compliance_summary
-from mentor_xl.workbook import results as res
+from mentor_xl import results as res
 from test_results_workbook import _result, _rows
 
 

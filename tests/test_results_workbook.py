@@ -14,7 +14,7 @@ from mentor_xl import libreoffice as lo
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.problems import Problems
 from mentor_xl.safe import backup_path
-from mentor_xl.workbook import results as res
+from mentor_xl import results as res
 from mentor_xl.workbook.xlsx import SheetSpec, new_workbook, write_frame_sheet
 
 TS = pd.Timestamp

@@ -179,7 +179,7 @@ def write_table(book, name: str, df: pd.DataFrame, title: str) -> Any:
 
 
 def write_problems(book, problems: Problems) -> None:
-    from mentor_xl.workbook.results import problems_frame
+    from mentor_xl.results import problems_frame
 
     n = len(problems)
     write_table(book, "数据问题", problems_frame(problems), f"数据问题 {n} 条" if n else "未发现数据问题")
@@ -248,7 +248,7 @@ def check(book) -> str:
 def compliance(book) -> str:
     """计算合规: one term → 合规汇总, 人员汇总, 合规明细, 数据问题."""
     from mentor_xl.pipeline import compliance_summary
-    from mentor_xl.workbook.results import details_frame, staff_frame, summary_frame
+    from mentor_xl.results import details_frame, staff_frame, summary_frame
     from mentor_xl.xl.book_api import open_xl_office
 
     office = open_xl_office(book)

@@ -42,7 +42,7 @@ from mentor_xl.packs.measures import MEASURES
 from mentor_xl.problems import FatalInputError
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.model import OfficeBook
-from mentor_xl.workbook.results import BAD, details_frame, problems_frame, staff_frame, summary_frame
+from mentor_xl.results import BAD, details_frame, problems_frame, staff_frame, summary_frame
 from mentor_xl.workbook.schema import BY_NAME
 from mentor_xl.workbook.xlsx import new_workbook, styles, write_frame_sheet
 

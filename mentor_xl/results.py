@@ -1,4 +1,4 @@
-"""The results workbook of a compliance run (workbook.md, Outputs).
+"""The results workbook of a compliance run: written from the engine's result, so it sits above it.
 
 Sheets, in order:
   总览      for the whole office and then one printed page per 学院: staff assessed, fully
@@ -33,12 +33,12 @@ from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.problems import Problems
 from mentor_xl.safe import atomic_write
+from mentor_xl.workbook.report import problems_frame  # noqa: F401 (results sheets and buttons use it)
 from mentor_xl.workbook.xlsx import (Page, SheetSpec, new_workbook, page_setup, styles, text_width,
                                      write_frame_sheet, write_spec_sheet, write_text)
 
 STATUS_TEXT = {"met": "达标", "missed": "不达标", "n/a": "不适用", "report": "仅统计"}
 SCOPE_TEXT = {"staff": "本人", "pair": "学生", "class": "班级"}
-LEVEL_TEXT = {"error": "错误", "warning": "提醒"}
 BAD = ("不达标",)
 
 # Above this many cells in all frames, write in XlsxWriter's constant_memory mode, where
@@ -187,26 +187,6 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
         EVIDENCE: d["evidence"] if "evidence" in d else None,
         "规则": d["rule"],
     }).reset_index(drop=True)
-
-
-def problems_frame(problems: Problems) -> pd.DataFrame:
-    """数据问题: 类别, 工作表, 行号, 列, 值, 说明, 级别 — grouped by category (first seen first),
-    then by sheet and row; the original order is kept within equal keys."""
-    cols = ["类别", "工作表", "行号", "列", "值", "说明", "级别"]
-    items = list(problems)
-    if not items:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    df = pd.DataFrame({
-        "类别": [p.category for p in items], "工作表": [p.sheet for p in items],
-        "行号": pd.array([p.row for p in items], dtype="Int64"),
-        "列": [p.column for p in items], "值": [p.value for p in items],
-        "说明": [p.message for p in items],
-        "级别": [LEVEL_TEXT.get(p.level, p.level) for p in items],
-    })
-    order = {c: i for i, c in enumerate(dict.fromkeys(df["类别"]))}
-    df["_cat"] = df["类别"].map(order)
-    df = df.sort_values(["_cat", "工作表", "行号"], kind="stable", na_position="first")
-    return df.drop(columns="_cat").reset_index(drop=True)
 
 
 def rule_rates(summary: pd.DataFrame) -> pd.DataFrame:
