@@ -20,25 +20,13 @@ import openpyxl
 import pytest
 
 import hostile
-from test_collect import TERM, office_book
+from test_hostile_files import CS_ROWS, setup  # noqa: F401 (the collected office and two returns)
 from test_ingest import MATH, key, mail, merged_rows
-from mentor_xl.mail import collect, ingest
+from mentor_xl.mail import ingest
 from mentor_xl.mail.simulate import fill_return
 
 D = dt.date
-CS_ROWS = [{"日期": D(2024, 9, 20), "工号": "T001", "活动类型": "导学互动交流", "学号": "S01"},
-           {"日期": D(2024, 10, 8), "工号": "T002", "活动类型": "午餐会", "学号": "S03"}]
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def setup(tmp_path):
-    book = office_book(tmp_path / "office.xlsx")
-    res = collect(book, TERM, "学院", tmp_path / "sent")
-    files = {f.recipient: f.file for f in res.files}
-    cs = fill_return(files["计算机学院"], CS_ROWS, tmp_path / "cs.xlsx")
-    good = fill_return(files["数学学院"], MATH, tmp_path / "good" / "数学学院.xlsx")
-    return {"book": book, "cs": cs, "good": good, "tmp": tmp_path, "sent": files}
 
 
 def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
