@@ -1,0 +1,133 @@
+"""Pinned behaviour of the assess score scheme (score, quota, yearly rate): each test kills
+mutants that survived a mutation run. The reasons are the office's record of why a tier was
+given, so they are pinned word for word; every number in them is computed in the comments.
+The mutants still alive after these tests are equivalent: docs/mutation.md lists them."""
+from __future__ import annotations
+
+from bookfactory import make_book
+from mentor_xl.assess import assess
+from mentor_xl.packs import load_pack
+from test_assess import T1, T2, compliance_result
+
+CAP = "优秀名额 = 向下取整(20人 × 5%) = 1（五.(五)）"
+
+
+def _bit(mentors: list[tuple], reviews: list[dict], surveys: list[dict]):
+    """mentors: (id, (met, req) in term 1, (met, req) in term 2); bit-2022, 学年 2024-2025 of two terms."""
+    staff = [{"工号": m[0], "姓名": f"导师{m[0]}", "角色": "学育导师", "学院": "书院"} for m in mentors]
+    book = make_book("bit-2022", 学期=[T1, T2], 人员=staff, 组织考核=reviews, 测评=surveys)
+    comp = {t: compliance_result(t, [(m[0], "bit.monthly-activity", "met" if m[i][0] == m[i][1] else "missed",
+                                      m[i][1], m[i][0]) for m in mentors])
+            for i, t in ((1, "2024-2025-1"), (2, "2024-2025-2"))}
+    out = assess(book, load_pack("bit-2022"), year="2024-2025", compliance=comp).to_json()
+    return out, {r["staff_id"]: r for r in out["results"]}
+
+
+def _review(sid, score, veto=False, note=None):
+    return {"工号": sid, "学年": "2024-2025", "得分": score, "一票否决": veto, "备注": note}
+
+
+def _fillers(k: int):
+    # 50% (2/4 + 2/4), 组织考核 60, 满意度 60: 20 + 18 + 18 = 56 → 不合格; they make up the headcount
+    ids = [f"F{i:02d}" for i in range(k)]
+    return ([(f, (2, 4), (2, 4)) for f in ids], [_review(f, 60) for f in ids],
+            [{"工号": f, "学期": "2024-2025", "满意度": 60} for f in ids])
+
+
+def test_score_reasons_veto_note_missing_data_term_survey_mean_and_a_candidate_within_the_cap():
+    mentors, reviews, surveys = _fillers(15)
+    mentors += [("A", (4, 4), (3, 4)), ("V", (4, 4), (4, 4)), ("M", (4, 4), (4, 4)), ("E", (4, 4), (4, 4)),
+                ("L", (1, 4), (1, 4))]
+    reviews += [_review("A", 90), _review("V", 95, True, "师德失范"), _review("E", 100), _review("L", 60)]
+    surveys += [{"工号": "A", "学期": "2024-2025-1", "满意度": 90}, {"工号": "A", "学期": "2024-2025-2", "满意度": 85},
+                {"工号": "V", "学期": "2024-2025", "满意度": 100}, {"工号": "M", "学期": "2024-2025", "满意度": 80},
+                {"工号": "E", "学期": "2024-2025", "满意度": 95}, {"工号": "L", "学期": "2024-2025", "满意度": 50}]
+    out, r = _bit(mentors, reviews, surveys)
+    # A: 7/8 = 87.5%; 满意度 the mean of the two term rows (90 + 85) / 2 = 87.5 (no 学年 row);
+    #    0.4×87.5 + 0.3×90 + 0.3×87.5 = 35 + 27 + 26.25 = 88.25 → 合格 (75 ≤ 88.25 < 90)
+    a = r["A"]
+    assert (a["score"], a["tier"], a["rate"], a["periods_met"], a["periods_required"], a["rank"]) == (
+        88.25, "合格", 0.875, 7, 8, 3)
+    assert a["values"] == {"合规率": 87.5, "组织考核": 90.0, "满意度": 87.5}
+    assert a["reasons"] == ["得分 88.25 = 合规率 87.50×40% + 组织考核 90×30% + 满意度 87.5×30%",
+                            "满意度取 2 个学期测评的平均值 87.50",
+                            "得分 88.25 ≥ 合格分数线 75，低于优秀分数线 90 → 合格（五.(五)）"]
+    # V: 40 + 28.5 + 30 = 98.50, but 一票否决 → 不合格 whatever the score; still ranked (1, with E)
+    v = r["V"]
+    assert (v["score"], v["tier"], v["vetoed"], v["rank"]) == (98.5, "不合格", True, 1)
+    assert v["reasons"] == ["得分 98.50 = 合规率 100.00×40% + 组织考核 95×30% + 满意度 100×30%",
+                            "组织考核一票否决（师德失范） → 不合格（五.(五)）"]
+    # M: no 组织考核 row → 待定, no score, not ranked
+    m = r["M"]
+    assert (m["score"], m["tier"], m["rate"], "rank" in m) == (None, "待定", 1.0, False)
+    assert m["values"] == {"合规率": 100.0, "组织考核": None, "满意度": 80.0}
+    assert m["reasons"] == ["缺少 2024-2025 学年组织考核得分（组织考核表）", "考核数据不全，结果待定（五.(五)）"]
+    # E: 40 + 30 + 28.5 = 98.50 ≥ 90, the only candidate: cap floor(20 × 5%) = 1 → 优秀
+    e = r["E"]
+    assert (e["score"], e["tier"], e["rank"]) == (98.5, "优秀", 1)
+    assert e["reasons"] == ["得分 98.50 = 合规率 100.00×40% + 组织考核 100×30% + 满意度 95×30%",
+                            "得分 98.50 ≥ 优秀分数线 90，为优秀候选",
+                            f"{CAP}，1人达到优秀分数线，均在名额内 → 优秀"]
+    # L: 2/8 = 25% → 10 + 18 + 15 = 43.00 < 60 by 17.00 → 不合格; ranked last of the 19 scored
+    lo = r["L"]
+    assert (lo["score"], lo["tier"], lo["rank"]) == (43.0, "不合格", 19)
+    assert lo["reasons"] == ["得分 43.00 = 合规率 25.00×40% + 组织考核 60×30% + 满意度 50×30%",
+                             "得分 43.00 低于基本合格分数线 60（差 17.00 分） → 不合格（五.(五)）"]
+    assert r["F00"]["rank"] == 4  # 56.00 after 98.50, 98.50, 88.25
+    assert out["quota"] == {"tier": "优秀", "share": "0.05", "assessed": 20, "cap": 1}
+    assert out["counts"] == {"不合格": 17, "合格": 1, "待定": 1, "优秀": 1}
+
+
+def test_a_tie_that_crosses_the_cap_is_pending_and_the_next_candidate_is_out():
+    # X and Y: 100%, 组织考核 90, 满意度 90 → 40 + 27 + 27 = 94.00, equal on every tie-break key;
+    # Z: 40 + 27 + 24 = 91.00 ≥ 90. Cap 1 (20 assessed): X and Y share the one place → both 待定;
+    # Z third by score → 合格.
+    mentors, reviews, surveys = _fillers(17)
+    mentors += [(s, (4, 4), (4, 4)) for s in "XYZ"]
+    reviews += [_review(s, 90) for s in "XYZ"]
+    surveys += [{"工号": "X", "学期": "2024-2025", "满意度": 90}, {"工号": "Y", "学期": "2024-2025", "满意度": 90},
+                {"工号": "Z", "学期": "2024-2025", "满意度": 80}]
+    out, r = _bit(mentors, reviews, surveys)
+    assert (r["X"]["tier"], r["Y"]["tier"], r["Z"]["tier"]) == ("待定", "待定", "合格")
+    assert r["X"]["reasons"][1:] == [
+        "得分 94.00 ≥ 优秀分数线 90，为优秀候选",
+        f"{CAP}；得分 94.00 与 Y（导师Y） 并列，合规率、满意度亦相同，2人争剩余1个优秀名额，无法区分 → 待定，留待审定（五.(五)）"]
+    assert r["Y"]["reasons"][-1].startswith(f"{CAP}；得分 94.00 与 X（导师X） 并列")
+    assert r["Z"]["reasons"][1:] == ["得分 91.00 ≥ 优秀分数线 90，为优秀候选",
+                                     f"{CAP}；按得分、合规率、满意度排序第3，优秀名额已满 → 合格"]
+    assert (r["X"]["rank"], r["Y"]["rank"], r["Z"]["rank"]) == (1, 1, 3)
+
+
+def test_three_equal_scores_are_split_by_the_chain_and_each_names_the_others():
+    # P: 100% (8/8), 90, 90 → 40 + 27 + 27 = 94; R: 37/40 = 92.5% → 37 + 0.3×95 + 0.3×95 = 94;
+    # Q: 17/20 = 85% → 34 + 30 + 30 = 94. Chain 合规率 first: P (100) > R (92.5) > Q (85); cap 1 → P.
+    mentors, reviews, surveys = _fillers(17)
+    mentors += [("P", (4, 4), (4, 4)), ("R", (20, 20), (17, 20)), ("Q", (9, 10), (8, 10))]
+    reviews += [_review("P", 90), _review("R", 95), _review("Q", 100)]
+    surveys += [{"工号": s, "学期": "2024-2025", "满意度": v} for s, v in (("P", 90), ("R", 95), ("Q", 100))]
+    out, r = _bit(mentors, reviews, surveys)
+    assert [r[s]["score"] for s in "PRQ"] == [94.0, 94.0, 94.0]
+    assert [r[s]["tier"] for s in "PRQ"] == ["优秀", "合格", "合格"]
+    assert r["P"]["reasons"][-1] == f"{CAP}；按得分、合规率、满意度排序第1，在名额内 → 优秀；与 R、Q 得分同为 94.00，按合规率、满意度依次比较"
+    assert r["R"]["reasons"][-1] == f"{CAP}；按得分、合规率、满意度排序第2，优秀名额已满 → 合格；与 P、Q 得分同为 94.00，按合规率、满意度依次比较"
+    assert r["Q"]["reasons"][-1] == f"{CAP}；按得分、合规率、满意度排序第3，优秀名额已满 → 合格；与 P、R 得分同为 94.00，按合规率、满意度依次比较"
+
+
+def test_a_missed_rule_veto_names_the_term_the_value_the_bound_and_the_gap():
+    # hfut: V's term 2 has 27.5 学时 (< 30, short 2.5): 不称职 whatever the score. Periods 10/10 + 1/1 and
+    # 10/10 + 0/1 → 21/22 = 95.4545…%; 0.6×95.4545… + 0.4×100 = 57.2727… + 40 = 97.27.
+    # W's term-hours result has no value (blank): the reason says 未达标 without numbers.
+    from test_assess import hfut_case
+    out = hfut_case([("V", [("2024-2025-1", 10, 10, 30), ("2024-2025-2", 10, 10, 27.5)], 100)])
+    v = out.to_json()["results"][0]
+    assert (v["score"], v["tier"], v["vetoed"]) == (97.27, "不称职", True)
+    assert v["reasons"] == ["得分 97.27 = 合规率 95.45×60% + 满意度 100×40%",
+                            "2024-2025-2 学期“每学期工作量不低于30学时”未达标（实际 27.5，要求不低于 30，差 2.5）"
+                            " → 不称职（工作记录表）"]
+    book = make_book("hfut-math", 学期=[T1, T2], 人员=[{"工号": "W", "姓名": "师W", "角色": "班主任"}],
+                     测评=[{"工号": "W", "学期": "2024-2025", "满意度": 100}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("W", "hfut.weekly-hours", "met", 10, 10),
+                                                             ("W", "hfut.term-hours", "missed", 1, 0, float("nan"), [])],
+                                             "hfut-math")}
+    w = assess(book, load_pack("hfut-math"), year="2024-2025", compliance=comp).to_json()["results"][0]
+    assert w["reasons"][1:] == ["2024-2025-1 学期“每学期工作量不低于30学时”未达标（未达标） → 不称职（工作记录表）"]
