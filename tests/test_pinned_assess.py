@@ -131,3 +131,124 @@ def test_a_missed_rule_veto_names_the_term_the_value_the_bound_and_the_gap():
                                              "hfut-math")}
     w = assess(book, load_pack("hfut-math"), year="2024-2025", compliance=comp).to_json()["results"][0]
     assert w["reasons"][1:] == ["2024-2025-1 学期“每学期工作量不低于30学时”未达标（未达标） → 不称职（工作记录表）"]
+
+
+def _bit_variant(**assessment):
+    from dataclasses import replace
+    pack = load_pack("bit-2022")
+    return replace(pack, assessment=replace(pack.assessment, **assessment))
+
+
+def _one(pack, review: dict | None):
+    book = make_book("bit-2022", 学期=[T1], 人员=[{"工号": "A", "姓名": "甲", "角色": "学育导师"}],
+                     组织考核=[review] if review else [], 测评=[{"工号": "A", "学期": "2024-2025", "满意度": 90}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("A", "bit.monthly-activity", "met", 4, 4)])}
+    return assess(book, pack, year="2024-2025", compliance=comp).to_json()
+
+
+def test_organisation_reviews_are_read_for_a_review_component_or_a_review_veto_alone():
+    # A pack scoring 组织考核 without a veto: A's review 90 → 40 + 27 + 27 = 94 (not 待定 for a missing review)
+    no_veto = _bit_variant(vetoes=())
+    assert _one(no_veto, _review("A", 90))["results"][0]["score"] == 94.0
+    # A pack with the veto but no 组织考核 component: the veto still applies (not ignored) → 不合格
+    veto_only = _bit_variant(components=tuple(c for c in load_pack("bit-2022").assessment.components
+                                              if c.source != "review"))
+    r = _one(veto_only, _review("A", None, True))["results"][0]
+    assert (r["tier"], r["vetoed"]) == ("不合格", True)
+
+
+def test_a_policy_without_organisation_review_does_not_check_that_sheet():
+    # hfut scores no 组织考核: a score of 150 there is not its business (no problem reported)
+    book = make_book("hfut-math", 学期=[T1], 人员=[{"工号": "H", "姓名": "师", "角色": "班主任"}],
+                     组织考核=[{"工号": "H", "学年": "2024-2025", "得分": 150}],
+                     测评=[{"工号": "H", "学期": "2024-2025", "满意度": 90}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("H", "hfut.weekly-hours", "met", 4, 4)], "hfut-math")}
+    out = assess(book, load_pack("hfut-math"), year="2024-2025", compliance=comp).to_json()
+    assert [p for p in out["problems"] if p["sheet"] == "组织考核"] == []
+
+
+# ------------------------------------------------------------------------- the yearly rate
+def _cr(term: str, rows: list[tuple], staff: list[tuple] | None = None, cols=None):
+    """rows: (staff_id, rule, student_id, class, required, met, report_only); staff: (id, required, met)."""
+    import pandas as pd
+    from mentor_xl.engine.result import ComplianceResult
+    res = pd.DataFrame(rows, columns=["staff_id", "rule", "student_id", "class", "required", "met", "report_only"])
+    if cols is not None:
+        res = None if cols == "none" else res[cols]
+    st = pd.DataFrame(staff or [(r[0], 0, 0) for r in rows], columns=["staff_id", "periods_required", "periods_met"])
+    return ComplianceResult("hfut-math", term, pd.Timestamp("2024-09-02"), pd.Timestamp("2025-01-12"),
+                            pd.DataFrame(), res, st.drop_duplicates("staff_id"))
+
+
+def _hfut_with_pair_year_rule():
+    from dataclasses import replace
+    pack = load_pack("hfut-math")
+    duties = pack.rule("hfut.grade-duties")
+    return replace(pack, rules=[*pack.rules, replace(duties, id="x.pair-year", scope="pair")])
+
+
+def test_a_year_rule_counts_once_per_staff_subject_from_the_last_term():
+    from mentor_xl.assess import staff_rates
+    pack = _hfut_with_pair_year_rule()
+    G, P = "hfut.grade-duties", "x.pair-year"
+    # H: the year rule for classes C1 and C2 and the pair rule for students S1 and S2, in both terms;
+    #    term 1 says missed (0/1), term 2 met (1/1): counted once each from term 2 → 4/4, plus weekly 3/4 + 4/4.
+    # K: the same year rule for C1: its own 1/1 from term 2 (not merged with H's).
+    t1 = [("H", "hfut.weekly-hours", None, None, 4, 3, False), ("H", G, None, "C1", 1, 0, False),
+          ("H", G, None, "C2", 1, 0, False), ("H", P, "S1", None, 1, 0, False), ("H", P, "S2", None, 1, 0, False),
+          ("K", G, None, "C1", 1, 0, False)]
+    t2 = [("H", "hfut.weekly-hours", None, None, 4, 4, False), ("H", G, None, "C1", 1, 1, False),
+          ("H", G, None, "C2", 1, 1, False), ("H", P, "S1", None, 1, 1, False), ("H", P, "S2", None, 1, 1, False),
+          ("K", G, None, "C1", 1, 1, False)]
+    comp = {"2024-2025-1": _cr("2024-2025-1", t1), "2024-2025-2": _cr("2024-2025-2", t2)}
+    assert staff_rates(pack, comp, ["2024-2025-1", "2024-2025-2"]) == {"H": (11, 12), "K": (1, 1)}
+
+
+def test_a_staff_member_with_only_report_rules_has_a_rate_of_nothing_not_no_result():
+    # R's only result is report-only: (0 met, 0 required) — so assess says 在岗不足, not 缺少合规结果
+    from mentor_xl.assess import staff_rates
+    comp = {"2024-2025-1": _cr("2024-2025-1", [("R", "hfut.weekly-hours", None, None, 4, 4, True),
+                                               ("H", "hfut.weekly-hours", None, None, 4, 2, False)])}
+    assert staff_rates(load_pack("hfut-math"), comp, ["2024-2025-1"]) == {"R": (0, 0), "H": (2, 4)}
+
+
+def test_a_result_without_per_rule_rows_falls_back_to_the_staff_totals():
+    # term 1 has no per-rule results (None): its staff totals count (3/4); term 2 has per-rule rows with
+    # exactly the needed columns (1/2) — 4/6 together
+    from mentor_xl.assess import staff_rates
+    need = ["staff_id", "rule", "required", "met", "report_only"]
+    t2 = [("A", "hfut.weekly-hours", None, None, 2, 1, False)]
+    comp = {"2024-2025-1": _cr("2024-2025-1", [], staff=[("A", 4, 3)], cols="none"),
+            "2024-2025-2": _cr("2024-2025-2", t2, staff=[("A", 9, 9)], cols=need)}
+    assert staff_rates(load_pack("hfut-math"), comp, ["2024-2025-1", "2024-2025-2"]) == {"A": (4, 6)}
+
+
+# ------------------------------------------------------------------------- ⚙ shares
+def _quota_share(value):
+    from mentor_xl.assess import _spec
+    from mentor_xl.packs import apply_settings
+    pack = load_pack("bit-2022")
+    return _spec(apply_settings(pack, {pack.settings["assess_excellent_share"].label: value})).quota["s"]
+
+
+def test_a_share_setting_of_1_is_all_and_above_1_is_a_percentage():
+    from fractions import Fraction
+    import pytest
+    from mentor_xl.problems import FatalInputError
+    assert _quota_share("1") == 1  # 100%, not 1%
+    assert _quota_share("2") == Fraction(1, 50)  # 2 → 2%
+    with pytest.raises(FatalInputError, match="^设置项“优秀比例上限”的值“150.0”不是0到1之间的比例$"):
+        _quota_share("150")  # 150% is no share
+    with pytest.raises(FatalInputError, match="^设置项“优秀比例上限”的值“很多”不是数字或分数$"):
+        _quota_share("很多")
+
+
+def test_a_setting_the_pack_does_not_define_is_named_in_the_error():
+    from dataclasses import replace
+    import pytest
+    from mentor_xl.assess import _spec
+    from mentor_xl.packs import PackError
+    pack = load_pack("bit-2022")
+    pack = replace(pack, settings={k: v for k, v in pack.settings.items() if k != "assess_min_pass"})
+    with pytest.raises(PackError, match="^制度文件 bit-2022：assessment.thresholds 引用的设置项 “assess_min_pass” 未在"):
+        _spec(pack)
