@@ -239,8 +239,12 @@ def test_a_share_setting_of_1_is_all_and_above_1_is_a_percentage():
     assert _quota_share("2") == Fraction(1, 50)  # 2 → 2%
     with pytest.raises(FatalInputError, match="^设置项“优秀比例上限”的值“150.0”不是0到1之间的比例$"):
         _quota_share("150")  # 150% is no share
+    # a value that bypassed the 设置 sheet's check (a pack override) is still refused by name
+    from dataclasses import replace
+    from mentor_xl.assess import _spec
+    pack = load_pack("bit-2022")
     with pytest.raises(FatalInputError, match="^设置项“优秀比例上限”的值“很多”不是数字或分数$"):
-        _quota_share("很多")
+        _spec(replace(pack, overrides={"assess_excellent_share": "很多"}))
 
 
 def test_a_setting_the_pack_does_not_define_is_named_in_the_error():
