@@ -78,3 +78,103 @@ def test_allocation_refuses_a_total_that_is_not_whole_yuan_and_weights_that_sum_
         largest_remainder(10, {"甲": 0})
     with pytest.raises(ValueError):
         largest_remainder(-1, {"甲": 1})
+
+
+# ------------------------------------------------------------------ money messages (exact)
+@pytest.mark.parametrize("call, value, message", [
+    ("parse_yuan", "abc", "金额“abc”无法识别为数字"),
+    ("parse_yuan", "Infinity", "金额“Infinity”无法识别为数字"),
+    ("parse_yuan", "12.5", "金额“12.5”不是整数元（精确到元）"),
+    ("parse_yuan", 12.5, "金额“12.5”不是整数元（精确到元）"),
+    ("parse_yuan", "-5", "金额“-5”不能为负数"),
+    ("parse_yuan", -5, "金额“-5”不能为负数"),
+    ("parse_yuan", -5.0, "金额“-5.0”不能为负数"),
+    ("parse_yuan", True, "金额“True”无法识别为数字"),
+    ("wan_to_yuan", "abc", "金额“abc”无法识别为数字"),
+    ("wan_to_yuan", "0.00001", "金额“0.00001”不是整数元（精确到元）"),
+    ("wan_to_yuan", 0.3, "金额“0.3”（万元）须以文本或定点数给出，不能是浮点数"),
+    ("wan_to_yuan", False, "金额“False”无法识别为数字"),
+])
+def test_money_errors_name_the_amount_as_typed(call, value, message):
+    import re
+    from mentor_xl import money
+    with pytest.raises(money.MoneyError, match=f"^{re.escape(message)}$"):
+        getattr(money, call)(value)
+
+
+def test_money_reads_zero_integers_floats_and_wan_suffixes():
+    from mentor_xl.money import format_wan, parse_yuan
+    assert parse_yuan("0") == 0 and parse_yuan(0) == 0  # zero is an amount, not a negative one
+    assert parse_yuan(5) == 5 and parse_yuan(5.0) == 5 and parse_yuan("5元") == 5
+    assert parse_yuan("12万元") == 120000 and parse_yuan("１２万") == 120000
+    assert format_wan(12345) == "1.23" and format_wan(12355) == "1.24" and format_wan(12345, 3) == "1.235"
+
+
+def test_largest_remainder_refusals_say_why():
+    with pytest.raises(ValueError, match="^total must be non-negative$"):
+        largest_remainder(-1, {"甲": 1})
+    with pytest.raises(ValueError, match="^weights must sum to a positive number$"):
+        largest_remainder(1, {"甲": 0})
+
+
+# ------------------------------------------------------------------ headcount and the sheet
+def _students(*rows):
+    return make_book("bit-2022", 学生=[{"学号": s, "学院": c} for s, c in rows])
+
+
+def test_headcount_reports_duplicates_and_blank_groups_with_their_rows():
+    # rows 2–6: S1 机电, S1 again (row 3: counted once), S2 blank, S3 only spaces, S4 材料 → 1 + 1 student
+    book = _students(("S1", "机电学院"), ("S1", "机电学院"), ("S2", None), ("S3", "  "), ("S4", "材料学院"))
+    res = allocate(book, total_yuan=100)
+    assert [(p["group"], p["amount_yuan"]) for p in res.to_json()["parts"]] == [("机电学院", 50), ("材料学院", 50)]
+    blank = "学生的“学院”为空，不计入按学院分配的人数"
+    assert res.problems.to_list() == [
+        {"sheet": "学生", "row": 3, "column": "学号", "value": "S1", "message": "学号 S1 重复出现，只计一次",
+         "category": "重复数据", "level": "warning"},
+        {"sheet": "学生", "row": 4, "column": "学院", "value": None, "message": blank, "category": "缺少数据",
+         "level": "warning"},
+        {"sheet": "学生", "row": 5, "column": "学院", "value": None, "message": blank, "category": "缺少数据",
+         "level": "warning"}]
+
+
+def test_headcount_treats_a_nan_cell_as_blank_and_can_group_by_student_id():
+    import numpy as np
+    book = _students(("S1", "机电学院"), ("S2", "机电学院"), ("S3", "材料学院"))
+    book.students.loc[1, "学院"] = np.nan  # a float NaN, as a numeric-typed column would give
+    js = allocate(book, total_yuan=10).to_json()
+    assert [(p["group"], p["students"]) for p in js["parts"]] == [("机电学院", 1), ("材料学院", 1)]
+    by_id = allocate(_students(("S1", "机电学院"), ("S2", "机电学院"), ("S3", "材料学院")), total_yuan=3, by="学号")
+    assert [(p["group"], p["amount_yuan"]) for p in by_id.to_json()["parts"]] == [("S1", 1), ("S2", 1), ("S3", 1)]
+
+
+def test_allocation_refusals_name_the_sheet_and_the_columns():
+    from mentor_xl.problems import FatalInputError
+    book = _students(("S1", "机电学院"))
+    cols = "、".join(c for c in book.students.columns if c != "_row")
+    for by in ("籍贯", "_row"):
+        with pytest.raises(FatalInputError, match=f"^学生表中没有“{by}”列，可按以下列分配：{cols}$"):
+            allocate(book, total_yuan=1, by=by)
+    with pytest.raises(FatalInputError, match="^工作簿中没有“学生”表或学生表为空，无法按学生人数分配经费$"):
+        allocate(make_book("bit-2022"), total_yuan=1)
+    with pytest.raises(FatalInputError, match="^学生表中没有填写“学院”的学生，无法分配$"):
+        allocate(_students(("S1", None)), total_yuan=1)
+
+
+def test_the_allocation_sheet_rows_shares_notes_and_formats():
+    # 10 元 over 3 + 2 + 2 students: 4, 3 (2 + 1 extra), 3 (2 + 1 extra); shares 3/7, 2/7, 2/7
+    st = ([("A%d" % i, "机电学院") for i in range(3)] + [("B%d" % i, "材料学院") for i in range(2)]
+          + [("C%d" % i, "信息学院") for i in range(2)])
+    res = allocate(_students(*st), total_yuan=10)
+    df = res.frames()["经费分配"]
+    assert df["学院"].tolist() == ["机电学院", "信息学院", "材料学院", "合计"]
+    assert df["学生人数"].tolist() == [3, 2, 2, 7]
+    assert df["占比"].tolist() == [3 / 7, 2 / 7, 2 / 7, 1.0]
+    assert df["分配金额(元)"].tolist() == [4, 3, 3, 10]
+    assert df["分配金额(万元)"].tolist() == [0.0004, 0.0003, 0.0003, 0.001]
+    assert df["说明"].tolist() == ["", "按最大余数法多分1元", "按最大余数法多分1元", "按学生人数比例、最大余数法分配，合计等于总额"]
+    assert df.attrs["formats"] == {"占比": "0.00%", "分配金额(元)": "#,##0", "分配金额(万元)": "0.00"}
+    assert df.attrs["total_row"] is True
+    spec = res.sheets()["经费分配"]
+    assert spec.df.equals(df)
+    assert (tuple(spec.percent_cols), tuple(spec.money_cols), tuple(spec.int_cols)) == (
+        ("占比",), ("分配金额(万元)",), ("学生人数", "分配金额(元)"))
