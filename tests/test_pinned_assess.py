@@ -256,3 +256,67 @@ def test_a_setting_the_pack_does_not_define_is_named_in_the_error():
     pack = replace(pack, settings={k: v for k, v in pack.settings.items() if k != "assess_min_pass"})
     with pytest.raises(PackError, match="^制度文件 bit-2022：assessment.thresholds 引用的设置项 “assess_min_pass” 未在"):
         _spec(pack)
+
+
+# ------------------------------------------------------------------------- more pins
+def test_assess_reports_bad_survey_and_review_rows_and_rates_of_one_period():
+    # A: 1/1 period met → rate 100% (a one-period rate is a rate); one 测评 term row only → no "平均值" reason;
+    # the 满意度 150 and a second 组织考核 row are reported with their Excel rows.
+    staff = [{"工号": "A", "姓名": "甲", "角色": "学育导师"}]
+    book = make_book("bit-2022", 学期=[T1], 人员=staff,
+                     组织考核=[_review("A", 80), _review("A", 70)],
+                     测评=[{"工号": "A", "学期": "2024-2025-1", "满意度": 150}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("A", "bit.monthly-activity", "met", 1, 1)])}
+    out = assess(book, load_pack("bit-2022"), year="2024-2025", compliance=comp).to_json()
+    a = out["results"][0]
+    assert (a["rate"], a["values"]) == (1.0, {"合规率": 100.0, "组织考核": 80.0, "满意度": 150.0})
+    assert not any("平均值" in x for x in a["reasons"])
+    assert [(p["sheet"], p["row"], p["column"]) for p in out["problems"]] == [("组织考核", 3, "工号"), ("测评", 2, "满意度")]
+
+
+def test_a_staff_member_with_no_required_period_is_pending_for_lack_of_periods():
+    # R's only result is report-only → (0, 0): 待定 because nothing was required, not a division by zero
+    book = make_book("bit-2022", 学期=[T1], 人员=[{"工号": "R", "姓名": "乙", "角色": "学育导师"}],
+                     组织考核=[_review("R", 80)], 测评=[{"工号": "R", "学期": "2024-2025", "满意度": 90}])
+    res = compliance_result("2024-2025-1", [("R", "bit.monthly-activity", "met", 4, 4)])
+    res.results["report_only"] = True
+    r = assess(book, load_pack("bit-2022"), year="2024-2025", compliance={"2024-2025-1": res}).to_json()["results"][0]
+    assert (r["tier"], r["score"]) == ("待定", None)
+    assert r["reasons"][0] == "2024-2025 内没有应考核的周期（在岗不足），无法计算合规率"
+
+
+def test_the_top_tier_without_a_cap_says_only_its_threshold():
+    # hfut P: 21/22 periods, 满意度 95 → 95.27 ≥ 90 → 优秀, no cap by default; nothing above 优秀 to name
+    from test_assess import hfut_case
+    p = [("2024-2025-1", 9, 10, 40), ("2024-2025-2", 10, 10, 35)]
+    r = hfut_case([("P", p, 95)]).to_json()["results"][0]
+    assert r["reasons"][-1] == "得分 95.27 ≥ 优秀分数线 90 → 优秀（三.2）"
+
+
+def test_a_capped_tier_with_no_tier_below_it_falls_to_the_fail_tier():
+    # a pack whose only threshold is 优秀 (capped): 19 assessed → cap 0 → the candidate gets the fail tier
+    from dataclasses import replace
+    pack = load_pack("bit-2022")
+    pack = replace(pack, assessment=replace(pack.assessment, thresholds=pack.assessment.thresholds[:1]))
+    mentors, reviews, surveys = _fillers(18)
+    staff = [{"工号": m[0], "姓名": None, "角色": "学育导师"} for m in mentors] + [{"工号": "E", "姓名": None, "角色": "学育导师"}]
+    book = make_book("bit-2022", 学期=[T1], 人员=staff, 组织考核=reviews + [_review("E", 100)],
+                     测评=surveys + [{"工号": "E", "学期": "2024-2025", "满意度": 100}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [(m[0], "bit.monthly-activity", "missed", 4, 2) for m in mentors]
+                                             + [("E", "bit.monthly-activity", "met", 4, 4)])}
+    r = {x["staff_id"]: x for x in assess(book, pack, year="2024-2025", compliance=comp).to_json()["results"]}
+    assert r["E"]["tier"] == "不合格"
+    assert r["E"]["reasons"][-1] == "优秀名额 = 向下取整(19人 × 5%) = 0（五.(五)），本次无优秀名额 → 不合格"
+
+
+def test_tier_for_score_with_no_cap_and_without_a_rank():
+    import pytest
+    from decimal import Decimal
+    from mentor_xl.assess import tier_for_score
+    pack = load_pack("bit-2022")
+    with pytest.raises(ValueError, match="^“优秀”有名额限制，请给出名次和参评人数$"):
+        tier_for_score(pack, Decimal("95"), rank=None, assessed=20)
+    with pytest.raises(ValueError, match="^“优秀”有名额限制，请给出名次和参评人数$"):
+        tier_for_score(pack, Decimal("95"), rank=1, assessed=None)
+    pack.overrides["assess_excellent_share"] = 0  # ⚙ 0 = no cap: rank 5 of 20 is still 优秀
+    assert tier_for_score(pack, Decimal("95"), rank=5, assessed=20) == "优秀"

@@ -138,3 +138,21 @@ def test_an_appointment_of_one_day_in_the_term_is_a_subject():
     out = run("bit-2022", 人员=[MENTOR, t2])
     r = pick(out, "bit.monthly-activity", "T2")
     assert (r["status"], r["required"], r["met"]) == ("n/a", 0, 0)
+
+
+def test_staff_active_days_keeps_one_day_overlaps_and_each_staff_code():
+    # staff 3 appointed until the window's first day (day 10), assigned throughout: 1 active day (not 0);
+    # staff 1 with no assignment has none; the result is indexed by staff code, not position
+    from mentor_xl.periods import staff_active_days
+    appt = pd.DataFrame({"staff": [1, 3], "lo": [0, 0], "hi": [100, 10]})
+    links = pd.DataFrame({"staff": [3], "lo": [0], "hi": [100]})
+    got = staff_active_days(appt, links, 10, 20, Holidays(None))
+    assert got.to_dict() == {3: 1}
+
+
+def test_an_unknown_term_on_an_empty_sheet_says_the_sheet_is_empty():
+    import pytest
+    from mentor_xl.periods import find_term
+    from mentor_xl.problems import FatalInputError
+    with pytest.raises(FatalInputError, match="^学期表中没有学期“2024-2025-1”。已登记的学期：（学期表为空）$"):
+        find_term(None, "2024-2025-1")
