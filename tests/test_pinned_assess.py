@@ -320,3 +320,61 @@ def test_tier_for_score_with_no_cap_and_without_a_rank():
         tier_for_score(pack, Decimal("95"), rank=1, assessed=None)
     pack.overrides["assess_excellent_share"] = 0  # ⚙ 0 = no cap: rank 5 of 20 is still 优秀
     assert tier_for_score(pack, Decimal("95"), rank=5, assessed=20) == "优秀"
+
+
+def test_clauses_of_a_veto_and_of_the_quota_are_their_own_and_a_veto_without_note():
+    # a variant of bit-2022 whose veto and quota cite other clauses than [assessment] (五.(五)), and whose
+    # tie-break is 组织考核: the reasons cite 五.(八) for the veto, 五.(六) for the quota
+    from dataclasses import replace
+    pack = load_pack("bit-2022")
+    a = pack.assessment
+    pack = replace(pack, assessment=replace(a, vetoes=(replace(a.vetoes[0], clause="五.(八)"),),
+                                            quota=replace(a.quota, clause="五.(六)", tie_break=("review",))))
+    mentors, reviews, surveys = _fillers(16)
+    mentors += [("P", (4, 4), (4, 4)), ("R", (20, 20), (17, 20)), ("Q", (9, 10), (8, 10)), ("V", (4, 4), (4, 4))]
+    reviews += [_review("P", 90), _review("R", 95), _review("Q", 100), _review("V", 90, True)]
+    surveys += [{"工号": s, "学期": "2024-2025", "满意度": v} for s, v in (("P", 90), ("R", 95), ("Q", 100), ("V", 90))]
+    staff = [{"工号": m[0], "姓名": f"导师{m[0]}", "角色": "学育导师"} for m in mentors]
+    book = make_book("bit-2022", 学期=[T1, T2], 人员=staff, 组织考核=reviews, 测评=surveys)
+    comp = {t: compliance_result(t, [(m[0], "bit.monthly-activity", "met", m[i][1], m[i][0]) for m in mentors])
+            for i, t in ((1, "2024-2025-1"), (2, "2024-2025-2"))}
+    r = {x["staff_id"]: x for x in assess(book, pack, year="2024-2025", compliance=comp).to_json()["results"]}
+    assert r["V"]["reasons"][-1] == "组织考核一票否决 → 不合格（五.(八)）"
+    # 组织考核 orders the three 94.00: Q (100), R (95), P (90)
+    assert r["Q"]["reasons"][-1] == ("优秀名额 = 向下取整(20人 × 5%) = 1（五.(六)）；按得分、组织考核得分排序第1，在名额内 → 优秀"
+                                     "；与 R、P 得分同为 94.00，按组织考核得分依次比较")
+
+
+def test_a_missed_rule_veto_cites_the_veto_clause_when_it_has_its_own():
+    from dataclasses import replace
+    from test_assess import T1 as _T1
+    pack = load_pack("hfut-math")
+    a = pack.assessment
+    pack = replace(pack, assessment=replace(a, vetoes=(replace(a.vetoes[0], clause="三.3"),)))
+    book = make_book("hfut-math", 学期=[_T1], 人员=[{"工号": "W", "姓名": "师W", "角色": "班主任"}],
+                     测评=[{"工号": "W", "学期": "2024-2025", "满意度": 100}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("W", "hfut.weekly-hours", "met", 10, 10),
+                                                             ("W", "hfut.term-hours", "missed", 1, 0, 20.0, [10.0])],
+                                             "hfut-math")}
+    w = assess(book, pack, year="2024-2025", compliance=comp).to_json()["results"][0]
+    assert w["reasons"][-1] == "2024-2025-1 学期“每学期工作量不低于30学时”未达标（实际 20，要求不低于 30，差 10） → 不称职（三.3）"
+
+
+def test_a_score_policy_without_quota_values_to_two_places_and_no_private_keys():
+    # bit without [assessment.quota]: no quota in the JSON; A's rate 2/3 → 合规率 shown 66.67 (two places);
+    # the missing 组织考核 of B is a problem naming the 学年
+    from dataclasses import replace
+    pack = load_pack("bit-2022")
+    pack = replace(pack, assessment=replace(pack.assessment, quota=None))
+    staff = [{"工号": s, "姓名": f"导师{s}", "角色": "学育导师"} for s in "AB"]
+    book = make_book("bit-2022", 学期=[T1], 人员=staff, 组织考核=[_review("A", 90)],
+                     测评=[{"工号": s, "学期": "2024-2025", "满意度": 90} for s in "AB"])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("A", "bit.monthly-activity", "missed", 3, 2),
+                                                             ("B", "bit.monthly-activity", "met", 3, 3)])}
+    res = assess(book, pack, year="2024-2025", compliance=comp)
+    out = res.to_json()
+    assert "quota" not in out
+    assert out["results"][0]["values"]["合规率"] == 66.67
+    assert [p["message"] for p in out["problems"] if p["sheet"] == "组织考核"] == [
+        "工号 B（导师B）缺少 2024-2025 学年组织考核得分，考核结果待定"]
+    assert not [k for r in res.results for k in r if k.startswith("_")]
