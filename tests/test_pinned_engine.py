@@ -156,3 +156,12 @@ def test_an_unknown_term_on_an_empty_sheet_says_the_sheet_is_empty():
     from mentor_xl.problems import FatalInputError
     with pytest.raises(FatalInputError, match="^学期表中没有学期“2024-2025-1”。已登记的学期：（学期表为空）$"):
         find_term(None, "2024-2025-1")
+
+
+def test_an_unreadable_year_names_the_spelling_and_the_sheet_terms():
+    import pytest
+    from mentor_xl.periods import find_year
+    from mentor_xl.problems import FatalInputError
+    terms = make_book("bit-2022", 学期=[LCTC_TERM]).terms
+    with pytest.raises(FatalInputError, match="^学年“明年”无法识别，应写作 2024-2025。已登记的学期：2024-2025-1$"):
+        find_year(terms, "明年")
