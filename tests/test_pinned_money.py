@@ -61,11 +61,18 @@ def test_a_missing_earlier_term_does_not_drop_the_later_ones_from_the_yearly_rat
 @pytest.mark.parametrize("value, places, expected", [
     (Fraction("82.045"), 2, "82.05"), (Fraction("82.044"), 2, "82.04"), (Fraction("88.4"), 2, "88.40"),
     (Fraction("-2.345"), 2, "-2.35"), (Fraction("-2.344"), 2, "-2.34"), (Fraction("-0.5"), 0, "-1"),
-    (0, 2, "0.00"), (Fraction(1, 3), 0, "0"), (Fraction(5, 2), 0, "3")])
+    (0, 2, "0.00"), (Fraction(1, 3), 0, "0"), (Fraction(5, 2), 0, "3"),
+    (Fraction("0.005"), 2, "0.01"),  # a positive half below one unit rounds up, not to -0.01
+    (Fraction("0.004"), 2, "0.00")])
 def test_round_half_up_away_from_zero(value, places, expected):
     from decimal import Decimal
     from mentor_xl.money import round_half_up
     assert round_half_up(value, places) == Decimal(expected) and str(round_half_up(value, places)) == expected
+
+
+def test_round_half_up_defaults_to_two_places():
+    from mentor_xl.money import round_half_up
+    assert str(round_half_up(Fraction("1.2345"))) == "1.23"
 
 
 def test_allocation_refuses_a_total_that_is_not_whole_yuan_and_weights_that_sum_to_zero():
