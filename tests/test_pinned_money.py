@@ -185,3 +185,8 @@ def test_the_allocation_sheet_rows_shares_notes_and_formats():
     assert spec.df.equals(df)
     assert (tuple(spec.percent_cols), tuple(spec.money_cols), tuple(spec.int_cols)) == (
         ("占比",), ("分配金额(万元)",), ("学生人数", "分配金额(元)"))
+
+
+def test_headcount_defaults_to_colleges_and_its_own_problem_list():
+    from mentor_xl.allocate import headcount
+    assert headcount(_students(("S1", "机电学院"), ("S2", None), ("S3", "机电学院"))) == {"机电学院": 2}
