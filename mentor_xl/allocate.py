@@ -92,7 +92,8 @@ def headcount(book, by: str = "学院", problems: Problems | None = None) -> dic
         for sid, row in zip(df.loc[dup, "学号"], df.loc[dup, "_row"]):
             problems.add("学生", int(row), "学号", sid, f"学号 {sid} 重复出现，只计一次", "重复数据", "warning")
         df = df.loc[~dup]
-    grp = df[by].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v).strip() or None)
+    # pd.isna: a blank int column (年级) holds pd.NA, which would otherwise become a group "<NA>"
+    grp = df[by].map(lambda v: None if pd.isna(v) else str(v).strip() or None)
     for row, val in zip(df.loc[grp.isna(), "_row"], df.loc[grp.isna(), by]):
         problems.add("学生", int(row), by, None,
                      f"学生的“{by}”为空，不计入按{by}分配的人数", "缺少数据", "warning")

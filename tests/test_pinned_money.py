@@ -190,3 +190,12 @@ def test_the_allocation_sheet_rows_shares_notes_and_formats():
 def test_headcount_defaults_to_colleges_and_its_own_problem_list():
     from mentor_xl.allocate import headcount
     assert headcount(_students(("S1", "机电学院"), ("S2", None), ("S3", "机电学院"))) == {"机电学院": 2}
+
+
+def test_a_blank_year_of_study_is_no_group_of_its_own():
+    # by 年级 (an int column): S2's blank 年级 is reported and counted nowhere — not a group "<NA>" given 3 元
+    book = make_book("bit-2022", 学生=[{"学号": "S1", "年级": 1}, {"学号": "S2", "年级": None}, {"学号": "S3", "年级": 2}])
+    js = allocate(book, total_yuan=10, by="年级").to_json()
+    assert [(p["group"], p["amount_yuan"]) for p in js["parts"]] == [("1", 5), ("2", 5)]
+    assert [(p["row"], p["column"], p["message"]) for p in js["problems"]] == [
+        (3, "年级", "学生的“年级”为空，不计入按年级分配的人数")]
