@@ -165,3 +165,9 @@ def test_an_unreadable_year_names_the_spelling_and_the_sheet_terms():
     terms = make_book("bit-2022", 学期=[LCTC_TERM]).terms
     with pytest.raises(FatalInputError, match="^学年“明年”无法识别，应写作 2024-2025。已登记的学期：2024-2025-1$"):
         find_year(terms, "明年")
+
+
+def test_a_segment_touching_the_window_by_its_last_or_first_day_overlaps_it():
+    # an appointment starting on the 学年's last day (or ending on its first) is one day in it: assessed
+    from mentor_xl.periods import overlaps
+    assert overlaps(np.array([10, 0, 11]), np.array([20, 5, 30]), 5, 10).tolist() == [True, True, False]
