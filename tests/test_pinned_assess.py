@@ -226,7 +226,7 @@ def test_a_result_without_per_rule_rows_falls_back_to_the_staff_totals():
 # ------------------------------------------------------------------------- ⚙ shares
 def _quota_share(value):
     from mentor_xl.assess import _spec
-    from mentor_xl.packs import apply_settings
+    from mentor_xl.workbook.settings import apply_settings
     pack = load_pack("bit-2022")
     return _spec(apply_settings(pack, {pack.settings["assess_excellent_share"].label: value})).quota["s"]
 
