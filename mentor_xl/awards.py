@@ -2,7 +2,7 @@
 
 The catalogue is pack data (``[[awards]]``: name, aliases, role or recipient = "college",
 cap, amount_wan as text, ladder + level, clause), so any pack can carry one. Checks, in
-order (policies.md, ustb-2022 三(二)):
+order (docs/policies.md, ustb-2022 三(二)):
   1. the 奖项 is in the catalogue (else a problem; the row is left out),
   2. a person award names a 工号 of 人员; a college award names a 学院,
   3. the nominee holds the award's role on any of their 人员 rows (else ``ineligible``),
@@ -58,7 +58,7 @@ class AwardsResult:
         return head + f"结余 {b} 元（{format_wan(b)} 万元）"
 
     def to_json(self) -> dict:
-        """``awards --json`` (workbook.md): add keys, never rename."""
+        """``awards --json`` (docs/contract.md): add keys, never rename."""
         b = self.balance_yuan
         return {
             "policy": self.policy, "year": self.year,

@@ -1,6 +1,6 @@
 """mentor-xl: the command line, a thin face over the library.
 
-Exit codes (workbook.md): 0 success; 1 the input had errors that stopped the command;
+Exit codes (docs/contract.md): 0 success; 1 the input had errors that stopped the command;
 2 bad usage. ``--json`` prints UTF-8 JSON (ensure_ascii=False) on stdout instead of
 writing a workbook. Messages for office staff are in Chinese.
 """

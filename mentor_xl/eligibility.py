@@ -193,7 +193,7 @@ def _eval(ctx: _Ctx, pred: Predicate, person: dict) -> tuple[bool | None, str, s
             return None, "未填出生日期，无法判断年龄", "出生日期"
         b = pd.Timestamp(b).date()
         age = ctx.as_of.year - b.year - ((ctx.as_of.month, ctx.as_of.day) < (b.month, b.day))
-        # 以下 includes the number itself (policies.md): 50岁以下 includes 50
+        # 以下 includes the number itself (docs/policies.md): 50岁以下 includes 50
         return age <= limit, f"截至 {ctx.as_of.isoformat()} 年满 {age} 周岁", "出生日期"
     if kind == "not_removed_within":
         d = person.get("撤销日期")

@@ -1,5 +1,5 @@
 """Who holds which role in 人员: the one place the engine, assess, eligibility, awards and the
-documents read it (policies.md "Who holds a role").
+documents read it (docs/policies.md "Who holds a role").
 
 A person may have several 人员 rows (one per role) or several roles in one cell: they hold
 every role listed on any of their rows. Rows of one 工号 that disagree on anything other

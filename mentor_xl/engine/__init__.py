@@ -1,4 +1,4 @@
-"""The compliance engine: one engine for every pack (policies.md, shared semantics).
+"""The compliance engine: one engine for every pack (docs/policies.md, shared semantics).
 
     compliance(book, pack, term) -> ComplianceResult
 

@@ -1,6 +1,6 @@
 """Measures: the value of a rule for each (subject, period), vectorised over the log.
 
-Which log rows count (policies.md, "What counts"): the row's 工号 is the subject's staff
+Which log rows count (docs/policies.md, "What counts"): the row's 工号 is the subject's staff
 member, its type is one of the rule's types and its date lies in the period. Pair rules
 need the student in the row's 学号 list; class rules need the row's 班级, or — 班级 blank —
 students of that class listed (only those count for share/distinct), or no students and

@@ -48,7 +48,7 @@ class ComplianceResult:
     problems: Problems = field(default_factory=Problems)
 
     def to_json(self) -> dict:
-        """The stable JSON shape of ``compliance --json`` (workbook.md): add keys, never rename."""
+        """The stable JSON shape of ``compliance --json`` (docs/contract.md): add keys, never rename."""
         results = []
         # "class" is a Python keyword: itertuples renames that field, so read it by position.
         i_class = self.results.columns.get_loc("class")

@@ -53,7 +53,7 @@ class IngestResult:
     dry_run: bool = False
 
     def to_json(self) -> dict:
-        """The stable JSON shape of ``ingest --json`` (workbook.md): add keys, never rename."""
+        """The stable JSON shape of ``ingest --json`` (docs/contract.md): add keys, never rename."""
         return {
             "book": str(self.book) if self.book else None,
             "source": str(self.source),
