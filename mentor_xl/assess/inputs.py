@@ -75,14 +75,8 @@ class _Surveys:
             sid, key = _text(r.get("工号")), _text(r.get("学期"))
             if sid is None or key is None:
                 continue
-            n, m = r.get("参评人数"), r.get("应参评人数")
-            if not _blank(n) and not _blank(m) and int(n) > int(m):
-                problems.add("测评", _row(r), "参评人数", int(n),
-                             f"工号 {sid} {key} 的参评人数 {int(n)} 多于应参评人数 {int(m)}", "数据矛盾")
-            s = r.get("满意度")
-            if not _blank(s) and not (0 <= float(s) <= 100):
-                problems.add("测评", _row(r), "满意度", s, f"工号 {sid} {key} 的满意度 {s} 不在0–100之间", "数据范围",
-                             "warning")
+            _over(problems, "测评", r, "参评人数", "应参评人数", f"工号 {sid} {key}", "多于")
+            _percent(problems, "测评", r, "满意度", f"工号 {sid} {key} 的满意度")
             self.rows.setdefault((sid, key), []).append(r)
         for (sid, key), rs in self.rows.items():
             for extra in rs[1:]:
@@ -97,6 +91,20 @@ class _Surveys:
 def _row(r: dict) -> int | None:
     v = r.get("_row")
     return None if _blank(v) else int(v)
+
+
+def _over(problems: Problems, sheet: str, r: dict, col: str, total: str, who: str, verb: str) -> None:
+    """A count above its total (参评人数 > 应参评人数, 排名 > 年级班级数): reported, the row kept."""
+    n, m = r.get(col), r.get(total)
+    if not _blank(n) and not _blank(m) and int(n) > int(m):
+        problems.add(sheet, _row(r), col, int(n), f"{who} 的{col} {int(n)} {verb}{total} {int(m)}", "数据矛盾")
+
+
+def _percent(problems: Problems, sheet: str, r: dict, col: str, what: str) -> None:
+    """A 0–100 score outside that range (满意度, 组织考核得分): a warning, the row kept."""
+    s = r.get(col)
+    if not _blank(s) and not (0 <= float(s) <= 100):
+        problems.add(sheet, _row(r), col, s, f"{what} {s} 不在0–100之间", "数据范围", "warning")
 
 
 def _survey_check(r: dict, valid: Fraction | None, clause: str) -> tuple[str, str]:
@@ -130,9 +138,7 @@ def _reviews(book, year: str, problems: Problems) -> dict[str, dict]:
             problems.add("组织考核", _row(r), "工号", sid,
                          f"工号 {sid} 在 {year} 学年有多条组织考核记录，只用第 {_row(out[sid])} 行", "重复数据", "warning")
             continue
-        s = r.get("得分")
-        if not _blank(s) and not (0 <= float(s) <= 100):
-            problems.add("组织考核", _row(r), "得分", s, f"工号 {sid} 的组织考核得分 {s} 不在0–100之间", "数据范围", "warning")
+        _percent(problems, "组织考核", r, "得分", f"工号 {sid} 的组织考核得分")
         out[sid] = r
     return out
 
@@ -170,10 +176,7 @@ class _ClassRanks:
             if c is None or t is None:
                 continue
             key = (normalise_label(c), t)
-            n, k = r.get("排名"), r.get("年级班级数")
-            if not _blank(n) and not _blank(k) and int(n) > int(k):
-                problems.add("班级量化", _row(r), "排名", int(n), f"班级 {c} {t} 的排名 {int(n)} 大于年级班级数 {int(k)}",
-                             "数据矛盾")
+            _over(problems, "班级量化", r, "排名", "年级班级数", f"班级 {c} {t}", "大于")
             if key in self.rows:
                 problems.add("班级量化", _row(r), "班级", c,
                              f"班级 {c} 在 {t} 有多条量化记录，只用第 {_row(self.rows[key])} 行", "重复数据", "warning")
