@@ -500,3 +500,16 @@ def test_share_written_as_percent_in_settings():
     assert assess(book, pack, year="2024-2025", compliance=comp).to_json()["quota"]["cap"] == 2
     apply_settings(pack, {"优秀比例上限": "10"})
     assert assess(book, pack, year="2024-2025", compliance=comp).to_json()["quota"]["cap"] == 4
+
+
+def test_a_count_above_its_total_and_a_score_outside_0_100_are_reported():
+    book = make_book("lctc-2024", 学期=[LT1], 人员=[{"工号": "L1", "姓名": "甲", "角色": "班级导师"}],
+                     指导关系=[{"工号": "L1", "班级": "机电2401"}],
+                     班级量化=[{"班级": "机电2401", "学期": "2024-2025-1", "排名": 7, "年级班级数": 6}],
+                     测评=[{"工号": "L1", "学期": "2024-2025-1", "满意度": 101, "参评人数": 31, "应参评人数": 30}])
+    comp = {"2024-2025-1": compliance_result("2024-2025-1", [("L1", "lctc.class-visit", "met", 5, 5)], "lctc-2024")}
+    msgs = {p["message"] for p in assess(book, load_pack("lctc-2024"), term="2024-2025-1",
+                                         compliance=comp).to_json()["problems"]}
+    assert "工号 L1 2024-2025-1 的参评人数 31 多于应参评人数 30" in msgs
+    assert any(m.startswith("工号 L1 2024-2025-1 的满意度 101") and m.endswith("不在0–100之间") for m in msgs)
+    assert "班级 机电2401 2024-2025-1 的排名 7 大于年级班级数 6" in msgs
