@@ -30,11 +30,11 @@ from fractions import Fraction
 
 import pandas as pd
 
-from mentor_xl.assess import _share
+from mentor_xl.assess.text import _share
 from mentor_xl.roster import blank as _blank, people_with_roles, text as _text
 from mentor_xl.money import to_fraction
 from mentor_xl.packs import Pack, normalise_label
-from mentor_xl.packs.model import PREDICATE_KINDS as KINDS, Predicate  # noqa: F401 (KINDS re-exported)
+from mentor_xl.packs.model import Predicate
 from mentor_xl.periods import find_term, term_code, timestamp
 from mentor_xl.problems import FatalInputError, Problems
 

@@ -31,7 +31,6 @@ from xlsxwriter.workbook import Workbook
 
 from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
-from mentor_xl.problems import Problems
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.report import problems_frame  # noqa: F401 (results sheets and buttons use it)
 from mentor_xl.workbook.xlsx import (Page, SheetSpec, new_workbook, page_setup, styles, text_width,

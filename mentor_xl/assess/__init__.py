@@ -41,13 +41,11 @@ from __future__ import annotations
 from mentor_xl import periods
 from mentor_xl.assess.inputs import staff_rates  # noqa: F401 (public)
 from mentor_xl.assess.parts import _assess_parts
-from mentor_xl.assess.result import NOT_COUNTED, PENDING, AssessResult, tier_colours  # noqa: F401 (public)
+from mentor_xl.assess.result import NOT_COUNTED, PENDING, AssessResult  # noqa: F401 (public)
 from mentor_xl.assess.score import _assess_score, tier_for_score  # noqa: F401 (the MENTOR_TIER formula)
 from mentor_xl.assess.spec import _Spec, _spec
-from mentor_xl.assess.text import _share  # noqa: F401 (eligibility's reasons)
 from mentor_xl.engine.prepare import prepare
 from mentor_xl.packs import Pack
-from mentor_xl.packs.model import SCHEMES, SOURCES  # noqa: F401 (re-exported)
 from mentor_xl.periods import previous_term  # noqa: F401 (re-exported)
 from mentor_xl.problems import FatalInputError, Problems
 from mentor_xl.roster import people_with_roles, text as _text
