@@ -262,9 +262,6 @@ class Pack:
             return self.overrides[key]
         return self.settings[key].default
 
-    def setting_label(self, key: str) -> str:
-        return self.settings[key].label if key in self.settings else key
-
     # alias lookups -------------------------------------------------------------
     def type_map(self) -> dict[str, str]:
         """Every spelling (canonical and alias, normalised) -> canonical type."""
