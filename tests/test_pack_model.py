@@ -114,7 +114,7 @@ def test_every_error_of_a_file_is_reported_not_just_the_first(tmp_path):
     assert len(str(e.value).splitlines()) == len(e.value.errors) >= 3
 
 
-def test_check_reports_a_malformed_pack_file_with_exit_1(tmp_path):
+def test_check_reports_a_malformed_pack_file_as_bad_usage_exit_2(tmp_path):
     path = _with(tmp_path, "bit-2022", 'scheme = "score"', 'scheme = "points"')
     book = write_xlsx(tmp_path / "b.xlsx", {"设置": [["项目", "值"], ["制度", "bit-2022"]],
                                            "人员": [["工号", "姓名", "角色"], ["T1", "甲", "学育导师"]]})
