@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents.fmt import score, term_label, text
 from mentor_xl.documents.frames import role_sets, span, staff_frame
 from mentor_xl.documents.header import doc_date, merged_settings, notice_header, role_names, with_settings
