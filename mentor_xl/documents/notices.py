@@ -156,7 +156,7 @@ def appointment_notice_contexts(book, pack: Pack, settings: dict | None = None, 
     start, end, label = span(book.frame("学期") if hasattr(book, "frame") else book.terms, year, term, strict=strict)
     staff = staff_frame(book)
     roles = role_sets(staff, pack, book)
-    keep = roles.map(lambda r: isinstance(r, list) and bool(r)) & staff["撤销日期"].isna()
+    keep = roles.notna() & staff["撤销日期"].isna()
     begins = staff["聘任开始"]
     if start is not None:
         # appointed for this period: from the 学年's first day (9月1日) or a month before the
