@@ -124,9 +124,7 @@ def test_no_stranded_signature(demos):
                 texts = [t for _, _, t in pages[page]]
                 assert "五、个人小结" in texts, (policy, pdf.name, texts)
                 continue
-            issuer = office.book.settings.get("发文机关")
-            date = next(t for _, _, t in _all(pages) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", t))
-            i, signer, _ = signature_at(pages, issuer, date)
+            i, signer, _ = _signature(office, pages)
             above = [t for y, _, t in pages[i] if y < signer[0] and not is_page_number(t)]
             assert len(above) >= 2, (policy, kind.id, pdf.name, above)
 
@@ -137,9 +135,8 @@ def test_date_starts_two_characters_right_of_the_signer(demos):
             continue
         (docx, pdf), = docs
         pages = pdf_lines(pdf)
-        issuer = office.book.settings.get("发文机关")
-        date = next(t for _, _, t in _all(pages) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", t))
-        _, signer, day = signature_at(pages, issuer, date)
+        _, signer, day = _signature(office, pages)
+        issuer, date = _issuer_and_date(office, pages)
         assert abs((day[1] - signer[1]) - 2 * PITCH) < 3, (policy, signer, day)
         # whichever line reaches further right ends two characters in from the 版心's edge
         right_edge = (28 + 156) / 25.4 * 72
@@ -149,6 +146,17 @@ def test_date_starts_two_characters_right_of_the_signer(demos):
 
 def _em_width(text: str) -> float:
     return sum(PITCH / 2 if c.isascii() else PITCH for c in text)
+
+
+def _issuer_and_date(office, pages) -> tuple[str, str]:
+    """The 发文机关 of the office's settings and the first dated line of the document."""
+    date = next(t for _, _, t in _all(pages) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", t))
+    return office.book.settings.get("发文机关"), date
+
+
+def _signature(office, pages):
+    """(page index, signer line, date line) of the document's 落款."""
+    return signature_at(pages, *_issuer_and_date(office, pages))
 
 
 def _all(pages):

@@ -27,7 +27,7 @@ def work_record_contexts(book, pack: Pack, settings: dict | None = None, *, term
         months = [m for m in months if m == want]
     staff = staff_frame(book)
     roles = role_sets(staff, pack, book)
-    staff = staff[roles.map(lambda x: isinstance(x, list) and bool(x)).astype(bool).to_numpy()]  # empty-safe mask
+    staff = staff[roles.notna().to_numpy()]
     staff = staff[staff["撤销日期"].isna() | (staff["撤销日期"] > t0)].sort_values("工号")
 
     log = book.frame("活动记录")
@@ -90,8 +90,7 @@ def application_form_contexts(book, pack: Pack, settings: dict | None = None, *,
     d = doc_date(s, date)
     staff = staff_frame(book)
     roles = role_sets(staff, pack, book)
-    staff = staff[(roles.map(lambda x: isinstance(x, list) and bool(x)).astype(bool) & staff["撤销日期"].isna())
-                  .to_numpy()].sort_values("工号")  # empty-safe mask
+    staff = staff[(roles.notna() & staff["撤销日期"].isna()).to_numpy()].sort_values("工号")
 
     def col(name: str) -> pd.Series:
         return staff[name].map(text) if name in staff else pd.Series("", index=staff.index)

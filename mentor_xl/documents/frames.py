@@ -13,15 +13,13 @@ def staff_frame(book) -> pd.DataFrame:
 
 
 def role_sets(staff: pd.DataFrame, pack: Pack, book=None) -> pd.Series:
-    """工号 → sorted list of the pack roles the person holds, read with ``roster.role_list``
-    from every 人员 row of the 工号 (``book``'s full sheet when given), aligned on ``staff``."""
-    from mentor_xl.roster import role_list
-    rows = (book.frame("人员") if book is not None and hasattr(book, "frame") else staff).dropna(subset=["工号"])
-    rmap = pack.role_map()
-    cells = rows["角色"].astype(object)
-    uniq = {c: [r for r in role_list(c, rmap) if r] for c in pd.unique(cells)}
-    ex = pd.Series(cells.map(uniq).to_numpy(), index=rows["工号"].to_numpy()).explode().dropna()
-    return ex.groupby(level=0).agg(lambda x: sorted(set(x))).reindex(staff.index)
+    """工号 → sorted list of the pack roles the person holds, read with ``roster.person_roles``
+    from every 人员 row of the 工号 (``book``'s full sheet when given), aligned on ``staff``;
+    missing for a person with none."""
+    from mentor_xl.roster import person_roles, text
+    rows = book.frame("人员") if book is not None and hasattr(book, "frame") else staff
+    held = {sid: sorted(r) for sid, r in person_roles(rows, pack).items() if r}
+    return pd.Series([held.get(text(k)) for k in staff.index], index=staff.index, dtype=object)
 
 
 def canonical_types(types: pd.Series, pack: Pack) -> pd.Series:

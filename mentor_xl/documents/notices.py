@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mentor_xl.documents import gbt9704 as G
 from mentor_xl.documents.fmt import score, term_label, text
 from mentor_xl.documents.frames import role_sets, span, staff_frame
 from mentor_xl.documents.header import doc_date, merged_settings, notice_header, role_names, with_settings
@@ -157,7 +156,7 @@ def appointment_notice_contexts(book, pack: Pack, settings: dict | None = None, 
     start, end, label = span(book.frame("学期") if hasattr(book, "frame") else book.terms, year, term, strict=strict)
     staff = staff_frame(book)
     roles = role_sets(staff, pack, book)
-    keep = roles.map(lambda r: isinstance(r, list) and bool(r)) & staff["撤销日期"].isna()
+    keep = roles.notna() & staff["撤销日期"].isna()
     begins = staff["聘任开始"]
     if start is not None:
         # appointed for this period: from the 学年's first day (9月1日) or a month before the
