@@ -69,6 +69,11 @@ def people(staff: pd.DataFrame | None, pack: Pack) -> dict[str, Person]:
     return {sid: Person(sid, p["record"], tuple(dict.fromkeys(p["roles"])), tuple(p["rows"])) for sid, p in out.items()}
 
 
+def person_roles(staff: pd.DataFrame | None, pack: Pack) -> dict[str, set[str]]:
+    """工号 -> the set of canonical roles the person holds (all rows)."""
+    return {sid: set(p.roles) for sid, p in people(staff, pack).items()}
+
+
 def row_conflicts(staff: pd.DataFrame | None, sheet: str = "人员") -> Problems:
     """Rows of one 工号 that disagree on anything but the role: one problem per column, naming
     both Excel rows. A blank cell does not disagree (a second row may leave details out)."""
