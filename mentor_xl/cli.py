@@ -87,7 +87,7 @@ def emit_json(obj) -> None:
 
 
 @click.group(cls=ChineseGroup, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mentor_xl")
+@click.version_option(package_name="mentor_xl", message="%(prog)s 版本 %(version)s")
 @click.option("--debug", is_flag=True, help="出错时显示完整的 Python 错误信息（给维护人员）")
 def main(debug: bool):
     """mentor-xl：从本单位的导师工作簿计算合规、考核、奖励，并生成公文。"""
