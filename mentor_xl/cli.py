@@ -6,7 +6,6 @@ writing a workbook. Messages for office staff are in Chinese.
 """
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -63,18 +62,6 @@ def canonical_column(sheet: str, value):
     return value
 
 
-def _fatal_to_exit(fn):
-    """FatalInputError → a Chinese message on stderr and exit code 1."""
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except FatalInputError as e:
-            click.echo(f"错误：{e}", err=True)
-            sys.exit(1)
-    return wrapper
-
-
 def _refuse_out(out: Path | None, *inputs: Path) -> None:
     """An output path that names an input (or its backup) stops the command before any work."""
     if out is not None:
@@ -87,7 +74,7 @@ def emit_json(obj) -> None:
 
 
 @click.group(cls=ChineseGroup, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mentor_xl")
+@click.version_option(package_name="mentor_xl", message="%(prog)s 版本 %(version)s")
 @click.option("--debug", is_flag=True, help="出错时显示完整的 Python 错误信息（给维护人员）")
 def main(debug: bool):
     """mentor-xl：从本单位的导师工作簿计算合规、考核、奖励，并生成公文。"""
@@ -97,7 +84,6 @@ def main(debug: bool):
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("mentor-xl-demo"))
 @POLICY
 @click.option("--seed", default=2024, show_default=True, help="随机种子（相同种子生成相同数据）")
-@_fatal_to_exit
 def demo(directory: Path, policy: str | None, seed: int):
     """生成一个示例单位的工作簿（约 40 名教师、400 名学生、一学年活动记录）并运行全部步骤。"""
     from mentor_xl.pipeline import run_demo
@@ -112,7 +98,6 @@ def demo(directory: Path, policy: str | None, seed: int):
               help="制度：" + "、".join(available()) + "，或制度文件 .toml")
 @click.option("--year", default=None, help="学年，如 2024-2025（默认：当前学年）")
 @click.option("--force", is_flag=True, help="文件已存在时覆盖（会先备份）")
-@_fatal_to_exit
 def init(book: Path, policy: str, year: str | None, force: bool):
     """生成一个空白的单位工作簿：全部工作表、表头、下拉列表、说明表和法定节假日。"""
     from mentor_xl.packs import PackError, load_pack
@@ -132,7 +117,6 @@ def init(book: Path, policy: str, year: str | None, force: bool):
 @click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @POLICY
 @AS_JSON
-@_fatal_to_exit
 def check(book: Path, policy: str | None, as_json: bool):
     """检查工作簿并列出全部数据问题（不写任何文件）。"""
     from mentor_xl.office import open_office
@@ -180,7 +164,6 @@ def check(book: Path, policy: str | None, as_json: bool):
               help="公式版结果：合规汇总中的次数、时长用 COUNTIFS/SUMIFS 公式，改活动记录后在 Excel/WPS 中自动更新")
 @click.option("--full", is_flag=True,
               help="写出全部合规明细（明细很多时默认只列不达标的行，总览表会说明）")
-@_fatal_to_exit
 def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None, formulas: bool,
                full: bool):
     """计算一个学期每位导师对各项规则的合规情况。"""
@@ -225,7 +208,6 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
 @click.option("--workers", default=2, show_default=True, help="并行进程数")
 @click.option("--no-progress", is_flag=True, help="不显示进度条")
 @POLICY
-@_fatal_to_exit
 def docs(book: Path, kind: str, out_dir: Path, term, year, month, pdf, zip_, template, date_, seal, strict, print_,
          workers, no_progress, policy):
     """批量生成公文和表格（Word，可选 PDF），公文按 GB/T 9704-2012 版式。"""
@@ -257,7 +239,6 @@ def templates():
 @templates.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--kind", "-k", default=None, help="模板对应的公文种类（检查单个文件时需要）")
-@_fatal_to_exit
 def templates_check(path: Path | None, kind: str | None):
     """检查模板：未定义的变量、写错或未闭合的标签、会让 Word 拒绝打开的写法。有问题时退出码为 1。"""
     require("docs")
@@ -287,7 +268,6 @@ def templates_check(path: Path | None, kind: str | None):
 @click.option("--deadline", default=None, help="邮件和说明中写明的交回期限，如 2024年12月31日")
 @POLICY
 @AS_JSON
-@_fatal_to_exit
 def collect(book: Path, term: str, by: str, out_dir: Path, eml: bool, send: bool, deadline: str | None,
             policy: str | None, as_json: bool):
     """为每个学院或每位导师生成一份待填的收集工作簿（预填名单、下拉列表、隐藏标记），可生成或发送邮件。"""
@@ -316,7 +296,6 @@ def collect(book: Path, term: str, by: str, out_dir: Path, eml: bool, send: bool
               help="一份回复删除已合并的行超过此数时暂不合并，等待确认（默认 50）")
 @POLICY
 @AS_JSON
-@_fatal_to_exit
 def ingest(book: Path, inbox: tuple[Path, ...], out: Path | None, in_place: bool, manifest: Path | None,
            report_path: Path | None, replies: Path | None, dry_run: bool, confirm: tuple[str, ...],
            max_deletions: int | None, policy: str | None, as_json: bool):
@@ -339,7 +318,6 @@ def ingest(book: Path, inbox: tuple[Path, ...], out: Path | None, in_place: bool
 @main.command("build-workbooks")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"))
 @click.option("--policy", "-p", "policies", multiple=True, help="只生成这些制度的工作簿（可重复）")
-@_fatal_to_exit
 def build_workbooks(out_dir: Path, policies: tuple[str, ...]):
     """生成带按钮的工作簿：xlwings Lite 版（.xlsx）和本机 Python 版（.xlsm），每个制度各一个。"""
     require("excel")
@@ -387,7 +365,6 @@ def _report(book: Path, out: Path | None, what: str, label: str | None, result, 
 @POLICY
 @AS_JSON
 @OUT
-@_fatal_to_exit
 def assess(book: Path, year: str | None, term: str | None, policy: str | None, as_json: bool, out: Path | None):
     """按制度评定考核等次（配额、并列处理、一票否决、待定、不计），每条结果附中文理由。"""
     from mentor_xl.office import open_office
@@ -405,7 +382,6 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
 @POLICY
 @AS_JSON
 @OUT
-@_fatal_to_exit
 def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool, out: Path | None):
     """导师任职资格审查（职称、学历、任职年限、撤销后两年内不得申请等），以及班级对接优先顺序。"""
     from mentor_xl.office import open_office
@@ -422,7 +398,6 @@ def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool,
 @POLICY
 @AS_JSON
 @OUT
-@_fatal_to_exit
 def awards(book: Path, year: str, budget: str | None, policy: str | None, as_json: bool, out: Path | None):
     """核对奖项提名（名额、角色、同一系列只取最高奖），按元精确计算奖励总额与预算差额。"""
     from mentor_xl.money import MoneyError
@@ -442,7 +417,6 @@ def awards(book: Path, year: str, budget: str | None, policy: str | None, as_jso
 @POLICY
 @AS_JSON
 @OUT
-@_fatal_to_exit
 def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool, out: Path | None):
     """按学生人数用最大余额法分配经费（各部分之和恰等于总额，单位：元）。"""
     from mentor_xl.money import MoneyError, parse_yuan

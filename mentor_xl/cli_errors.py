@@ -64,12 +64,39 @@ def zh_usage(message: str) -> str:
     return message
 
 
+# click's help-page words (usage line, headings, its own option help) -> Chinese.
+_HELP_ZH: tuple[tuple[str, str], ...] = (
+    ("Usage: ", "用法："), ("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]..."),
+    ("Options:", "选项："), ("Commands:", "命令："), ("Arguments:", "参数："),
+    ("Show this message and exit.", "显示本帮助并退出。"), ("Show the version and exit.", "显示版本并退出。"),
+    ("[default: ", "[默认："), ("[required]", "[必填]"),
+)
+
+
+def zh_help(text: str) -> str:
+    """click's help page or usage line with its English words in Chinese."""
+    for en, zh in _HELP_ZH:
+        text = text.replace(en, zh)
+    return text
+
+
+class _ChineseFormatter(click.HelpFormatter):
+    def getvalue(self) -> str:
+        return zh_help(super().getvalue())
+
+
+class _ChineseContext(click.Context):
+    formatter_class = _ChineseFormatter
+
+
+class _ChineseCommand(click.Command):
+    context_class = _ChineseContext
+
+
 def show_usage_error(e: click.ClickException) -> None:
     ctx = getattr(e, "ctx", None)
     if ctx is not None and isinstance(e, click.UsageError):
-        usage = ctx.get_usage().replace("Usage: ", "用法：").replace("[OPTIONS]", "[选项]") \
-            .replace("COMMAND [ARGS]...", "命令 [参数]...")
-        click.echo(usage, err=True)
+        click.echo(zh_help(ctx.get_usage()), err=True)
         click.echo(f"运行“{ctx.command_path} -h”查看帮助。\n", err=True)
     click.echo(f"错误：{zh_usage(e.format_message())}", err=True)
 
@@ -156,7 +183,12 @@ def run_guarded(invoke, argv: list[str], *, standalone: bool):
 
 
 class ChineseGroup(click.Group):
-    """click.Group whose ``main`` never lets an error out untranslated (see ``run_guarded``)."""
+    """click.Group whose ``main`` never lets an error out untranslated (see ``run_guarded``) and whose
+    help pages, its subcommands' and subgroups' too, are in Chinese."""
+
+    context_class = _ChineseContext
+    command_class = _ChineseCommand
+    group_class = type  # subgroups are ChineseGroups too
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)

@@ -203,6 +203,17 @@ def test_usage_errors_are_chinese_and_exit_2(tmp_path):
     assert r.returncode == 0 and "mentor-xl：" in r.stdout and "compliance" in r.stdout  # alone: the help
 
 
+def test_help_pages_and_version_are_chinese():
+    for args in ([], ["--help"], ["demo", "-h"], ["templates", "--help"], ["templates", "check", "-h"]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0 and "用法：" in r.output and "选项：" in r.output, (args, r.output)
+        for en in ("Usage", "Options:", "Commands:", "Show this message", "Show the version", "[default:"):
+            assert en not in r.output, (args, en, r.output)
+    assert "[默认：2024]" in CliRunner().invoke(main, ["demo", "-h"]).output
+    r = CliRunner().invoke(main, ["--version"])
+    assert r.exit_code == 0 and "版本" in r.output and "version" not in r.output, r.output
+
+
 def test_an_unexpected_error_names_command_book_and_version(tmp_path, monkeypatch):
     import mentor_xl.office as office
 
