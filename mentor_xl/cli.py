@@ -124,7 +124,12 @@ def check(book: Path, policy: str | None, as_json: bool):
     from mentor_xl.problems import structural_first
     from mentor_xl.workbook.reader import read_book
 
-    wb = read_book(book, policy=policy)
+    try:
+        wb = read_book(book, policy=policy)
+    except FatalInputError as e:  # not a workbook at all: --json still answers, the message goes to stderr
+        if as_json:
+            emit_json({"policy": None, "book": str(book), "error": str(e), "problems": [], "recognised": []})
+        raise
     try:
         office = open_office(book, policy, book=wb)
     except FatalInputError as e:  # no pack: still show what was read and every problem found

@@ -140,6 +140,15 @@ def test_check_json_prints_even_when_no_pack_is_known(tmp_path):
     assert "人员 ← 导师名单：工号 ← 教师工号，学院 ← 所在书院" in out["recognised"]
 
 
+def test_check_json_answers_for_a_file_that_is_no_workbook(tmp_path):
+    path = tmp_path / "台账.xlsx"
+    path.write_text("这不是工作簿", encoding="utf-8")  # e.g. a mail body saved with the wrong name
+    r = CliRunner().invoke(main, ["check", str(path), "--json"])
+    assert r.exit_code == 1
+    out = json.loads(r.stdout)
+    assert out["problems"] == [] and "不是 Excel 工作簿" in out["error"]
+
+
 def test_office_shorthand_values():
     import pandas as pd
     from mentor_xl.workbook import values
