@@ -38,6 +38,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from mentor_xl.mail.decide import as_utc, decide
 from mentor_xl.mail.stamp import LEGACY_VERSION, Stamp
 from mentor_xl.problems import FatalInputError
 
@@ -155,7 +156,7 @@ class Trust:
         if not (header_safe(c.message_id) and header_safe(c.sender) and header_safe(c.sender_addr)):
             return _stop(o, "refused", f"文件 {c.source} 所在邮件的邮件头（Message-ID 或发件人）含有换行符，"
                                        "可能是伪造的邮件，未合并")
-        if o.date is not None and _utc(o.date) > _utc(self.now):
+        if o.date is not None and as_utc(o.date) > as_utc(self.now):
             o.checks.append(f"邮件日期 {o.date:%Y-%m-%d %H:%M} 晚于处理时间，已按处理时间计")
             o.date = self.now
         if stamp.version == LEGACY_VERSION:
@@ -209,7 +210,6 @@ class Trust:
         Returns it superseded are decided again without it, so a held forgery cannot push out
         a genuine return of the same run.
         """
-        from mentor_xl.mail.decide import decide
         from mentor_xl.mail.ledger import plan_merge
 
         if self.max_deletions is None:
@@ -247,25 +247,13 @@ class Trust:
             return ledger
         view = ledger[ledger["状态"].astype("string") != HELD_ZH].reset_index(drop=True)
         if {"收件时间", "处理时间"} <= set(view.columns) and len(view):
-            got = view["收件时间"].map(_utc_or_none)
+            got = view["收件时间"].map(as_utc)
             done = view["处理时间"].map(_local_or_none)
             late = [g is not None and d is not None and g > d for g, d in zip(got, done)]
             if any(late):
                 view = view.copy()
                 view.loc[late, "收件时间"] = [d.isoformat() for d, x in zip(done, late) if x]
         return view
-
-
-def _utc(d) -> pd.Timestamp:
-    ts = pd.Timestamp(d)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _utc_or_none(v) -> pd.Timestamp | None:
-    try:
-        return None if v is None or v == "" else _utc(v)
-    except (ValueError, TypeError):
-        return None
 
 
 def _local_or_none(v) -> pd.Timestamp | None:
