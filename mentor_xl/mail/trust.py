@@ -39,6 +39,7 @@ from typing import Iterable
 import pandas as pd
 
 from mentor_xl.mail.decide import as_utc, decide
+from mentor_xl.mail.ledger import MergePlan, plan_merge
 from mentor_xl.mail.stamp import LEGACY_VERSION, Stamp
 from mentor_xl.problems import FatalInputError
 
@@ -204,26 +205,25 @@ class Trust:
 
     # after decide(): which accepted return would delete too much
     def hold_mass_deletions(self, outcomes: list, office_log: pd.DataFrame, ledger: pd.DataFrame,
-                            types: dict[str, str] | None = None) -> None:
+                            types: dict[str, str] | None = None) -> MergePlan | None:
         """Hold each accepted return that deletes more than ``max_deletions`` rows, unconfirmed.
 
         Returns it superseded are decided again without it, so a held forgery cannot push out
-        a genuine return of the same run.
+        a genuine return of the same run. Returns the merge plan of the returns still accepted
+        (None when there is no limit).
         """
-        from mentor_xl.mail.ledger import plan_merge
-
         if self.max_deletions is None:
-            return
+            return None
         while True:
             accepted = [o for o in outcomes if o.status == "accepted"]
-            plan_merge(office_log, accepted, types)  # sets rows_removed on each
+            plan = plan_merge(office_log, accepted, types)  # sets rows_removed on each
             big = [o for o in accepted if o.rows_removed > self.max_deletions
                    and o.confirm_code not in self.confirmed]
             for o in accepted:
                 if o.rows_removed > self.max_deletions and o not in big:
                     o.checks.append(f"删除 {o.rows_removed} 行，已由办公室确认")
             if not big:
-                return
+                return plan
             keys = set()
             for o in big:
                 _stop(o, HELD, f"这份回复会删除{o.recipient}已合并的 {o.rows_removed} 行（超过 {self.max_deletions} 行），"
