@@ -17,7 +17,8 @@ from mentor_xl.mail.ledger import MERGED, fmt_time, merged_digests
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _as_utc(v) -> pd.Timestamp | None:
+def as_utc(v) -> pd.Timestamp | None:
+    """``v`` as a UTC timestamp (a zone-less time is taken as UTC); None when missing or unreadable."""
     if v is None or v == "":
         return None
     try:
@@ -32,14 +33,14 @@ def _as_utc(v) -> pd.Timestamp | None:
 def order_key(stamp_time, received) -> tuple[pd.Timestamp, pd.Timestamp]:
     """(stamp time, mail-or-file time), both UTC, missing ones first."""
     lowest = pd.Timestamp(_EPOCH)
-    return (_as_utc(stamp_time) or lowest, _as_utc(received) or lowest)
+    return (as_utc(stamp_time) or lowest, as_utc(received) or lowest)
 
 
 def basis_text(o) -> str:
     """How a file's place in the order was decided, for the report."""
     parts = []
     if o.stamp_time:
-        parts.append(f"收集表生成于 {fmt_time(_as_utc(o.stamp_time))}")
+        parts.append(f"收集表生成于 {fmt_time(as_utc(o.stamp_time))}")
     parts.append(f"{o.date_basis or '收件时间'} {fmt_time(o.date)}")
     return "，".join(parts)
 

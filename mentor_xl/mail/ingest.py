@@ -135,10 +135,11 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
         scan = scan_inbox(inputs, on_candidate=take)
     ledger = Trust.ledger_view(read_ledger(book))
     decide(outcomes, ledger)
-    ctx.trust.hold_mass_deletions(outcomes, office.frame(LOG_SHEET), ledger, types=ctx.type_map)
+    plan = ctx.trust.hold_mass_deletions(outcomes, office.frame(LOG_SHEET), ledger, types=ctx.type_map)
 
     accepted = [o for o in outcomes if o.status == "accepted"]
-    plan = plan_merge(office.frame(LOG_SHEET), accepted, ctx.type_map)
+    if plan is None:  # no deletion limit: not planned yet
+        plan = plan_merge(office.frame(LOG_SHEET), accepted, ctx.type_map)
     for o in accepted:
         o.warnings.extend(o.removed)  # each row a correction deletes, named in the report
     rows_merged = sum(o.rows_added for o in accepted)

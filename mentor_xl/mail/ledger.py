@@ -64,7 +64,8 @@ def row_keys(df: pd.DataFrame, recipient_key: pd.Series | str, types: dict[str, 
     kind = _norm_text(df["活动类型"])
     if types:
         from mentor_xl.packs import normalise_label
-        kind = kind.map(lambda v: types.get(normalise_label(v), v) if v else v)
+        canon = {v: types.get(normalise_label(v), v) for v in kind.unique() if v}  # once per distinct type
+        kind = kind.map(canon).fillna(kind)
     parts = [
         pd.to_datetime(df["日期"], errors="coerce").dt.strftime("%Y-%m-%d").fillna("").astype(str),
         _norm_text(df["工号"]), kind, _norm_idlist(df["学号"]),

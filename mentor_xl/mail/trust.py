@@ -38,6 +38,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from mentor_xl.mail.decide import as_utc, decide
+from mentor_xl.mail.ledger import MergePlan, plan_merge
 from mentor_xl.mail.stamp import LEGACY_VERSION, Stamp
 from mentor_xl.problems import FatalInputError
 
@@ -155,7 +157,7 @@ class Trust:
         if not (header_safe(c.message_id) and header_safe(c.sender) and header_safe(c.sender_addr)):
             return _stop(o, "refused", f"文件 {c.source} 所在邮件的邮件头（Message-ID 或发件人）含有换行符，"
                                        "可能是伪造的邮件，未合并")
-        if o.date is not None and _utc(o.date) > _utc(self.now):
+        if o.date is not None and as_utc(o.date) > as_utc(self.now):
             o.checks.append(f"邮件日期 {o.date:%Y-%m-%d %H:%M} 晚于处理时间，已按处理时间计")
             o.date = self.now
         if stamp.version == LEGACY_VERSION:
@@ -203,27 +205,25 @@ class Trust:
 
     # after decide(): which accepted return would delete too much
     def hold_mass_deletions(self, outcomes: list, office_log: pd.DataFrame, ledger: pd.DataFrame,
-                            types: dict[str, str] | None = None) -> None:
+                            types: dict[str, str] | None = None) -> MergePlan | None:
         """Hold each accepted return that deletes more than ``max_deletions`` rows, unconfirmed.
 
         Returns it superseded are decided again without it, so a held forgery cannot push out
-        a genuine return of the same run.
+        a genuine return of the same run. Returns the merge plan of the returns still accepted
+        (None when there is no limit).
         """
-        from mentor_xl.mail.decide import decide
-        from mentor_xl.mail.ledger import plan_merge
-
         if self.max_deletions is None:
-            return
+            return None
         while True:
             accepted = [o for o in outcomes if o.status == "accepted"]
-            plan_merge(office_log, accepted, types)  # sets rows_removed on each
+            plan = plan_merge(office_log, accepted, types)  # sets rows_removed on each
             big = [o for o in accepted if o.rows_removed > self.max_deletions
                    and o.confirm_code not in self.confirmed]
             for o in accepted:
                 if o.rows_removed > self.max_deletions and o not in big:
                     o.checks.append(f"删除 {o.rows_removed} 行，已由办公室确认")
             if not big:
-                return
+                return plan
             keys = set()
             for o in big:
                 _stop(o, HELD, f"这份回复会删除{o.recipient}已合并的 {o.rows_removed} 行（超过 {self.max_deletions} 行），"
@@ -247,25 +247,13 @@ class Trust:
             return ledger
         view = ledger[ledger["状态"].astype("string") != HELD_ZH].reset_index(drop=True)
         if {"收件时间", "处理时间"} <= set(view.columns) and len(view):
-            got = view["收件时间"].map(_utc_or_none)
+            got = view["收件时间"].map(as_utc)
             done = view["处理时间"].map(_local_or_none)
             late = [g is not None and d is not None and g > d for g, d in zip(got, done)]
             if any(late):
                 view = view.copy()
                 view.loc[late, "收件时间"] = [d.isoformat() for d, x in zip(done, late) if x]
         return view
-
-
-def _utc(d) -> pd.Timestamp:
-    ts = pd.Timestamp(d)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _utc_or_none(v) -> pd.Timestamp | None:
-    try:
-        return None if v is None or v == "" else _utc(v)
-    except (ValueError, TypeError):
-        return None
 
 
 def _local_or_none(v) -> pd.Timestamp | None:
