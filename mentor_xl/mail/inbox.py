@@ -231,8 +231,8 @@ def _message_candidates(raw: bytes, origin: str, fallback_date: datetime | None,
         return
     try:
         msg = _parse(raw)
-    except Exception as e:  # the email package is lenient; this is truly unreadable input
-        scan.notes.append(f"邮件 {origin} 无法解析（{type(e).__name__}），已跳过")
+    except Exception:  # the email package is lenient; this is truly unreadable input
+        scan.notes.append(f"邮件 {origin} 的格式无法解析，已跳过")
         return
     sender_raw = _header(msg, "From")
     _, addr = email.utils.parseaddr(sender_raw)
@@ -279,8 +279,8 @@ def _msg_file_candidates(path: Path, origin: str, scan: InboxScan) -> None:
 
     try:
         m = extract_msg.openMsg(str(path))
-    except Exception as e:
-        scan.notes.append(f"Outlook 邮件 {origin} 无法读取（{type(e).__name__}），已跳过")
+    except Exception:
+        scan.notes.append(f"Outlook 邮件 {origin} 已损坏或格式不支持，无法读取，已跳过")
         return
     try:
         sender_raw = decode_header_text(getattr(m, "sender", None) or "")

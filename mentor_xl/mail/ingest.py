@@ -124,8 +124,8 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
             # never sits in memory at once.
             try:
                 outcomes.append(examine(c, ctx, len(outcomes)))
-            except Exception as e:  # one hostile file must never stop the run
-                outcomes.append(refuse(outcome_for(c), f"文件 {c.source} 无法处理（{type(e).__name__}），"
+            except Exception:  # one hostile file must never stop the run
+                outcomes.append(refuse(outcome_for(c), f"文件 {c.source} 的内容无法识别，"
                                                        "请另存为 .xlsx 后重新发送"))
             finally:
                 c.data = None
@@ -176,8 +176,8 @@ def ingest(book: str | Path, inputs: Iterable[str | Path], *, out: str | Path | 
 def _missing(manifest: Path, outcomes: list[FileOutcome], ledger: pd.DataFrame) -> list[str]:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise FatalInputError(f"收集清单 {manifest} 无法读取（{type(e).__name__}）") from None
+    except (OSError, ValueError):
+        raise FatalInputError(f"收集清单 {manifest} 无法读取（文件已损坏，或不是 mentor-xl collect 生成的清单）") from None
     by, term = data.get("by"), data.get("term")
     got = {o.recipient_key for o in outcomes if o.status in ("accepted", "superseded", "duplicate") and o.term == term}
     got |= set(ledger.loc[(ledger["状态"] == MERGED) & (ledger["学期"].astype(str) == str(term)), "来源"].dropna())

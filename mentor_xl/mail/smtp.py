@@ -67,6 +67,20 @@ class SendResult:
     error: str | None = None
 
 
+
+def _connection_reason(e: BaseException) -> str:
+    """Why a connection failed, as an office reads it (Python's class names are for maintainers)."""
+    import socket
+    if isinstance(e, socket.gaierror):
+        return "找不到服务器地址，请检查服务器名称"
+    if isinstance(e, (TimeoutError, socket.timeout)):
+        return "连接超时，请检查网络或端口"
+    if isinstance(e, ConnectionRefusedError):
+        return "服务器拒绝连接，请检查端口"
+    if isinstance(e, smtplib.SMTPServerDisconnected):
+        return "服务器中途断开了连接"
+    return "网络错误"
+
 def config_from(settings: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None, *,
                 need_password: bool = True,
                 prompt: Callable[[str], str] | None = None,
@@ -196,9 +210,9 @@ def _reason(e: BaseException, cfg: SmtpConfig) -> str:
     elif isinstance(e, ssl.SSLError):
         text = f"TLS 加密连接失败（{e.reason or type(e).__name__}），请检查服务器证书"
     elif isinstance(e, (ConnectionError, OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)):
-        text = f"无法连接邮件服务器 {cfg.host}:{cfg.port}（{type(e).__name__}）"
+        text = f"无法连接邮件服务器 {cfg.host}:{cfg.port}（{_connection_reason(e)}）"
     else:
-        text = f"发送失败（{type(e).__name__}）"
+        text = "发送失败（邮件服务器返回了无法识别的错误），请稍后重试或联系本单位邮件管理员"
     if cfg.password:
         text = text.replace(cfg.password, "***")
     return text
