@@ -215,6 +215,8 @@ def test_a_button_that_cannot_run_says_why_in_chinese_and_writes_no_result(term,
     ops = book.sheets[B.CONTROL_SHEET]
     assert ops.range(B.STATUS_CELL).value == "出错"
     assert words in ops.range(B.MESSAGE_CELL).value == msg or words in msg
+    if term is not None:  # like the command line: the terms the 学期 sheet lists
+        assert "已登记的学期：2024-2025-1" in msg
     assert "合规汇总" not in B.sheet_names(book)
 
 
