@@ -300,6 +300,19 @@ def test_formula_results_button_saves_the_live_formula_workbook_beside_the_workb
     assert len(rows) == 2 and all(r[header.index("达标周期数")].startswith("=COUNTIFS(") for r in rows)
 
 
+def test_an_unexpected_error_leaves_a_chinese_message_without_the_english_text(monkeypatch):
+    import mentor_xl.xl.book_api as api
+
+    def broken(book):
+        raise KeyError("internal detail")
+    monkeypatch.setattr(api, "open_xl_office", broken)
+    book = bit_book()
+    msg = B.check(book)
+    ops = book.sheets[B.CONTROL_SHEET]
+    assert ops.range(B.STATUS_CELL).value == "出错" and ops.range(B.MESSAGE_CELL).value == msg
+    assert msg.startswith("检查数据时出错") and "KeyError" in msg and "internal detail" not in msg
+
+
 def test_docs_button_refuses_where_there_is_no_local_folder():
     book = bit_book(fullname="https://contoso.sharepoint.com/导师工作.xlsx")
     set_params(book, 学期="2024-2025-1")

@@ -198,7 +198,9 @@ def button(fn: Callable[[Any], str]) -> Callable[[Any], str]:
             set_status(book, "出错", str(e))
             return str(e)
         except Exception as e:  # noqa: BLE001 — a button must always leave a readable message
-            message = f"{_caption(fn.__name__)}时出错：{type(e).__name__}: {e}。请检查数据后重试，或把本消息发给管理员。"
+            # the exception's own text is English: only its class name, as a code for the administrator
+            message = (f"{_caption(fn.__name__)}时出错（程序内部错误 {type(e).__name__}）。"
+                       "请检查数据后重试，或把本消息发给管理员。")
             set_status(book, "出错", message)
             return message
         set_status(book, "完成", message)
