@@ -215,6 +215,8 @@ def test_a_button_that_cannot_run_says_why_in_chinese_and_writes_no_result(term,
     ops = book.sheets[B.CONTROL_SHEET]
     assert ops.range(B.STATUS_CELL).value == "出错"
     assert words in ops.range(B.MESSAGE_CELL).value == msg or words in msg
+    if term is not None:  # like the command line: the terms the 学期 sheet lists
+        assert "已登记的学期：2024-2025-1" in msg
     assert "合规汇总" not in B.sheet_names(book)
 
 
@@ -296,6 +298,19 @@ def test_formula_results_button_saves_the_live_formula_workbook_beside_the_workb
     header = [c.value for c in ws[1]]
     rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[header.index("规则")] == "bit.monthly-activity"]
     assert len(rows) == 2 and all(r[header.index("达标周期数")].startswith("=COUNTIFS(") for r in rows)
+
+
+def test_an_unexpected_error_leaves_a_chinese_message_without_the_english_text(monkeypatch):
+    import mentor_xl.xl.book_api as api
+
+    def broken(book):
+        raise KeyError("internal detail")
+    monkeypatch.setattr(api, "open_xl_office", broken)
+    book = bit_book()
+    msg = B.check(book)
+    ops = book.sheets[B.CONTROL_SHEET]
+    assert ops.range(B.STATUS_CELL).value == "出错" and ops.range(B.MESSAGE_CELL).value == msg
+    assert msg.startswith("检查数据时出错") and "KeyError" in msg and "internal detail" not in msg
 
 
 def test_docs_button_refuses_where_there_is_no_local_folder():

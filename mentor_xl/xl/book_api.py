@@ -16,12 +16,15 @@ import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, runtime_checkable
 
 import pyarrow as pa
 
 from mentor_xl.problems import FatalInputError
-from mentor_xl.workbook.schema import BY_NAME, SHEETS
+from mentor_xl.workbook.schema import SHEETS
+
+if TYPE_CHECKING:
+    from mentor_xl.workbook.model import OfficeBook
 
 
 # --------------------------------------------------------------------------- the API subset

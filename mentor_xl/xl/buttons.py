@@ -198,7 +198,9 @@ def button(fn: Callable[[Any], str]) -> Callable[[Any], str]:
             set_status(book, "出错", str(e))
             return str(e)
         except Exception as e:  # noqa: BLE001 — a button must always leave a readable message
-            message = f"{_caption(fn.__name__)}时出错：{type(e).__name__}: {e}。请检查数据后重试，或把本消息发给管理员。"
+            # the exception's own text is English: only its class name, as a code for the administrator
+            message = (f"{_caption(fn.__name__)}时出错（程序内部错误 {type(e).__name__}）。"
+                       "请检查数据后重试，或把本消息发给管理员。")
             set_status(book, "出错", message)
             return message
         set_status(book, "完成", message)
@@ -220,16 +222,20 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
-def _term(p: dict) -> str:
-    from mentor_xl.workbook.values import parse_term
+def _term(office, p: dict) -> str:
+    """The 学期 of the 操作 sheet, resolved by the Office against the 学期 sheet (as the command
+    line does): an unknown term names the terms the sheet lists."""
+    from mentor_xl.periods import term_code
 
     raw = _text(p["学期"])
     if raw is None:
         raise FatalInputError(f"请先在“{CONTROL_SHEET}”表的“学期”一栏填写学期，如 2024-2025-1")
-    code = parse_term(raw)
-    if code is None:
-        raise FatalInputError(f"“{CONTROL_SHEET}”表的学期“{raw}”无法识别，请写成 2024-2025-1")
-    return code
+    try:
+        return office.term(raw).code
+    except FatalInputError as e:
+        if term_code(raw) is None:
+            raise FatalInputError(f"“{CONTROL_SHEET}”表的学期“{raw}”无法识别，请写成 2024-2025-1。{e}") from e
+        raise
 
 
 @button
@@ -252,7 +258,7 @@ def compliance(book) -> str:
     from mentor_xl.xl.book_api import open_xl_office
 
     office = open_xl_office(book)
-    result = office.compliance(_term(params(book)))
+    result = office.compliance(_term(office, params(book)))
     label = f"{result.term} 学期"
     write_table(book, "合规汇总", summary_frame(result.results), f"{label}合规汇总")
     write_table(book, "人员汇总", staff_frame(result.staff), f"{label}人员合规率")
@@ -271,7 +277,7 @@ def _write_result(book, result, title) -> None:
 
 def _assessment(office, p: dict):
     year = _text(p["学年"])
-    return office.assess(year=year, term=None if year else _term(p))
+    return office.assess(year=year, term=None if year else _term(office, p))
 
 
 @button
@@ -289,7 +295,7 @@ def assess(book) -> str:
 def _year(office, p: dict) -> str:
     year = _text(p["学年"]) or _text(office.book.settings.get("学年"))
     if year is None and _text(p["学期"]):
-        year = _term(p)[:9]
+        year = _term(office, p)[:9]
     if year is None:
         raise FatalInputError(f"请先在“{CONTROL_SHEET}”表的“学年”一栏填写学年，如 2024-2025")
     return year
@@ -358,7 +364,7 @@ def docs(book) -> str:
     # place, docs_for_office, exactly as for the command line.
     by_term = kind.by_term or ("assessment" in kind.needs and office.pack.assessment.period == "term") or (
         "year|term" in kind.needs and _text(p["学期"]) is not None)
-    when = {"term": _term(p)} if by_term else {"year": _year(office, p)}
+    when = {"term": _term(office, p)} if by_term else {"year": _year(office, p)}
     said: list[str] = []
     out = folder / f"{Path(book.name).stem}-{kind.title}"
     try:
@@ -384,8 +390,8 @@ def formulas(book) -> str:
     from mentor_xl.xl.formulas import write_formula_results
 
     folder = _local_folder(book, "结果工作簿")
-    term = _term(params(book))
     office = open_xl_office(book)
+    term = _term(office, params(book))
     result = office.compliance(term)
     out = write_formula_results(results_path(folder / Path(book.name).name, "公式版结果", term), result,
                                 office.book, office.pack)

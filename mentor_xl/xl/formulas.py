@@ -245,6 +245,14 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
         cells.append(FormulaCell(sheet, row, col, check_length(formula, sheet, row, col, what), fmt,
                                  _cached(cached_value, cache_values)))
 
+    def put_periods(sheet, row, frame, required, met, rate_col, what):
+        """A row's 应达标周期数 and 达标周期数 formulas, then its rate over them in ``rate_col``."""
+        vals, at = frame.iloc[row - 1], frame.columns.get_loc
+        put(sheet, row, at("应达标周期数"), required, "int", int(vals["应达标周期数"]), what)
+        put(sheet, row, at("达标周期数"), met, "int", int(vals["达标周期数"]), what)
+        g, h = f"{_col(at('应达标周期数'))}{row + 1}", f"{_col(at('达标周期数'))}{row + 1}"
+        put(sheet, row, at(rate_col), f'=IF({g}=0,"",{h}/{g})', "percent", vals[rate_col], what)
+
     # 活动记录 helper columns, for the rows there and the empty rows below them
     L = {c: _col(j) for j, c in enumerate(log.columns)}
     last_log = len(log) + 1 + LOG_HEADROOM
@@ -291,14 +299,10 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
         req, met = f"{S['应达标周期数']}{r}", f"{S['达标周期数']}{r}"
         row = summary.iloc[i - 1]
         what = f"规则 {rid}"
-        put("合规汇总", i, summary.columns.get_loc("应达标周期数"), f"=COUNTIFS({key})", "int",
-            int(row["应达标周期数"]), what)
-        put("合规汇总", i, summary.columns.get_loc("达标周期数"), f'=COUNTIFS({key},{det("是否达标")},"达标")', "int",
-            int(row["达标周期数"]), what)
+        put_periods("合规汇总", i, summary, f"=COUNTIFS({key})", f'=COUNTIFS({key},{det("是否达标")},"达标")',
+                    "达标率", what)
         put("合规汇总", i, summary.columns.get_loc("状态"), f'=IF({req}=0,"不适用",IF({met}={req},"达标","不达标"))',
             None, row["状态"], what)
-        put("合规汇总", i, summary.columns.get_loc("达标率"), f'=IF({req}=0,"",{met}/{req})', "percent",
-            row["达标率"], what)
         put("合规汇总", i, summary.columns.get_loc("实际值"), f'=SUMIFS({det("实际值")},{key})', "number",
             row["实际值"], what)
 
@@ -310,12 +314,8 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
         key = f'{sm("工号")},${P["工号"]}{r},{sm("状态")},"<>仅统计"'
         row = staff.iloc[i - 1]
         what = f"工号 {row['工号']}"
-        put("人员汇总", i, staff.columns.get_loc("应达标周期数"), f"=SUMIFS({sm('应达标周期数')},{key})", "int",
-            int(row["应达标周期数"]), what)
-        put("人员汇总", i, staff.columns.get_loc("达标周期数"), f"=SUMIFS({sm('达标周期数')},{key})", "int",
-            int(row["达标周期数"]), what)
-        g, h = f"{P['应达标周期数']}{r}", f"{P['达标周期数']}{r}"
-        put("人员汇总", i, staff.columns.get_loc("合规率"), f'=IF({g}=0,"",{h}/{g})', "percent", row["合规率"], what)
+        put_periods("人员汇总", i, staff, f"=SUMIFS({sm('应达标周期数')},{key})", f"=SUMIFS({sm('达标周期数')},{key})",
+                    "合规率", what)
     return FormulaPlan(summary, staff, details, log, types, rules, cells, columns)
 
 

@@ -43,7 +43,9 @@ except Exception as e:  # noqa: BLE001 — not installable in Lite (yet), or bro
 def _unavailable(book):
     sheet = book.sheets["操作"]
     sheet["B2"].value = "出错"
-    sheet["B3"].value = (f"xlwings Lite 无法加载 mentor_xl（{IMPORT_ERROR}）。"
+    missing = getattr(IMPORT_ERROR, "name", None)  # the module that failed; the error's text is English
+    why = f"缺少模块 {missing}" if missing else f"导入出错 {type(IMPORT_ERROR).__name__}"
+    sheet["B3"].value = (f"xlwings Lite 无法加载 mentor_xl（{why}）。"
                          "mentor_xl 尚未发布到公共软件源，Lite 版暂不能计算；"
                          "请改用宏工作簿（.xlsm，用单位的离线安装包安装）或命令行 mentor-xl。")
 
