@@ -239,15 +239,40 @@ def test_latest_is_one_rule_for_files_and_mail(setup):
 
 
 @pytest.mark.parametrize("ref", ["XFD1048576", "AB2000000", "XFD30"])
-def test_large_sheet_scan_finds_far_cells_too(setup, monkeypatch, ref):
-    """Sheets over EXACT_SCAN_BYTES are scanned by row tags and far references (made small
-    here, with small chunks, so the office book's log takes that path)."""
+def test_sheet_scan_finds_far_cells_across_chunks(setup, monkeypatch, ref):
+    """The fast pass reads the log in chunks (made small here, so that tags are cut at chunk
+    ends): a far cell anywhere is found, and the genuine book still passes."""
     from mentor_xl.problems import FatalInputError
     from mentor_xl.workbook import limits
-    monkeypatch.setattr(limits, "EXACT_SCAN_BYTES", 300)
     monkeypatch.setattr(limits, "CHUNK", 512)
-    assert limits.check_workbook_file(setup["book"], max_cells=1000) == "xlsx"  # the genuine book passes
+    assert limits.check_workbook_file(setup["book"]) == "xlsx"  # the genuine book passes
     far = setup["tmp"] / "远.xlsx"
     far.write_bytes(hostile.far_cell(setup["cs"].read_bytes(), ref))
     with pytest.raises(FatalInputError, match=f"到 {ref} 单元格"):
         limits.check_workbook_file(far, max_cells=100_000)
+
+
+def test_rows_out_of_order_with_a_far_column_are_counted_cell_by_cell(setup):
+    """A crafted sheet whose last row tag is small, with one row far down early in the part and
+    one far column: the fast pass cannot see every row, so the part is scanned cell by cell."""
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+    early = b'<row r="900000"><c r="A900000" t="inlineStr"><is><t>x</t></is></c></row>'
+    late = b'<row r="3"><c r="AZ3" t="inlineStr"><is><t>y</t></is></c></row>'
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + early, 1)
+                             .replace(b"</sheetData>", late + b"</sheetData>", 1))
+    bad = setup["tmp"] / "乱序.xlsx"
+    bad.write_bytes(data)
+    with pytest.raises(FatalInputError, match="到 AZ900000 单元格，约 46,800,000 个单元格"):
+        limits.check_workbook_file(bad)
+
+
+def test_a_reference_after_a_line_break_is_still_seen(setup):
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+    cell = b'<row\nr="30"><c\nr="XFD30" t="inlineStr"><is><t>x</t></is></c></row>'
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1))
+    bad = setup["tmp"] / "换行.xlsx"
+    bad.write_bytes(data)
+    with pytest.raises(FatalInputError, match="到 XFD30 单元格"):
+        limits.check_workbook_file(bad, max_cells=100_000)

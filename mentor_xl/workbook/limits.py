@@ -14,10 +14,11 @@ from the file's own headers:
   gigabytes or read local files;
 - each worksheet's real extent: the native reader allocates a dense grid from the
   top-left to the bottom-right cell, so one value in XFD1048576 asks for 17 billion cells.
-  The ``<dimension>`` and the row and cell references are scanned (exactly for parts up to
-  ``EXACT_SCAN_BYTES``; beyond, the office's own large logs, by the last row tag of each
-  chunk and every reference to a far column or row) and a sheet over
-  ``MAX_CELLS`` cells is refused before it is read.
+  One pass per part, in C-speed searches only (the check runs on every read of a 1M-row log):
+  the ``<dimension>``, the last row tag of each chunk (writers put rows in order) and every
+  reference that can make a grid large — a column of two or three letters, a row of seven
+  digits. When those leave a doubt (a far column in a part whose rows were not all seen), the
+  part is scanned again cell by cell. A sheet over ``MAX_CELLS`` cells is refused before it is read.
 
 Macros in .xlsm are never run: the reader only reads cell values. .xlsb and .ods content
 is not scanned for extents (binary records, repeated-cell counts): returns in those formats
@@ -41,21 +42,23 @@ MAX_ENTRIES = 10_000
 # Cells of one sheet's grid (rows × columns from A1): a 1M-row log of 16 columns is 16M;
 # the native reader needs ~32 bytes a cell, so 40M cells is about 1.3 GB.
 MAX_CELLS = 40_000_000
-EXACT_SCAN_BYTES = 64 * 1024 ** 2  # worksheet parts up to this are scanned cell by cell
 CHUNK = 1024 ** 2
 _OVERLAP = 64  # bytes kept between chunks so that no tag is cut in two
+# Rows below this are not all seen by the fast pass (a 7-digit row always is): with columns A–Z
+# only, 26 × 999,999 cells stay under MAX_CELLS, so the fast pass decides alone.
+_UNSEEN_ROWS = 999_999
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
-_ANY_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})(\d+)"')
-# References of far cells: columns AA and beyond, rows from 1,000,000. The leading space is
-# a literal for the regex engine to search fast; a reference after a tab or newline (no
-# writer does that) is caught by the slower ``_ODD_SPACE``.
-_FAR_REF = re.compile(rb' r="([A-Z]{2,3}|[A-Z](?=\d{7}))(\d+)"')
-_ODD_SPACE = re.compile(rb'[\t\r\n]r="([A-Z]{2,3}|[A-Z](?=\d{7}))(\d+)"')
+# References that can make a grid large: columns AA and beyond, rows from 1,000,000 (cell
+# references and row tags alike). No leading space: a reference after a tab or a line break
+# counts too; an attribute such as paper="9" never matches (no letters, fewer than 7 digits).
+_FAR_REF = re.compile(rb'r="([A-Z]{2,3}|[A-Z]?(?=\d{7}))(\d+)"')
+# Every reference, for the cell-by-cell pass.
+_ANY_REF = re.compile(rb'\sr="([A-Z]{0,3})(\d+)"')
 
 
 def size_text(n: float) -> str:
@@ -130,7 +133,7 @@ def _check_zip(name: str, z: zipfile.ZipFile, max_uncompressed: int, max_ratio: 
     for info in infos:
         xml = bool(_XML_PART.search(info.filename)) or info.filename == "[Content_Types].xml"
         sheet = bool(_SHEET_PART.match(info.filename)) or info.filename in sheets
-        scan = _Scan(name, info.filename, xml, sheet, z)
+        scan = _Scan(name, info, xml, sheet, z)
         n = 0
         for chunk in _inflate(name, z, info, max_uncompressed - total):
             n += len(chunk)
@@ -199,15 +202,14 @@ def _inflate(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int):
 class _Scan:
     """DTDs in an XML part; the grid extent of a worksheet part. Fed chunk by chunk."""
 
-    def __init__(self, name: str, part: str, xml: bool, sheet: bool, z: zipfile.ZipFile):
-        self.name, self.part, self.xml, self.sheet, self.zip = name, part, xml, sheet, z
+    def __init__(self, name: str, info: zipfile.ZipInfo, xml: bool, sheet: bool, z: zipfile.ZipFile):
+        self.name, self.info, self.part, self.xml, self.sheet, self.zip = name, info, info.filename, xml, sheet, z
         self.tail = b""
         self.first = True
         self.utf16 = False
+        self.utf16_chunks: list[bytes] = []
         self.max_row = self.max_col = 0
         self.dim_cells, self.dim_ref = 0, ""
-        self.keep: list[bytes] | None = []  # small sheets: scanned exactly at the end
-        self.kept = 0
 
     def feed(self, chunk: bytes) -> None:
         if not self.xml:
@@ -216,31 +218,24 @@ class _Scan:
             self.first = False
             # UTF-16 parts would hide the markup from a byte search: decoded at the end
             self.utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff")
-        if self.utf16:
-            self.keep.append(chunk)  # capped by the inflate budget
-            return
-        buf = self.tail + chunk
-        if b"<!" in buf and _DTD.search(buf):
-            self._dtd()
-        if self.sheet:
-            if self.kept == 0:  # <dimension> comes before the data
-                m = _DIMENSION.search(buf)
+            if self.sheet:
+                m = _DIMENSION.search(chunk)  # <dimension> comes before the data
                 if m:
                     rows = max(int(m.group(2) or 1), int(m.group(4) or 1))
                     cols = max(column_number(m.group(1) or b"A"), column_number(m.group(3) or b"A"))
                     self.dim_cells = rows * cols
                     self.dim_ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
-            self.kept += len(chunk)
-            if self.keep is not None and self.kept <= EXACT_SCAN_BYTES:
-                self.keep.append(chunk)  # scanned cell by cell at the end
-            else:
-                if self.keep is not None:  # too big for the exact pass: row tags and far references decide
-                    self._approximate(b"".join(self.keep))
-                    self.keep = None
-                self._approximate(buf)
+        if self.utf16:
+            self.utf16_chunks.append(chunk)  # capped by the inflate budget
+            return
+        buf = self.tail + chunk
+        if b"!" in buf and b"<!" in buf and _DTD.search(buf):  # memchr for the rare "!" first
+            self._dtd()
+        if self.sheet:
+            self._extent(buf)
         self.tail = buf[-_OVERLAP:]
 
-    def _approximate(self, buf: bytes) -> None:
+    def _extent(self, buf: bytes) -> None:
         end = len(buf)  # rows come in order: the last row tag of a chunk is its largest
         while (last := buf.rfind(b"<row", 0, end)) != -1:
             m = _ROW_TAG.match(buf, last)  # not <rowBreaks>, not a tag cut by the chunk's end
@@ -248,29 +243,40 @@ class _Scan:
                 self.max_row = max(self.max_row, int(m.group(1)))
                 break
             end = last
-        # a reference after a tab or line break: more r=" than ' r="' (two fast counts; the
-        # slow pattern runs only then — headers/footers of page setup count too, harmlessly)
-        odd = buf.count(b'r="') != buf.count(b' r="')
-        for rx in (_FAR_REF, _ODD_SPACE) if odd else (_FAR_REF,):
-            for m in rx.finditer(buf):
+        for m in _FAR_REF.finditer(buf):
+            if m.group(1):
                 self.max_col = max(self.max_col, column_number(m.group(1)))
-                self.max_row = max(self.max_row, int(m.group(2)))
+            self.max_row = max(self.max_row, int(m.group(2)))
+
+    def _exact(self) -> None:
+        """Every row tag and cell reference of the part, inflated again (only for a part with
+        far columns whose rows the fast pass could not all see)."""
+        tail = b""
+        for chunk in _inflate(self.name, self.zip, self.info, MAX_UNCOMPRESSED):
+            buf = tail + chunk
+            refs = _ANY_REF.findall(buf)
+            if refs:
+                letters, rows = zip(*refs)
+                self.max_row = max(self.max_row, max(map(int, rows)))
+                self.max_col = max(self.max_col, *map(column_number, set(letters) - {b""}), 0)
+            rows = _ROW_TAG.findall(buf)
+            if rows:
+                self.max_row = max(self.max_row, max(map(int, rows)))
+            tail = buf[-_OVERLAP:]
 
     def done(self, size: int, max_cells: int) -> None:
         if self.utf16:
-            text = b"".join(self.keep).decode("utf-16", errors="ignore").encode("utf-8")
-            self.keep = []
+            text = b"".join(self.utf16_chunks).decode("utf-16", errors="ignore").encode("utf-8")
+            self.utf16_chunks = []
             if _DTD.search(text):
                 self._dtd()
             return
         if not self.sheet:
             return
-        if self.keep:
-            for m in _ANY_REF.finditer(b"".join(self.keep)):
-                self.max_col = max(self.max_col, column_number(m.group(1)))
-                self.max_row = max(self.max_row, int(m.group(2)))
-        self.keep = None
         cells = self.max_row * max(self.max_col, 1)
+        if cells <= max_cells and max(self.max_row, _UNSEEN_ROWS) * max(self.max_col, 26) > max_cells:
+            self._exact()  # a far column, rows not all seen: count them all
+            cells = self.max_row * max(self.max_col, 1)
         far = f"{column_name(max(self.max_col, 1))}{max(self.max_row, 1)}"
         if self.dim_cells > cells:
             cells, far = self.dim_cells, f"{self.dim_ref}（工作表声明的范围）"
