@@ -339,7 +339,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
             problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")
         batch, cell_errors = pa.record_batch([], names=[]), None
     errors = _error_cells(cell_errors)
-    cols = [batch.column(j).cast(pa.large_string()) for j in range(batch.num_columns)]
+    cols = [_as_text(batch.column(j)) for j in range(batch.num_columns)]
     head_rows = pa.table(cols, names=[str(j) for j in range(len(cols))]).slice(0, 200).to_pylist() if cols else []
     grid = [list(r.values()) for r in head_rows]
     if not any(_cell_text(v) for r in grid for v in r):
@@ -421,8 +421,9 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         if col.name not in canon_at:
             out[col.name] = _null_column(col.kind, len(keep))
             continue
-        raw = values.arrow_series(data[canon_at[col.name]].take(take))
-        parsed, bad = _PARSE_AS.get(col.name, lambda r, k=col.kind: values.parse(k, r))(raw)
+        coded = enc[canon_at[col.name]].take(take)  # indices only: the distinct texts are parsed once
+        raw = _cell_at(coded)
+        parsed, bad = values.parse_coded(_PARSE_AS.get(col.name, col.kind), coded)
         bad = bad.to_numpy(bool, copy=True)
         _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
         bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
@@ -436,13 +437,23 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         if col.kind == "id" and col.name in _KEY_IDS:
             _report_short_ids(problems, actual, col.name, parsed, rows, raw)
     for name, j, _ in extra:
-        out[name] = values.parse_text(values.arrow_series(data[j].take(take)))[0]
+        out[name] = values.parse_coded("text", enc[j].take(take))[0]
     out["_row"] = pd.Series(rows, dtype="int64")
     frame = pd.DataFrame(out)
     return frame[~drop].reset_index(drop=True)
 
 
-_PARSE_AS = {"时长": values.parse_hours}
+_PARSE_AS = {"时长": "hours"}  # read as a number of hours (90分钟 is 1.5)
+
+
+def _as_text(col: pa.Array) -> pa.Array:
+    """A loaded column as arrow strings (fastexcel's already are: not copied)."""
+    return col if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) else col.cast(pa.large_string())
+
+
+def _cell_at(coded: pa.DictionaryArray):
+    """The raw text of one cell by position, looked up only for the cells reported."""
+    return lambda i: coded[int(i)].as_py()
 _NO_YEAR = re.compile(r"^\s*[0-9]{1,2}\s*(?:月\s*[0-9]{1,2}\s*[日号]?|[/.][0-9]{1,2})\s*$")  # 90分钟 is 1.5 hours
 
 
@@ -567,13 +578,13 @@ def _is_blank(parsed: pd.Series, kind: str) -> np.ndarray:
     return parsed.isna().to_numpy(bool)
 
 
-def _report(problems: Problems, sheet: str, column: str, kind: str, raw: pd.Series,
+def _report(problems: Problems, sheet: str, column: str, kind: str, raw: Callable[[int], object],
             rows: np.ndarray, bad: np.ndarray, required: bool) -> None:
     category, template = values.BAD_VALUE[kind]
     what = "此行已跳过" if required else "已按空值处理"
     idx = np.flatnonzero(bad)
     for i in idx[:MAX_PROBLEMS_PER_COLUMN]:
-        v = raw.iloc[i]
+        v = raw(i)
         said = template.format(v=v)
         if kind == "date" and _NO_YEAR.match(str(v)):
             said = f"日期“{v}”没有年份，请写出年份，如 2024年{str(v).strip()}"
@@ -597,10 +608,10 @@ def _summary(problems: Problems, sheet: str, column: str, category: str, count: 
 
 
 def _report_short_ids(problems: Problems, sheet: str, column: str, ids: pd.Series,
-                      rows: np.ndarray, raw: pd.Series) -> None:
+                      rows: np.ndarray, raw: Callable[[int], object]) -> None:
     short = np.flatnonzero(values.leading_zero_suspects(ids).to_numpy(bool))
     for i in short[:MAX_PROBLEMS_PER_COLUMN]:
-        problems.add(sheet, int(rows[i]), column, raw.iloc[i],
+        problems.add(sheet, int(rows[i]), column, raw(i),
                      f"工作表“{sheet}”第{rows[i]}行“{column}”列：编号“{ids.iloc[i]}”比同列其他编号短，"
                      "可能被 Excel 去掉了开头的 0，请把该列设为文本格式后重新填写", "编号格式", "warning")
     _summary(problems, sheet, column, "编号格式", len(short))

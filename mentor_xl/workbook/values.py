@@ -109,13 +109,17 @@ def true_mask(arr_or_series) -> np.ndarray:
 def _by_unique(raw: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """Run ``parse`` once per distinct value (a Series of arrow strings), then spread back."""
     enc = pc.dictionary_encode(_strings(raw))
+    return _spread(parse, enc.dictionary, enc.indices, raw.index)
+
+
+def _spread(parse, dictionary: pa.Array, indices: pa.Array, index=None) -> tuple[pd.Series, pd.Series]:
     # the distinct values plus one null, which every blank cell points at
-    uniq = pa.concat_arrays([enc.dictionary.cast(pa.large_string()), pa.nulls(1, pa.large_string())])
+    uniq = pa.concat_arrays([dictionary.cast(pa.large_string()), pa.nulls(1, pa.large_string())])
     parsed, bad = parse(arrow_series(uniq))
-    idx = enc.indices.fill_null(len(uniq) - 1).to_numpy(zero_copy_only=False)
+    idx = indices.fill_null(len(uniq) - 1).to_numpy(zero_copy_only=False)
     vals = parsed.take(idx)
-    vals.index = raw.index
-    return vals, pd.Series(np.asarray(bad, dtype=bool)[idx], index=raw.index)
+    vals.index = index if index is not None else pd.RangeIndex(len(idx))
+    return vals, pd.Series(np.asarray(bad, dtype=bool)[idx], index=vals.index)
 
 
 def _split(u: pd.Series, plain: np.ndarray, fast, slow, dtype) -> tuple[pd.Series, np.ndarray]:
@@ -331,11 +335,16 @@ def parse_hours(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _by_unique(raw, _hours_u)
 
 
+def _int_u(u: pd.Series):
+    vals, bad = _number_u(u)
+    vals = pd.Series(vals, index=u.index) if not isinstance(vals, pd.Series) else vals
+    wrong = vals.notna() & ((vals != np.floor(vals)) | (vals.abs() >= 1e15))  # fractions, overflow
+    return vals.where(~wrong).round().astype("Int64"), (np.asarray(bad, dtype=bool) | wrong.to_numpy(bool))
+
+
 def parse_int(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (same forms as numbers); 2.5 and absurdly large values are bad."""
-    vals, bad = parse_number(raw)
-    wrong = vals.notna() & ((vals != np.floor(vals)) | (vals.abs() >= 1e15))  # fractions, overflow
-    return vals.where(~wrong).round().astype("Int64"), (bad | wrong).astype(bool)
+    return _by_unique(raw, _int_u)
 
 
 def parse_number_scalar(value) -> float | None:
@@ -470,3 +479,15 @@ PARSERS = {"id": parse_id, "idlist": parse_idlist, "text": parse_text, "date": p
 def parse(kind: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse a column of ``kind`` (a schema kind); returns (values, bad mask)."""
     return PARSERS[kind](raw)
+
+
+# per distinct value: every kind reads a cell alone, so a dictionary-encoded column is parsed
+# once per distinct text ("hours" is 时长's number form)
+UNIQUE = {"id": _id_u, "idlist": _idlist_u, "text": _text_u, "date": _date_u, "number": _number_u,
+          "int": _int_u, "bool": _bool_u, "term": _term_u, "hours": _hours_u}
+
+
+def parse_coded(kind: str, column: pa.DictionaryArray) -> tuple[pd.Series, pd.Series]:
+    """``parse`` for a dictionary-encoded arrow string column (the reader encodes each column
+    once): no string copy, no second encoding. Returns (values, bad mask) on a RangeIndex."""
+    return _spread(UNIQUE[kind], column.dictionary, column.indices)
