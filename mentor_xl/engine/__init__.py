@@ -209,7 +209,7 @@ def _staff(results: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     s = per_rule.groupby(level="staff_id", sort=False).agg(
         rules_required=("req", "sum"), rules_met=("ok", "sum"),
         periods_required=("pr", "sum"), periods_met=("pm", "sum")).reset_index()
-    names = prep.names[prep.names["staff_id"].isin(results["staff_id"])]
+    names = prep.names[prep.names["staff_id"].isin(pd.unique(results["staff_id"]))]  # distinct: isin lists its values
     s = names.merge(s, on="staff_id", how="left")
     for c in ("rules_required", "rules_met", "periods_required", "periods_met"):
         s[c] = s[c].fillna(0).astype(int)

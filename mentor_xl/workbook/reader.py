@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems, reading
 from mentor_xl.workbook import values
-from mentor_xl.workbook.limits import check_workbook_file
+from mentor_xl.workbook.limits import check_workbook_file, sheet_names
 from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
 from mentor_xl.workbook import recognise as rec
@@ -49,6 +49,25 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     whose activity types recognise a 活动类型 column by its values when ``policy_pack`` is not given.
     """
     path = Path(path)
+    aside = _log_aside(path) if sheets is None or "活动记录" in sheets else None
+    try:
+        return _read_checked(path, aside, policy_pack=policy_pack, sheets=sheets, policy=policy)
+    finally:
+        if aside is not None:
+            aside.cancel()
+
+
+def _log_aside(path: Path):
+    """A big .xlsx: its 活动记录 sheet starts loading in a child at once (``aside``)."""
+    from mentor_xl.workbook import aside
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file() or path.stat().st_size < aside.MIN_BYTES:
+        return None
+    log = _find_sheets(sheet_names(path), Problems()).get("活动记录")
+    return aside.start(path, log) if log else None
+
+
+def _read_checked(path: Path, aside, *, policy_pack, sheets, policy) -> OfficeBook:
     kind = check_workbook_file(path)
     # calamine picks its parser by file name; a misnamed file (an .xlsx saved as .xls, an
     # attachment without extension) is handed over as bytes so the content decides
@@ -68,18 +87,19 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
         # read per sheet, only for the sheets actually read (a big log's XML is streamed once)
         merges = (lambda name: merged_ranges(path, names={name}).get(name)) if kind == "xlsx" else {}
         return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets, merges=merges, policy=policy,
-                         opener=lambda: fastexcel.read_excel(source))
+                         opener=lambda: fastexcel.read_excel(source), aside=aside)
 
 
 def read_from(source, *, path: str | Path | None = None, policy_pack=None,
               sheets: Iterable[str] | None = None, merges: dict | None = None, policy: str | None = None,
-              opener: Callable | None = None) -> OfficeBook:
+              opener: Callable | None = None, aside=None) -> OfficeBook:
     """Read an opened workbook: anything with ``sheet_names`` and fastexcel's
     ``load_sheet(name, header_row=None, dtypes="string")`` — fastexcel's reader, or the Excel
     faces' reader over an open Book's cell values (``xl.book_api.RowsReader``). ``merges``:
     actual sheet name -> ``merges.SheetMerges`` (merged data cells are filled from them), as a
     dict or a function of the name. ``opener`` returns another reader of the same workbook: the
-    活动记录 sheet (often most of the file) is then loaded by it in a thread while the rest is read."""
+    活动记录 sheet (often most of the file) is then loaded by it in a thread while the rest is read;
+    ``aside`` (``aside.Aside``): that sheet already loading in a child, used when it is the one found."""
     wanted = list(BY_NAME) if sheets is None else list(sheets)
     for s in wanted:
         if s not in BY_NAME:
@@ -92,7 +112,9 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
     ctx = _Context(source, merges or {}, book, frozenset())
     log = book.sheet_names.get("活动记录")
-    if opener is not None and log is not None and "活动记录" in wanted:
+    if aside is not None and log is not None and aside.sheet == log and "活动记录" in wanted:
+        ctx.ahead[log] = aside
+    elif opener is not None and log is not None and "活动记录" in wanted:
         ctx.load_ahead(opener, log)
     for name in _FIRST:
         _read_one(ctx, name, pack_columns, mapping)
@@ -115,13 +137,13 @@ class _Context:
     def __init__(self, source, merges, book, type_labels):
         self.source, self.merges, self.book, self.type_labels = source, merges, book, type_labels
         self.staff_names: dict[str, str] | None = None  # unique 姓名 -> 工号, once 人员 is read
-        self.ahead: dict[str, Future] = {}  # actual sheet name -> its values, loading in a thread
+        self.ahead: dict = {}  # actual sheet name -> its values loading in a thread (Future) or a child (Aside)
 
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
-        if actual in self.ahead:
-            return self.ahead.pop(actual).result()
-        return _load(self.source, actual)
+        ahead = self.ahead.pop(actual, None)
+        got = ahead.result() if ahead is not None else None  # None: the child gave up, read it here
+        return got if got is not None else _load(self.source, actual)
 
     def load_ahead(self, opener, actual: str) -> None:
         """Start loading ``actual`` in a thread with a reader of its own (``opener()``): the native

@@ -1,0 +1,119 @@
+"""The 活动记录 sheet of a big workbook loads in a child process while the parent checks the file
+(``workbook.aside``): same book, same problems as the parent's own read; any failure of the child
+falls back to that read; a file the checks refuse is refused, with the child stopped."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xlsxwriter
+
+import hostile
+from mentor_xl.demo import build_demo_book
+from mentor_xl.problems import FatalInputError
+from mentor_xl.workbook import aside, reader
+from mentor_xl.workbook.model import ATTRS
+from mentor_xl.workbook.reader import read_book
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """A demo office workbook with odd cells, plus a log row whose 日期 is a formula error."""
+    path = tmp_path_factory.mktemp("aside") / "台账.xlsx"
+    build_demo_book(path, "bit-2022", seed=5, messy=True, staff=40, students=200, log_rows=3000)
+    return path
+
+
+@pytest.fixture
+def errors_book(tmp_path):
+    path = tmp_path / "err.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("活动记录")
+    ws.write_row(0, 0, ["日期", "工号", "活动类型", "时长"])
+    ws.write_row(1, 0, ["2024-09-10", "T1", "班会"])
+    ws.write_formula(1, 3, "=1/0", None, "#DIV/0!")
+    ws.write_formula(2, 0, "=NA()", None, "#N/A")
+    ws.write_row(2, 1, ["T1", "班会", "1"])
+    wb.close()
+    return path
+
+
+def _everything(b) -> tuple:
+    frames = {a: getattr(b, a) for a in sorted(set(ATTRS.values())) if getattr(b, a) is not None}
+    return frames, [(p.sheet, p.row, p.column, str(p.value), p.message, p.category) for p in b.problems]
+
+
+def _same(a, b) -> None:
+    fa, pa_ = _everything(a)
+    fb, pb = _everything(b)
+    assert fa.keys() == fb.keys()
+    for k in fa:
+        pd.testing.assert_frame_equal(fa[k], fb[k])
+    assert pa_ == pb
+
+
+def _children(monkeypatch) -> list:
+    """Make every workbook big enough for the child, and record the children started."""
+    started = []
+    real = aside.start
+
+    def spy(path, sheet, **kw):
+        a = real(path, sheet, min_bytes=0)
+        started.append(a)
+        return a
+    monkeypatch.setattr(aside, "start", spy)
+    monkeypatch.setattr(aside, "MIN_BYTES", 0)
+    return started
+
+
+def _no_aside_dirs() -> set:
+    return set(Path(tempfile.gettempdir()).glob("mentor-xl-aside-*"))
+
+
+def test_the_child_reads_the_same_book(book, errors_book, monkeypatch):
+    plain = [read_book(p) for p in (book, errors_book)]
+    before = _no_aside_dirs()
+    started = _children(monkeypatch)
+    used = []
+    real_result = aside.Aside.result
+    monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
+    for p, expected in zip((book, errors_book), plain):
+        _same(read_book(p), expected)
+    assert len(started) == 2 and all(a is not None for a in started)
+    assert len(used) == 2 and all(r is not None for r in used)  # the children's sheets were the ones used
+    assert [(p.row, p.column, p.value) for p in read_book(errors_book).problems if p.category == "公式错误"] == [
+        (3, "日期", "#N/A"), (2, "时长", "#DIV/0!")]
+    assert _no_aside_dirs() <= before  # nothing left behind
+
+
+@pytest.mark.parametrize("how", ["crash", "memory", "other_sheet"])
+def test_a_failing_child_falls_back_to_the_parents_read(book, monkeypatch, how):
+    expected = read_book(book)
+    started = _children(monkeypatch)
+    if how == "crash":
+        monkeypatch.setattr(aside, "_ENTRY", "import os; os.abort()")
+    elif how == "memory":
+        monkeypatch.setattr(aside, "MEMORY_BYTES", 32 * 1024 ** 2)  # not even the interpreter fits
+    else:
+        real = aside.start
+        monkeypatch.setattr(aside, "start", lambda path, sheet, **kw: started.append(real(path, "学生", min_bytes=0))
+                            or started[-1])
+    _same(read_book(book), expected)
+    assert started and started[0] is not None
+
+
+def test_a_refused_file_stops_the_child(book, tmp_path, monkeypatch):
+    far = tmp_path / "远.xlsx"
+    far.write_bytes(hostile.far_cell(book.read_bytes(), "XFD1048576"))
+    started = _children(monkeypatch)
+    with pytest.raises(FatalInputError, match="范围过大"):
+        read_book(far)
+    [child] = started
+    assert child.proc.poll() is not None and not child.work.exists()
+
+
+def test_small_files_and_other_formats_read_without_a_child(book, tmp_path):
+    assert aside.start(book, "活动记录") is None  # under MIN_BYTES
+    assert reader._log_aside(tmp_path / "无.xlsx") is None
