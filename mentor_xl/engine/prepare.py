@@ -52,11 +52,12 @@ def prepare(book: OfficeBook, pack: Pack) -> Prepared:
     staff_ids = pd.unique(person["工号"].dropna().to_numpy(dtype=object))
     staff_index = pd.Index(staff_ids)
     staff = _staff(book, pack, staff_index, problems)
-    names = (pd.DataFrame({"staff": staff["staff"], "name": staff.pop("name"), "college": staff.pop("college"),
+    people = pd.DataFrame({"staff": staff["staff"], "name": staff.pop("name"), "college": staff.pop("college"),
                            "role": staff["role"]})
-             .groupby("staff", sort=True)
-             .agg(name=("name", "first"), college=("college", "first"), role=("role", lambda r: "、".join(dict.fromkeys(r))))
-             .reset_index())
+    names = people.groupby("staff", sort=True).agg(name=("name", "first"), college=("college", "first"))
+    # each person's roles in first-seen order, joined once per person (no Python function per group)
+    roles = people.drop_duplicates(["staff", "role"]).groupby("staff", sort=True)["role"].agg("、".join)
+    names = names.assign(role=roles).reset_index()
     names.insert(0, "staff_id", staff_ids[names.pop("staff").to_numpy()])
 
     lg = book.frame("活动记录")
