@@ -117,3 +117,12 @@ def test_a_refused_file_stops_the_child(book, tmp_path, monkeypatch):
 def test_small_files_and_other_formats_read_without_a_child(book, tmp_path):
     assert aside.start(book, "活动记录") is None  # under MIN_BYTES
     assert reader._log_aside(tmp_path / "无.xlsx") is None
+
+
+def test_the_child_finds_the_package_from_any_folder(book, monkeypatch, tmp_path):
+    """The child imports the parent's own copy of the package, whatever the working folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    child = aside.start(book, "活动记录", min_bytes=0)
+    got = child.result()
+    assert got is not None and got[0].num_rows > 3000

@@ -82,10 +82,13 @@ def start(path: Path, sheet: str, *, min_bytes: int | None = None) -> Aside | No
     work = Path(tempfile.mkdtemp(prefix="mentor-xl-aside-"))
     request = json.dumps({"path": str(path), "sheet": sheet, "out": str(work), "memory": MEMORY_BYTES})
     env = dict(os.environ, MALLOC_ARENA_MAX="2", RUST_BACKTRACE="0")
+    # the child imports this very package, wherever the parent found it (a checkout, a venv)
+    here = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
     try:
         proc = subprocess.Popen([sys.executable, "-c", _ENTRY, request], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                start_new_session=True)  # its own group: cancel() kills all of it
+                                cwd=str(work), start_new_session=True)  # its own group: cancel() kills all of it
     except OSError:
         shutil.rmtree(work, ignore_errors=True)
         return None
