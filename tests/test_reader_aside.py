@@ -119,10 +119,11 @@ def test_small_files_and_other_formats_read_without_a_child(book, tmp_path):
     assert reader._log_aside(tmp_path / "无.xlsx") is None
 
 
-def test_the_child_finds_the_package_from_any_folder(book, monkeypatch, tmp_path):
-    """The child imports the parent's own copy of the package, whatever the working folder."""
-    monkeypatch.chdir(tmp_path)
+def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypatch):
+    """The child imports the parent's own copy of the package and opens the file the parent
+    was given, relative or not, whatever the working folder."""
+    monkeypatch.chdir(book.parent)
     monkeypatch.delenv("PYTHONPATH", raising=False)
-    child = aside.start(book, "活动记录", min_bytes=0)
+    child = aside.start(Path(book.name), "活动记录", min_bytes=0)  # a path relative to here, as typed
     got = child.result()
     assert got is not None and got[0].num_rows > 3000

@@ -469,8 +469,9 @@ _PARSE_AS = {"时长": "hours"}  # read as a number of hours (90分钟 is 1.5)
 
 
 def _as_text(col: pa.Array) -> pa.Array:
-    """A loaded column as arrow strings (fastexcel's already are: not copied)."""
-    return col if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) else col.cast(pa.large_string())
+    """A loaded column as arrow strings, or strings dictionary-encoded (``aside``'s): not copied."""
+    t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    return col if pa.types.is_string(t) or pa.types.is_large_string(t) else col.cast(pa.large_string())
 
 
 def _cell_at(coded: pa.DictionaryArray):
@@ -560,6 +561,10 @@ def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndar
 
 def _has_text(arr: pa.Array) -> np.ndarray:
     """Cells that are neither empty nor only whitespace (no trimmed copy: 5× faster on a 1M-row log)."""
+    if pa.types.is_dictionary(arr.type):  # once per distinct text
+        per_value = _has_text(arr.dictionary)
+        idx = arr.indices.fill_null(len(per_value)).to_numpy(zero_copy_only=False)
+        return np.append(per_value, False)[idx]
     return values.true_mask(pc.and_(pc.greater(pc.binary_length(arr), 0), pc.invert(pc.utf8_is_space(arr))))
 
 

@@ -189,9 +189,9 @@ def is_output_sheet(name: str, first_cell) -> bool:
 
 # layout rows ---------------------------------------------------------------------------------
 def encode(cols: list[pa.Array]) -> list[pa.DictionaryArray]:
-    """Each column dictionary-encoded once: the footer and duplicate checks work on the distinct
-    values and the integer codes, not on a million strings."""
-    return [pc.dictionary_encode(c) for c in cols]
+    """Each column dictionary-encoded once (a column that already is stays as it is): the footer
+    and duplicate checks work on the distinct values and the integer codes, not on a million strings."""
+    return [c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c) for c in cols]
 
 
 _TOTALS = "^[ \u3000]*(?:合[ \u3000]*计|总[ \u3000]*计|小[ \u3000]*计)[ \u3000:：]*$"
