@@ -34,6 +34,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote
+from mentor_xl.workbook.xlsx_package import FastWorkbook
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -52,8 +53,9 @@ FONT = "等线"  # Excel's default CJK font; WPS/LibreOffice substitute a CJK fo
 
 def new_workbook(path, *, constant_memory: bool = False) -> Workbook:
     """An XlsxWriter workbook with safe defaults: no string is ever turned into a formula,
-    URL or number behind our back; NaN/inf never reach a cell (we skip them)."""
-    return xlsxwriter.Workbook(str(path), {
+    URL or number behind our back; NaN/inf never reach a cell (we skip them). Packed into
+    its file by ``xlsx_package.FastWorkbook`` (parts deflated in parallel)."""
+    return FastWorkbook(str(path), {
         "constant_memory": constant_memory,
         "strings_to_formulas": False,
         "strings_to_urls": False,

@@ -1,0 +1,171 @@
+"""Packing workbooks into their zip (workbook/xlsx_package.py): parts deflated in parallel
+chunks, big parts at a fast zlib level, shared strings written in one join — and the file's
+contents exactly what XlsxWriter's own close() writes."""
+import io
+from csv import reader
+import os
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from mentor_xl import libreoffice as lo
+from mentor_xl.workbook import xlsx_package as pkg
+from mentor_xl.workbook.xlsx import new_workbook
+
+# Strings the shared-string writer must treat as XlsxWriter does: escapes, control
+# characters, its _xHHHH_ escape written literally, edge whitespace (ASCII and the
+# ideographic space), and plain CJK.
+TRICKY = ["学院 & 书院", "a<b>c", "_x0041_", "制表\t符", "换\n行", "响铃\x07", " 前空格", "后空格 ",
+          "\u3000全角空格", "<r>", '引号"', "=SUM(A1)", "数学2401", "", "平常文字"]
+
+
+def fill(wb, rows: int) -> None:
+    """The same calls on any workbook: a constant_memory sheet of ``rows`` rows, texts repeated."""
+    ws = wb.add_worksheet("数据")
+    ws.write_row(0, 0, ["编号", "说明", "数值", "备注"])
+    for i in range(1, rows + 1):
+        ws.write_string(i, 0, f"S{i:07d}")
+        ws.write_string(i, 1, TRICKY[i % len(TRICKY)] or "空")
+        ws.write_number(i, 2, i * 0.25)
+        ws.write_string(i, 3, f"第{i % 97}组")
+    wb.add_worksheet("空表")
+
+
+def parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every CRC checks
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def same_as_xlsxwriter(ours, theirs) -> None:
+    a, b = parts(ours), parts(theirs)
+    assert list(a) == list(b)  # same parts, same order
+    for name in a:
+        if name != "docProps/core.xml":  # creation time
+            assert a[name] == b[name], name
+
+
+@pytest.mark.parametrize("constant_memory", [True, False])
+def test_parts_are_xlsxwriters_byte_for_byte(tmp_path, monkeypatch, constant_memory):
+    monkeypatch.setattr(pkg, "CHUNK", 64 << 10)  # a big part in many chunks
+    monkeypatch.setattr(pkg, "BIG_PART", 256 << 10)
+    opts = {"constant_memory": constant_memory}
+    ours = pkg.FastWorkbook(str(tmp_path / "ours.xlsx"), opts)
+    theirs = xlsxwriter.Workbook(str(tmp_path / "theirs.xlsx"), opts)
+    for wb in (ours, theirs):
+        fill(wb, 6000)
+        wb.close()
+    same_as_xlsxwriter(tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx")
+    with zipfile.ZipFile(tmp_path / "ours.xlsx") as z:
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+        assert sheet.file_size > 4 * pkg.CHUNK  # deflated as several streams, joined
+        assert sheet.compress_type == zipfile.ZIP_DEFLATED
+    ws = openpyxl.load_workbook(tmp_path / "ours.xlsx")["数据"]
+    assert [c.value for c in ws[2]] == ["S0000001", "a<b>c", 0.25, "第1组"]
+    assert ws.cell(9, 2).value == "\u3000全角空格" and ws.cell(7, 2).value == " 前空格"
+    assert ws.max_row == 6001
+
+
+def test_text_shaped_like_rich_markup_stays_text(tmp_path):
+    """XlsxWriter writes a shared string "<r>…</r>" as raw XML (its rich-string storage): a
+    typed 内容 could inject markup. Here it is escaped text like any other."""
+    hostile = "<r><t>伪造</t></r>"
+    wb = pkg.FastWorkbook(str(tmp_path / "f.xlsx"))
+    wb.add_worksheet("表").write_string(0, 0, hostile)
+    wb.close()
+    sst = parts(tmp_path / "f.xlsx")["xl/sharedStrings.xml"]
+    assert "<si><t>&lt;r&gt;&lt;t&gt;伪造&lt;/t&gt;&lt;/r&gt;</t></si>".encode() in sst
+    assert openpyxl.load_workbook(tmp_path / "f.xlsx")["表"]["A1"].value == hostile
+
+
+def test_big_parts_use_the_fast_level_and_small_ones_the_default(tmp_path, monkeypatch):
+    monkeypatch.setattr(pkg, "BIG_PART", 256 << 10)
+    seen = []
+    real = pkg._deflate
+    monkeypatch.setattr(pkg, "_deflate", lambda data, level, last: (seen.append((len(data), level)), real(data, level, last))[1])
+    wb = pkg.FastWorkbook(str(tmp_path / "f.xlsx"), {"constant_memory": True})
+    fill(wb, 6000)
+    wb.close()
+    levels = {level for n, level in seen}
+    assert levels == {pkg.FAST_LEVEL, -1}  # -1: zlib's default, for the small parts
+    assert all(level == -1 for n, level in seen if n < 1000)
+
+
+def test_temporary_files_are_removed(tmp_path):
+    left = []
+    for name, cls in (("f.xlsx", pkg.FastWorkbook), ("x.xlsx", xlsxwriter.Workbook)):
+        tmp = tmp_path / f"tmp-{name}"
+        tmp.mkdir()
+        wb = cls(str(tmp_path / name), {"constant_memory": True, "tmpdir": str(tmp)})
+        fill(wb, 50)
+        wb.close()
+        left.append(len(os.listdir(tmp)))
+    assert left[0] == left[1] <= 1  # XlsxWriter itself leaves the empty sheet's row file
+    assert openpyxl.load_workbook(tmp_path / "f.xlsx")["数据"]["A51"].value == "S0000050"
+
+
+def test_in_memory_and_a_file_object(tmp_path):
+    buf = io.BytesIO()
+    wb = pkg.FastWorkbook(buf, {"in_memory": True})
+    fill(wb, 30)
+    wb.close()
+    (tmp_path / "m.xlsx").write_bytes(buf.getvalue())
+    theirs = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"), {"in_memory": True})
+    fill(theirs, 30)
+    theirs.close()
+    same_as_xlsxwriter(tmp_path / "m.xlsx", tmp_path / "t.xlsx")
+
+
+class NoSeek(io.RawIOBase):
+    """A write-only stream (a pipe, a socket): no seeking back to the local headers."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.data += b
+        return len(b)
+
+
+def test_a_target_that_cannot_seek_gets_xlsxwriters_zip(tmp_path):
+    out = NoSeek()
+    wb = pkg.FastWorkbook(out, {"in_memory": True})
+    fill(wb, 30)
+    wb.close()
+    (tmp_path / "n.xlsx").write_bytes(bytes(out.data))
+    assert openpyxl.load_workbook(tmp_path / "n.xlsx")["数据"]["B3"].value == "_x0041_"
+
+
+def test_new_workbook_packs_with_the_fast_packager(tmp_path):
+    wb = new_workbook(tmp_path / "f.xlsx", constant_memory=True)
+    assert isinstance(wb, pkg.FastWorkbook)
+    fill(wb, 10)
+    wb.close()
+    assert openpyxl.load_workbook(tmp_path / "f.xlsx")["数据"]["C11"].value == 2.5
+
+
+def needs_soffice(fn):
+    fn = pytest.mark.libreoffice(fn)
+    return pytest.mark.skipif(lo.find_soffice() is None and not os.environ.get("CI"),
+                              reason="LibreOffice (soffice) 未安装")(fn)
+
+
+@needs_soffice
+def test_libreoffice_reads_the_chunked_zip(tmp_path, monkeypatch):
+    monkeypatch.setattr(pkg, "CHUNK", 64 << 10)
+    monkeypatch.setattr(pkg, "BIG_PART", 256 << 10)
+    wb = pkg.FastWorkbook(str(tmp_path / "f.xlsx"), {"constant_memory": True})
+    fill(wb, 6000)
+    wb.close()
+    [csv] = lo.convert([tmp_path / "f.xlsx"], "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "lo")
+    with open(csv, encoding="utf-8", newline="") as fh:
+        rows = list(reader(fh))
+    assert len(rows) == 6001 and rows[0] == ["编号", "说明", "数值", "备注"]
+    assert rows[2] == ["S0000002", "_x0041_", "0.5", "第2组"]
+    assert rows[4] == ["S0000004", "换\n行", "1", "第4组"]
+    assert rows[6000] == ["S0006000", "学院 & 书院", "1500", "第83组"]
