@@ -72,12 +72,15 @@ def test_text_shaped_like_rich_markup_stays_text(tmp_path):
     """XlsxWriter writes a shared string "<r>…</r>" as raw XML (its rich-string storage): a
     typed 内容 could inject markup. Here it is escaped text like any other."""
     hostile = "<r><t>伪造</t></r>"
-    wb = pkg.FastWorkbook(str(tmp_path / "f.xlsx"))
-    wb.add_worksheet("表").write_string(0, 0, hostile)
-    wb.close()
-    sst = parts(tmp_path / "f.xlsx")["xl/sharedStrings.xml"]
-    assert "<si><t>&lt;r&gt;&lt;t&gt;伪造&lt;/t&gt;&lt;/r&gt;</t></si>".encode() in sst
-    assert openpyxl.load_workbook(tmp_path / "f.xlsx")["表"]["A1"].value == hostile
+    escaped = "<t>&lt;r&gt;&lt;t&gt;伪造&lt;/t&gt;&lt;/r&gt;</t>".encode()
+    for name, constant_memory in (("f.xlsx", False), ("c.xlsx", True)):  # shared, inline
+        wb = pkg.FastWorkbook(str(tmp_path / name), {"constant_memory": constant_memory})
+        wb.add_worksheet("表").write_string(0, 0, hostile)
+        wb.close()
+        written = parts(tmp_path / name)
+        xml = written["xl/sharedStrings.xml"] if not constant_memory else written["xl/worksheets/sheet1.xml"]
+        assert (b"<si>" if not constant_memory else b"<is>") + escaped in xml
+        assert openpyxl.load_workbook(tmp_path / name)["表"]["A1"].value == hostile
 
 
 def test_big_parts_use_the_fast_level_and_small_ones_the_default(tmp_path, monkeypatch):

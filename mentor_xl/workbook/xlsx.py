@@ -44,7 +44,7 @@ PERCENT_FORMAT = "0.0%"
 MONEY_FORMAT = "0.00"  # 万元, two decimals (workbook.md)
 INT_FORMAT = "0"
 TEXT_FORMAT = "@"
-CHUNK_ROWS = 50_000  # rows converted to Python values at a time by write_frame_sheet
+CHUNK_ROWS = 50_000  # rows converted at a time by write_frame_sheet
 BAD_FILL = "#FFC7CE"  # Excel's "light red fill"
 BAD_FONT = "#9C0006"
 HEADER_FILL = "#DDEBF7"
@@ -276,18 +276,20 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
     # its cells as Python objects at once; rows still go out strictly in order.
     for start in range(0, max(n, 1), CHUNK_ROWS):
         part = df.iloc[start:start + CHUNK_ROWS]
+        # each column as (code per row, -1 for blank; its distinct cell values)
         columns = [convert(part.iloc[:, j]) for j, (_, convert, _) in enumerate(plans)]
         if start == 0:
             for j, c in enumerate(df.columns):
                 kind = plans[j][0]
                 if str(c) not in widths:
-                    widths[str(c)] = _measure(str(c), columns[j], kind)
+                    widths[str(c)] = _measure(str(c), _values(columns[j], 200), kind)
                 ws.set_column(j, j, widths[str(c)],
                               st.cell(kind) if kind in ("id", "date", "datetime", "percent", "money", "int") else None)
         if rows_xml is not None:
             rows_xml.write(start + 1, columns, describe)
             continue
-        for i, row in enumerate(zip(*columns), start=start + 1):
+        values = [_values(col) for col in columns]
+        for i, row in enumerate(zip(*values), start=start + 1):
             for j, v in enumerate(row):
                 if v is not None:
                     _emit(ws, i, j, describe[j](v))
@@ -330,8 +332,9 @@ def _measure(header: str, values: list, kind: str) -> int:
 
 
 def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: Styles):
-    """Decide once, from the whole column: (format kind, convert(chunk) → cell values with
-    None for blank, describe(value) → the cell to write as (type, value, format))."""
+    """Decide once, from the whole column: (format kind, convert(chunk) → ``Coded`` (code per
+    row, -1 for blank; the distinct cell values), describe(value) → the cell to write as
+    (type, value, format))."""
     if forced in ("percent", "money", "int") or (forced is None and _is_numeric(s)):
         kind = forced or ("int" if _is_int(s) else "number")
         fmt = st.cell(kind)
@@ -343,29 +346,28 @@ def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: St
         fmt = st.cell(kind)
         if forced == "date" and not pd.api.types.is_datetime64_any_dtype(s):
             # Unparseable entries of a forced date column stay visible as text.
-            def convert(c: pd.Series) -> list:
+            def convert(c: pd.Series) -> Coded:
                 dc = _dates(c)
                 good = dc.notna() & (dc.dt.year >= 1900)
-                return [dv.to_pydatetime() if k else cell_text(o) for dv, k, o in zip(dc, good, c.tolist())]
+                return _codes([dv.to_pydatetime() if k else cell_text(o) for dv, k, o in zip(dc, good, c.tolist())])
             return kind, convert, _mixed(st, fmt)
 
-        def convert(c: pd.Series) -> list:
+        def convert(c: pd.Series) -> Coded:
             dc = _dates(c)
             good = dc.notna() & (dc.dt.year >= 1900)
             codes, uniq = pd.factorize(dc.where(good))  # few distinct dates: convert each once
-            py = [u.to_pydatetime() for u in uniq] + [None]
-            return [py[k] for k in codes.tolist()]
+            return codes.astype(np.int64), [u.to_pydatetime() for u in uniq]
         return kind, convert, lambda v: (_DATE, v, fmt)
     if forced is None and pd.api.types.is_bool_dtype(s):
-        def convert(c: pd.Series) -> list:
-            return [None if v is None or v is pd.NA else ("是" if v else "否") for v in c.astype(object).tolist()]
+        def convert(c: pd.Series) -> Coded:
+            return _distinct(c.astype(object), lambda v: "是" if v else "否")
         return "text", convert, _text(st, "text")
     if forced == "id":
         return "id", lambda c: _texts(c, _id_text), _text(st, "id")
-    if pd.api.types.is_string_dtype(s) and _all_text(s):
+    if _all_text(s):
         return "text", lambda c: _texts(c, cell_text), _text(st, "text")
     # Mixed object column (e.g. 数据问题/值): each cell by its own type.
-    return "text", lambda c: [_normalise(v) for v in c.tolist()], _mixed(st, st.cell("date"))
+    return "text", lambda c: _codes([_normalise(v) for v in c.tolist()]), _mixed(st, st.cell("date"))
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -383,27 +385,56 @@ def _is_int(s: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(s)
 
 
-def _numbers(s: pd.Series) -> list:
+# A column chunk as cells: (code per row, -1 for a blank cell; the distinct values to write).
+Coded = tuple[np.ndarray, list]
+
+
+def _values(col: Coded, limit: int | None = None) -> list:
+    """The cell values of a ``Coded`` column, None for blank (the first ``limit`` only)."""
+    codes, uniq = col
+    lookup = [*uniq, None]  # code -1 → the last entry
+    return [lookup[k] for k in (codes if limit is None else codes[:limit]).tolist()]
+
+
+def _distinct(c: pd.Series, each: Callable[[Any], Any]) -> Coded:
+    """``each`` over the distinct values of ``c`` only (blank: NA, or ``each`` gives None)."""
+    codes, uniq = pd.factorize(c, use_na_sentinel=True)
+    vals = [each(u) for u in uniq]
+    codes = np.asarray(codes, dtype=np.int64)
+    keep = np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
+    if not keep.all():  # values that make blank cells leave the list
+        remap = np.full(len(vals) + 1, -1, dtype=np.int64)  # code -1 stays -1 (the last entry)
+        remap[:-1][keep] = np.arange(int(keep.sum()))
+        codes = remap[codes]
+        vals = [v for v in vals if v is not None]
+    return codes, vals
+
+
+def _numbers(s: pd.Series) -> Coded:
     x = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
     ok = np.isfinite(x)
-    out = x.astype(object)
-    out[~ok] = None
-    return out.tolist()
+    # by bit pattern: 0.0 and -0.0 stay apart (XlsxWriter writes "0" and "-0")
+    codes, uniq = pd.factorize(np.where(ok, x, 0.0).view(np.int64))
+    codes = np.where(ok, codes, -1).astype(np.int64)
+    return codes, np.asarray(uniq, dtype=np.int64).view(np.float64).tolist()
 
 
 def _all_text(s: pd.Series) -> bool:
-    # object columns holding only str/None are written as text without per-cell dispatch
-    if s.dtype != object:
+    # Columns holding only text (or nothing) are written as text without per-cell dispatch.
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
         return True
-    sample = s.dropna()
-    return bool(sample.map(type).eq(str).all()) if len(sample) else True
+    return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
 
 
-def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> list:
+def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> Coded:
     """``slow`` over a column, skipping the call for the usual value: a non-empty str within
-    Excel's cell limit, which every text converter returns unchanged."""
+    Excel's cell limit, which every text converter returns unchanged. A column of text is
+    converted per distinct value; anything else (numbers in an id column …) per cell."""
     m = EXCEL_MAX_CHARS
-    return [v if type(v) is str and v and len(v) <= m else slow(v) for v in c.tolist()]
+    fast = lambda v: v if type(v) is str and v and len(v) <= m else slow(v)  # noqa: E731
+    if _all_text(c):
+        return _distinct(c, fast)
+    return _codes([fast(v) for v in c.tolist()])
 
 
 def _id_text(v: Any) -> str | None:
@@ -426,6 +457,18 @@ def _normalise(v: Any) -> Any:
     if isinstance(v, (dt.datetime, dt.date)):
         return v
     return cell_text(v)
+
+
+def _codes(values: list) -> Coded:
+    """``Coded`` from a list of cell values (None = blank)."""
+    floats = np.asarray([v for v in values if type(v) is float], dtype=float)
+    if (np.signbit(floats) & (floats == 0)).any():  # 0.0 and -0.0 hash alike; XlsxWriter writes "0", "-0"
+        seen: dict = {}
+        codes = [-1 if v is None else seen.setdefault(
+            (v, math.copysign(1.0, v)) if type(v) is float else (v, type(v)), len(seen)) for v in values]
+        return np.asarray(codes, dtype=np.int64), [k[0] for k in seen]
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), list(uniq)
 
 
 # A cell to write: (type, value, format); type is one of these.
@@ -571,19 +614,7 @@ class _RowsXml:
             table[v] = sst.unique_count
             sst.unique_count += 1
 
-    @staticmethod
-    def _codes(values: list) -> tuple[list[int], list]:
-        """(code per value, -1 for None; the distinct values) — each value described once."""
-        floats = np.asarray([v for v in values if type(v) is float], dtype=float)
-        if (np.signbit(floats) & (floats == 0)).any():  # 0.0 and -0.0 hash alike; XlsxWriter writes "0", "-0"
-            seen: dict = {}
-            codes = [-1 if v is None else seen.setdefault(
-                (v, math.copysign(1.0, v)) if type(v) is float else (v, type(v)), len(seen)) for v in values]
-            return codes, [k[0] for k in seen]
-        codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-        return codes.tolist(), list(uniq)
-
-    def _index_formats(self, columns: list[tuple[list[int], list[tuple]]]) -> None:
+    def _index_formats(self, columns: list[tuple[np.ndarray, list[tuple]]]) -> None:
         """Give new formats their XF numbers in the order XlsxWriter's row-by-row writes would
         (first use, row by row, left to right), so the styles part comes out the same."""
         col_info = self.ws.col_info
@@ -593,29 +624,25 @@ class _RowsXml:
             fmts = [c[2] if c[2] is not None else col_fmt for c in cells]
             if all(f is None or f.xf_index is not None for f in fmts):
                 continue
-            pos: dict[int, int] = {}
-            for i, c in enumerate(codes):
-                if c >= 0 and c not in pos:
-                    pos[c] = i
-            for c, i in pos.items():
+            uniq, rows = np.unique(codes, return_index=True)  # first row of each distinct value
+            for c, i in zip(uniq.tolist(), rows.tolist()):
+                if c < 0:
+                    continue
                 f = fmts[c]
                 if f is not None and f.xf_index is None and (id(f) not in first or (i, j) < first[id(f)][:2]):
                     first[id(f)] = (i, j, f)
         for _, _, f in sorted(first.values(), key=lambda x: x[:2]):
             f._get_xf_index()
 
-    def write(self, first: int, columns: list[list], describe: list) -> None:
-        """Rows ``first``, ``first`` + 1, … (0-based) from per-column values (None = blank)."""
+    def write(self, first: int, columns: list[Coded], describe: list) -> None:
+        """Rows ``first``, ``first`` + 1, … (0-based) from per-column ``Coded`` values."""
         ws, cache = self.ws, self.cache
         if ws.previous_row < first:  # flush the header row XlsxWriter still holds
             ws._write_single_row(first)
         while len(self.letters) < len(columns):
             self.letters.append(xl_col_to_name(len(self.letters)))
-        n = len(columns[0]) if columns else 0
-        coded = []
-        for values, desc in zip(columns, describe):
-            codes, uniq = self._codes(values)
-            coded.append((np.asarray(codes, dtype=np.int64), [desc(u) for u in uniq]))
+        n = len(columns[0][0]) if columns else 0
+        coded = [(codes, [desc(u) for u in uniq]) for (codes, uniq), desc in zip(columns, describe)]
         self._index_formats(coded)
         self._share_strings(coded)
         # Cells and rows are glued by arrow's string kernels: no Python string per cell.

@@ -34,6 +34,7 @@ from typing import Iterator
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 BIG_PART = 1 << 20  # bytes: parts this large are deflated at FAST_LEVEL
 FAST_LEVEL = 2  # zlib level for big parts (6 is zlib's default, XlsxWriter's choice)
@@ -48,8 +49,21 @@ def workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+class TextWorksheet(Worksheet):
+    """A worksheet whose constant_memory (inline) strings shaped like ``<r>…</r>`` are written
+    as text, as ``_SharedStrings`` does for the shared ones (XlsxWriter pastes them in as
+    rich-text markup; mentor_xl writes no rich strings)."""
+
+    def _xml_rich_inline_string(self, string, attributes=[]) -> None:  # noqa: B006 (XlsxWriter's signature)
+        self._xml_inline_string(string, False, attributes)  # "<r>…</r>" has no edge whitespace
+
+
 class FastWorkbook(Workbook):
-    """An XlsxWriter ``Workbook`` whose ``close`` packs the parts with ``write_zip``."""
+    """An XlsxWriter ``Workbook`` whose ``close`` packs the parts with ``write_zip``, and whose
+    worksheets write every string as text (``TextWorksheet``): no rich strings."""
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        return super().add_worksheet(name, worksheet_class or TextWorksheet)
 
     def _store_workbook(self) -> None:
         # XlsxWriter opens its ZipFile on ``self.filename`` first; it is handed a scratch buffer
