@@ -33,7 +33,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote
+from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote, needs_quote_many
 from mentor_xl.workbook.xlsx_package import FastWorkbook
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -475,9 +475,19 @@ def _codes(values: list) -> Coded:
 _STR, _NUM, _DATE = 0, 1, 2
 
 
-def _text(st: Styles, kind: str):
-    plain, quoted = st.cell(kind), st.cell(kind, True)
-    return lambda v: (_STR, v, quoted if needs_quote(v) else plain)
+class _TextCell:
+    """describe() of a text column: (string, value, plain format or, for risky text, the quoted
+    one). ``_RowsXml`` writes such columns without describing each value."""
+
+    def __init__(self, st: Styles, kind: str):
+        self.plain, self.quoted = st.cell(kind), st.cell(kind, True)
+
+    def __call__(self, v: str) -> tuple:
+        return (_STR, v, self.quoted if needs_quote(v) else self.plain)
+
+
+def _text(st: Styles, kind: str) -> _TextCell:
+    return _TextCell(st, kind)
 
 
 def _mixed(st: Styles, date_fmt):
@@ -505,6 +515,28 @@ def _emit(ws: Worksheet, r: int, j: int, cell: tuple) -> None:
 
 
 _LSTR = pa.large_string()
+
+
+class _Col:
+    """One column of a chunk for ``_RowsXml``: codes per row and, per distinct value, its cell.
+    A text column (``_TextCell``) keeps its strings and which need the quote prefix, and is
+    never described value by value."""
+
+    def __init__(self, codes: np.ndarray, uniq: list, desc):
+        self.codes = codes
+        if isinstance(desc, _TextCell):
+            self.descs, self.values = None, uniq
+            self.quoted = needs_quote_many(uniq)
+            self.plain, self.quoted_fmt = desc.plain, desc.quoted
+            self.fmts = [desc.quoted if q else desc.plain for q in self.quoted]
+            self.text = np.ones(len(uniq), dtype=bool)
+        else:
+            self.descs = [desc(u) for u in uniq]
+            self.fmts = [d[2] for d in self.descs]
+            self.text = np.fromiter((d[0] == _STR for d in self.descs), dtype=bool, count=len(self.descs))
+
+    def value(self, c: int):
+        return self.values[c] if self.descs is None else self.descs[c][1]
 
 
 class _RowsXml:
@@ -568,21 +600,28 @@ class _RowsXml:
         t, v, fmt = cell
         ws = self.ws
         if t == _STR:
-            around = self.around.get((j, fmt))
-            if around is None:  # XlsxWriter's shared-string cell around a probe index
-                saved, ws.constant_memory = ws.constant_memory, False
-                try:
-                    probe = self._probe(j, self.tuples[0]("\x5f", fmt))  # "_" is not in the markup
-                finally:
-                    ws.constant_memory = saved
-                before, after = probe.split("\x5f")
-                around = self.around[(j, fmt)] = (before, after)
-            return around[0] + str(self.sst.string_table[self._text(v)]) + around[1]
+            before, after = self._around(j, fmt)
+            return before + str(self.sst.string_table[self._text(v)]) + after
         if t == _NUM:
             tup = self.tuples[1](v, fmt)
         else:
             tup = self.tuples[2](ws._convert_date_time(v), fmt)
         return self._probe(j, tup)
+
+    def _around(self, j: int, fmt) -> tuple[str, str]:
+        """XlsxWriter's shared-string cell in column ``j`` with ``fmt``: the XML before and after
+        the string's index (after ``<c r="A2``)."""
+        around = self.around.get((j, fmt))
+        if around is None:  # made once, around a probe index
+            ws = self.ws
+            saved, ws.constant_memory = ws.constant_memory, False
+            try:
+                probe = self._probe(j, self.tuples[0]("\x5f", fmt))  # "_" is not in the markup
+            finally:
+                ws.constant_memory = saved
+            before, after = probe.split("\x5f")
+            around = self.around[(j, fmt)] = (before, after)
+        return around
 
     def _probe(self, j: int, tup) -> str:
         """XlsxWriter's own XML for one cell tuple in column ``j``, after ``<c r="A2``."""
@@ -593,38 +632,38 @@ class _RowsXml:
             raise RuntimeError(f"unexpected cell XML from XlsxWriter: {xml[:80]!r}")
         return xml[len(prefix):]
 
-    def _share_strings(self, coded: list[tuple[np.ndarray, list[tuple]]]) -> None:
+    def _share_strings(self, cols: list["_Col"]) -> None:
         """Number this chunk's new strings in first-use order (row by row, left to right), as
         XlsxWriter's shared string table would, and count every text cell written."""
         sst, table = self.sst, self.sst.string_table
         new: dict[str, tuple[int, int]] = {}
-        for j, (codes, cells) in enumerate(coded):
-            text = np.fromiter((c[0] == _STR for c in cells), dtype=bool, count=len(cells))
+        for j, col in enumerate(cols):
+            text = col.text
             if not text.any():
                 continue
-            used = codes[codes >= 0]
-            sst.count += int(text[used].sum())
+            codes = col.codes
+            sst.count += int(text[codes[codes >= 0]].sum())
             uniq, first = np.unique(codes, return_index=True)  # first row of each distinct value
             for c, i in zip(uniq.tolist(), first.tolist()):
                 if c >= 0 and text[c]:
-                    v = self._text(cells[c][1])
+                    v = self._text(col.value(c))
                     if v not in table and (v not in new or (i, j) < new[v]):
                         new[v] = (i, j)
         for v in sorted(new, key=new.__getitem__):
             table[v] = sst.unique_count
             sst.unique_count += 1
 
-    def _index_formats(self, columns: list[tuple[np.ndarray, list[tuple]]]) -> None:
+    def _index_formats(self, cols: list["_Col"]) -> None:
         """Give new formats their XF numbers in the order XlsxWriter's row-by-row writes would
         (first use, row by row, left to right), so the styles part comes out the same."""
         col_info = self.ws.col_info
         first: dict[int, tuple[int, int, object]] = {}
-        for j, (codes, cells) in enumerate(columns):
+        for j, col in enumerate(cols):
             col_fmt = col_info[j].column_format if j in col_info else None
-            fmts = [c[2] if c[2] is not None else col_fmt for c in cells]
-            if all(f is None or f.xf_index is not None for f in fmts):
+            fmts = [f if f is not None else col_fmt for f in col.fmts]
+            if all(f is None or f.xf_index is not None for f in {id(f): f for f in fmts}.values()):
                 continue
-            uniq, rows = np.unique(codes, return_index=True)  # first row of each distinct value
+            uniq, rows = np.unique(col.codes, return_index=True)  # first row of each distinct value
             for c, i in zip(uniq.tolist(), rows.tolist()):
                 if c < 0:
                     continue
@@ -634,6 +673,20 @@ class _RowsXml:
         for _, _, f in sorted(first.values(), key=lambda x: x[:2]):
             f._get_xf_index()
 
+    def _text_frags(self, j: int, col: "_Col") -> pa.Array:
+        """The cell XML (after ``<c r="A2``) of each distinct string of a text column, built by
+        arrow's kernels from the strings' indexes in the shared string table."""
+        table = self.sst.string_table
+        idx = pa.array([table[self._text(v)] for v in col.values], pa.int64()).cast(_LSTR)
+        s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
+        plain = [s(x) for x in self._around(j, col.plain)]
+        if not any(col.quoted):
+            return pc.binary_join_element_wise(plain[0], idx, plain[1], s(""))
+        quoted = [s(x) for x in self._around(j, col.quoted_fmt)]
+        q = pa.array(col.quoted, pa.bool_())
+        return pc.binary_join_element_wise(pc.if_else(q, quoted[0], plain[0]), idx,
+                                           pc.if_else(q, quoted[1], plain[1]), s(""))
+
     def write(self, first: int, columns: list[Coded], describe: list) -> None:
         """Rows ``first``, ``first`` + 1, … (0-based) from per-column ``Coded`` values."""
         ws, cache = self.ws, self.cache
@@ -642,26 +695,30 @@ class _RowsXml:
         while len(self.letters) < len(columns):
             self.letters.append(xl_col_to_name(len(self.letters)))
         n = len(columns[0][0]) if columns else 0
-        coded = [(codes, [desc(u) for u in uniq]) for (codes, uniq), desc in zip(columns, describe)]
-        self._index_formats(coded)
-        self._share_strings(coded)
+        cols = [_Col(codes, uniq, desc) for (codes, uniq), desc in zip(columns, describe)]
+        self._index_formats(cols)
+        self._share_strings(cols)
         # Cells and rows are glued by arrow's string kernels: no Python string per cell.
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
         cells, used = [], []
-        for j, (codes, descs) in enumerate(coded):
-            table = []
-            for d in descs:
-                v = d[1]
-                key = (j, *d, type(v) is float and v == 0 and math.copysign(1.0, v) < 0)  # -0.0 is not 0.0 here
-                f = cache.get(key)
-                if f is None:
-                    f = cache[key] = self._cell(j, d)
-                table.append(f)
-            idx = np.asarray(codes, dtype=np.int64)
+        for j, col in enumerate(cols):
+            if col.descs is None:
+                table = self._text_frags(j, col)
+            else:
+                table = []
+                for d in col.descs:
+                    v = d[1]
+                    key = (j, *d, type(v) is float and v == 0 and math.copysign(1.0, v) < 0)  # -0.0 is not 0.0 here
+                    f = cache.get(key)
+                    if f is None:
+                        f = cache[key] = self._cell(j, d)
+                    table.append(f)
+                table = pa.array(table, _LSTR)
+            idx = col.codes
             if (idx >= 0).any():
                 used.append(j)
-            frags = pa.array(table, _LSTR).take(pa.array(idx, mask=idx < 0))  # blank → null: no cell
+            frags = table.take(pa.array(idx, mask=idx < 0))  # blank → null: no cell
             cells.append(pc.binary_join_element_wise(s(f'<c r="{self.letters[j]}'), nums, frags, s("")))
         body = pc.binary_join_element_wise(*cells, s(""), null_handling="replace", null_replacement="")
         filled = pc.greater(pc.binary_length(body), 0)  # XlsxWriter writes no <row> for a row without cells
