@@ -539,6 +539,19 @@ class _Col:
         return self.values[c] if self.descs is None else self.descs[c][1]
 
 
+def _write_strings(fh, strings: pa.Array) -> None:
+    """Write ``strings`` (large_string, no nulls) one after the other to the text file ``fh``:
+    their UTF-8 bytes go straight to the file underneath, with no Python str in between."""
+    buffer = getattr(fh, "buffer", None)
+    if buffer is None:  # not a file on disk
+        fh.write("".join(strings.to_pylist()))
+        return
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1, offset=8 * strings.offset)
+    data = strings.buffers()[2]
+    fh.flush()  # what XlsxWriter wrote before goes first
+    buffer.write(memoryview(data)[offsets[0]:offsets[-1]])
+
+
 class _RowsXml:
     """Rows of a constant_memory sheet written as XML straight into XlsxWriter's row file.
 
@@ -698,10 +711,13 @@ class _RowsXml:
         cols = [_Col(codes, uniq, desc) for (codes, uniq), desc in zip(columns, describe)]
         self._index_formats(cols)
         self._share_strings(cols)
-        # Cells and rows are glued by arrow's string kernels: no Python string per cell.
+        # Cells and rows are glued by arrow's string kernels: no Python string per cell. One
+        # join makes every row: '<row r="2" …>', then per column '<c r="A' 2 '" …>…</c>' — a
+        # column with blanks joins its cells first (null = no cell, replaced by "" in the row).
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
-        cells, used = [], []
+        pieces, used = [s('<row r="'), nums, s(f'"{self.row_tail}>')], []
+        filled = np.zeros(n, dtype=bool)
         for j, col in enumerate(cols):
             if col.descs is None:
                 table = self._text_frags(j, col)
@@ -716,18 +732,24 @@ class _RowsXml:
                     table.append(f)
                 table = pa.array(table, _LSTR)
             idx = col.codes
-            if (idx >= 0).any():
-                used.append(j)
-            frags = table.take(pa.array(idx, mask=idx < 0))  # blank → null: no cell
-            cells.append(pc.binary_join_element_wise(s(f'<c r="{self.letters[j]}'), nums, frags, s("")))
-        body = pc.binary_join_element_wise(*cells, s(""), null_handling="replace", null_replacement="")
-        filled = pc.greater(pc.binary_length(body), 0)  # XlsxWriter writes no <row> for a row without cells
-        rows = pc.binary_join_element_wise(s('<row r="'), nums, s(f'"{self.row_tail}>'), body, s("</row>"),
-                                           s("")).filter(filled)
+            valid = idx >= 0
+            if not valid.any():
+                continue
+            used.append(j)
+            filled |= valid
+            cell = s(f'<c r="{self.letters[j]}')
+            if valid.all():
+                pieces += [cell, nums, table.take(pa.array(idx))]
+            else:
+                frags = table.take(pa.array(idx, mask=~valid))
+                pieces.append(pc.binary_join_element_wise(cell, nums, frags, s("")))  # null where blank
+        pieces.append(s("</row>"))
+        rows = pc.binary_join_element_wise(*pieces, s(""), null_handling="replace", null_replacement="")
+        if not filled.all():  # XlsxWriter writes no <row> for a row without cells
+            rows = rows.filter(pa.array(filled))
         if len(rows):
-            whole = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
-            ws.fh.write(pc.binary_join(whole, s(""))[0].as_py())
-            last = first + int(np.flatnonzero(filled.to_numpy(zero_copy_only=False))[-1])
+            _write_strings(ws.fh, rows)
+            last = first + int(np.flatnonzero(filled)[-1])
             # the sheet's <dimension>, as XlsxWriter's own writes would set it
             ws._check_dimensions(last, used[0])
             ws._check_dimensions(last, used[-1])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import struct
 import zlib
 from collections import deque
@@ -56,6 +57,22 @@ class TextWorksheet(Worksheet):
 
     def _xml_rich_inline_string(self, string, attributes=[]) -> None:  # noqa: B006 (XlsxWriter's signature)
         self._xml_inline_string(string, False, attributes)  # "<r>…</r>" has no edge whitespace
+
+    def _write_optimized_sheet_data(self) -> None:
+        # XlsxWriter's copy of the constant_memory rows into the sheet's XML, as bytes: its own
+        # decodes and re-encodes every character (tens of MB for a big sheet).
+        out = getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or out is None or self.row_data_fh_closed:
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.flush()
+        self.fh.flush()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, out, 1 << 20)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
 
 class FastWorkbook(Workbook):
