@@ -523,7 +523,7 @@ class _Col:
     never described value by value."""
 
     def __init__(self, codes: np.ndarray, uniq: list, desc):
-        self.codes = codes
+        self.codes, self.stored = codes, None
         if isinstance(desc, _TextCell):
             self.descs, self.values = None, uniq
             self.quoted = needs_quote_many(uniq)
@@ -535,8 +535,6 @@ class _Col:
             self.fmts = [d[2] for d in self.descs]
             self.text = np.fromiter((d[0] == _STR for d in self.descs), dtype=bool, count=len(self.descs))
 
-    def value(self, c: int):
-        return self.values[c] if self.descs is None else self.descs[c][1]
 
 
 def _write_strings(fh, strings: pa.Array) -> None:
@@ -649,7 +647,8 @@ class _RowsXml:
         """Number this chunk's new strings in first-use order (row by row, left to right), as
         XlsxWriter's shared string table would, and count every text cell written."""
         sst, table = self.sst, self.sst.string_table
-        new: dict[str, tuple[int, int]] = {}
+        texts: list[str] = []
+        rows, where = [], []
         for j, col in enumerate(cols):
             text = col.text
             if not text.any():
@@ -657,14 +656,34 @@ class _RowsXml:
             codes = col.codes
             sst.count += int(text[codes[codes >= 0]].sum())
             uniq, first = np.unique(codes, return_index=True)  # first row of each distinct value
-            for c, i in zip(uniq.tolist(), first.tolist()):
-                if c >= 0 and text[c]:
-                    v = self._text(col.value(c))
-                    if v not in table and (v not in new or (i, j) < new[v]):
-                        new[v] = (i, j)
-        for v in sorted(new, key=new.__getitem__):
-            table[v] = sst.unique_count
-            sst.unique_count += 1
+            keep = uniq >= 0
+            keep[keep] = text[uniq[keep]]
+            uniq, first = uniq[keep], first[keep]
+            stored = self._stored(col)
+            texts += [stored[c] for c in uniq.tolist()]
+            rows.append(first)
+            where.append(np.full(len(first), j))
+        if not texts:
+            return
+        n = sst.unique_count
+        for k in np.lexsort((np.concatenate(where), np.concatenate(rows))).tolist():  # by row, then column
+            v = texts[k]
+            if v not in table:
+                table[v] = n
+                n += 1
+        sst.unique_count = n
+
+    def _stored(self, col: "_Col") -> list:
+        """The text of each distinct value of ``col`` as the table stores it (``_text``); other
+        values are never looked up."""
+        if col.stored is None:
+            if col.descs is None:
+                vals = col.values
+                short = max(map(len, vals), default=0) <= self.ws.xls_strmax // 2
+                col.stored = vals if short else [self._text(v) for v in vals]
+            else:
+                col.stored = [self._text(d[1]) if d[0] == _STR else None for d in col.descs]
+        return col.stored
 
     def _index_formats(self, cols: list["_Col"]) -> None:
         """Give new formats their XF numbers in the order XlsxWriter's row-by-row writes would
@@ -690,7 +709,7 @@ class _RowsXml:
         """The cell XML (after ``<c r="A2``) of each distinct string of a text column, built by
         arrow's kernels from the strings' indexes in the shared string table."""
         table = self.sst.string_table
-        idx = pa.array([table[self._text(v)] for v in col.values], pa.int64()).cast(_LSTR)
+        idx = pa.array([table[v] for v in self._stored(col)], pa.int64()).cast(_LSTR)
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         plain = [s(x) for x in self._around(j, col.plain)]
         if not any(col.quoted):
