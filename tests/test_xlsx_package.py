@@ -172,3 +172,67 @@ def test_libreoffice_reads_the_chunked_zip(tmp_path, monkeypatch):
     assert rows[2] == ["S0000002", "_x0041_", "0.5", "第2组"]
     assert rows[4] == ["S0000004", "换\n行", "1", "第4组"]
     assert rows[6000] == ["S0006000", "学院 & 书院", "1500", "第83组"]
+
+
+def test_crc32_combine_is_the_crc_of_the_joined_bytes():
+    import zlib
+    a, b = "学工部".encode() * 1000, bytes(range(256)) * 3001
+    for x, y in ((a, b), (b, a), (a, b""), (b"", b), (b"x", b"y")):
+        assert pkg.crc32_combine(zlib.crc32(x), zlib.crc32(y), len(y)) == zlib.crc32(x + y)
+
+
+def frame(n: int):
+    import pandas as pd
+    return pd.DataFrame({
+        "工号": [f"T{i % 37:04d}" for i in range(n)],
+        "学号": [f"2024{i:06d}" if i % 5 else None for i in range(n)],
+        "说明": [TRICKY[i % len(TRICKY)] or None for i in range(n)],
+        "值": [i / 4 if i % 7 else None for i in range(n)],
+        "日期": pd.to_datetime(["2024-09-01", None, "2024-10-31"] * (n // 3) + ["2024-12-01"] * (n % 3)),
+        "状态": ["达标", "不达标"] * (n // 2) + ["达标"] * (n % 2),
+    })
+
+
+@pytest.mark.parametrize("stdlib", [False, True])
+def test_rows_deflated_on_the_way_are_spliced_into_the_sheet(tmp_path, monkeypatch, stdlib):
+    """Rows of the fast row writer go to a deflater while the sheet is written and are put
+    between the sheet's head and tail at close: the parts are those of XlsxWriter's own
+    workbook given the same rows (header row and a late per-cell row keep their places)."""
+    from mentor_xl.workbook import xlsx
+
+    monkeypatch.setattr(pkg, "CHUNK", 16 << 10)  # rows in many blocks
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 700)  # and many writes
+    if stdlib:
+        monkeypatch.setattr(pkg, "ZIP32_LIMIT", 0)  # as if ZIP64 were needed: ZipFile writes
+    df = frame(5000)
+    spliced = []
+    real = pkg.write_zip
+    monkeypatch.setattr(pkg, "write_zip", lambda *a, **k: (spliced.append(len(k["splices"])), real(*a, **k))[1])
+    for name, cls in (("ours.xlsx", pkg.FastWorkbook), ("theirs.xlsx", xlsxwriter.Workbook)):
+        wb = cls(str(tmp_path / name), {"constant_memory": True, "strings_to_numbers": False})
+        ws = xlsx.write_frame_sheet(wb, "明细", df, text_cols=("工号", "学号"), status_col="状态", bad_values=("不达标",))
+        ws.write_string(5003, 0, "尾注：以上为全部明细")
+        xlsx.write_frame_sheet(wb, "第二表", df.head(50))
+        wb.close()
+    assert spliced == [2]  # both sheets' rows went through the deflater
+    same_as_xlsxwriter(tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "ours.xlsx")["明细"]
+    assert [c.value for c in ws[3]] == ["T0001", "2024000001", "a<b>c", 0.25, None, "不达标"]
+    assert ws["A5004"].value == "尾注：以上为全部明细" and ws.max_row == 5004
+
+
+@needs_soffice
+def test_libreoffice_reads_spliced_rows(tmp_path, monkeypatch):
+    from mentor_xl.workbook import xlsx
+
+    monkeypatch.setattr(pkg, "CHUNK", 16 << 10)
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 700)
+    wb = xlsx.new_workbook(tmp_path / "s.xlsx", constant_memory=True)
+    xlsx.write_frame_sheet(wb, "明细", frame(3000), text_cols=("工号", "学号"))
+    wb.close()
+    [csv] = lo.convert([tmp_path / "s.xlsx"], "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "lo")
+    with open(csv, encoding="utf-8", newline="") as fh:
+        rows = list(reader(fh))
+    assert len(rows) == 3001 and rows[0] == ["工号", "学号", "说明", "值", "日期", "状态"]
+    assert rows[2] == ["T0001", "2024000001", "a<b>c", "0.25", "", "不达标"]
+    assert rows[3000] == ["T0002", "2024002999", "平常文字", "749.75", "2024-10-31", "不达标"]

@@ -34,7 +34,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote, needs_quote_many
-from mentor_xl.workbook.xlsx_package import FastWorkbook
+from mentor_xl.workbook.xlsx_package import FastWorkbook, TextWorksheet
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -537,17 +537,22 @@ class _Col:
 
 
 
-def _write_strings(fh, strings: pa.Array) -> None:
-    """Write ``strings`` (large_string, no nulls) one after the other to the text file ``fh``:
-    their UTF-8 bytes go straight to the file underneath, with no Python str in between."""
+def _write_strings(ws: Worksheet, strings: pa.Array) -> None:
+    """Append ``strings`` (large_string, no nulls: whole rows of XML) to the rows of the
+    constant_memory sheet ``ws``: their UTF-8 bytes go to the sheet's deflater
+    (``TextWorksheet.write_row_bytes``) or the row file, with no Python str in between."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1, offset=8 * strings.offset)
+    data = memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
+    if isinstance(ws, TextWorksheet) and ws.can_take_row_bytes():
+        ws.write_row_bytes(data)
+        return
+    fh = ws.fh
     buffer = getattr(fh, "buffer", None)
     if buffer is None:  # not a file on disk
-        fh.write("".join(strings.to_pylist()))
+        fh.write(str(data, "utf-8"))
         return
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1, offset=8 * strings.offset)
-    data = strings.buffers()[2]
     fh.flush()  # what XlsxWriter wrote before goes first
-    buffer.write(memoryview(data)[offsets[0]:offsets[-1]])
+    buffer.write(data)
 
 
 class _RowsXml:
@@ -767,7 +772,7 @@ class _RowsXml:
         if not filled.all():  # XlsxWriter writes no <row> for a row without cells
             rows = rows.filter(pa.array(filled))
         if len(rows):
-            _write_strings(ws.fh, rows)
+            _write_strings(ws, rows)
             last = first + int(np.flatnonzero(filled)[-1])
             # the sheet's <dimension>, as XlsxWriter's own writes would set it
             ws._check_dimensions(last, used[0])
