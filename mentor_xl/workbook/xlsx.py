@@ -396,10 +396,13 @@ def _values(col: Coded, limit: int | None = None) -> list:
     return [lookup[k] for k in (codes if limit is None else codes[:limit]).tolist()]
 
 
-def _distinct(c: pd.Series, each: Callable[[Any], Any]) -> Coded:
-    """``each`` over the distinct values of ``c`` only (blank: NA, or ``each`` gives None)."""
+def _distinct(c: pd.Series, each: Callable[[Any], Any] | None) -> Coded:
+    """``each`` over the distinct values of ``c`` only (blank: NA, or ``each`` gives None;
+    ``each`` None: the values as they are)."""
     codes, uniq = pd.factorize(c, use_na_sentinel=True)
-    vals = [each(u) for u in uniq]
+    vals = uniq.tolist()
+    if each is not None:
+        vals = [each(u) for u in vals]
     codes = np.asarray(codes, dtype=np.int64)
     keep = np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
     if not keep.all():  # values that make blank cells leave the list
@@ -432,9 +435,12 @@ def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> Coded:
     converted per distinct value; anything else (numbers in an id column …) per cell."""
     m = EXCEL_MAX_CHARS
     fast = lambda v: v if type(v) is str and v and len(v) <= m else slow(v)  # noqa: E731
-    if _all_text(c):
-        return _distinct(c, fast)
-    return _codes([fast(v) for v in c.tolist()])
+    if not _all_text(c):
+        return _codes([fast(v) for v in c.tolist()])
+    codes, vals = _distinct(c, None)
+    if "" in vals or max(map(len, vals), default=0) > m:  # the rare values ``slow`` changes
+        codes, vals = _distinct(c, fast)
+    return codes, vals
 
 
 def _id_text(v: Any) -> str | None:
@@ -529,10 +535,12 @@ class _Col:
             self.quoted = needs_quote_many(uniq)
             self.plain, self.quoted_fmt = desc.plain, desc.quoted
             self.fmts = [desc.quoted if q else desc.plain for q in self.quoted]
+            self.distinct_fmts = [desc.plain, desc.quoted] if any(self.quoted) else [desc.plain]
             self.text = np.ones(len(uniq), dtype=bool)
         else:
             self.descs = [desc(u) for u in uniq]
             self.fmts = [d[2] for d in self.descs]
+            self.distinct_fmts = list({id(f): f for f in self.fmts}.values())
             self.text = np.fromiter((d[0] == _STR for d in self.descs), dtype=bool, count=len(self.descs))
 
 
@@ -697,9 +705,9 @@ class _RowsXml:
         first: dict[int, tuple[int, int, object]] = {}
         for j, col in enumerate(cols):
             col_fmt = col_info[j].column_format if j in col_info else None
-            fmts = [f if f is not None else col_fmt for f in col.fmts]
-            if all(f is None or f.xf_index is not None for f in {id(f): f for f in fmts}.values()):
+            if all(f is None or f.xf_index is not None for f in (*col.distinct_fmts, col_fmt)):
                 continue
+            fmts = [f if f is not None else col_fmt for f in col.fmts]
             uniq, rows = np.unique(col.codes, return_index=True)  # first row of each distinct value
             for c, i in zip(uniq.tolist(), rows.tolist()):
                 if c < 0:
