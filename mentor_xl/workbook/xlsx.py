@@ -544,7 +544,6 @@ class _Col:
             self.text = np.fromiter((d[0] == _STR for d in self.descs), dtype=bool, count=len(self.descs))
 
 
-
 def _write_strings(ws: Worksheet, strings: pa.Array) -> None:
     """Append ``strings`` (large_string, no nulls: whole rows of XML) to the rows of the
     constant_memory sheet ``ws``: their UTF-8 bytes go to the sheet's deflater
@@ -564,12 +563,14 @@ def _write_strings(ws: Worksheet, strings: pa.Array) -> None:
 
 
 class _RowsXml:
-    """Rows of a constant_memory sheet written as XML straight into XlsxWriter's row file.
+    """Rows of a constant_memory sheet written as XML, as UTF-8 bytes, to the sheet's deflater
+    (``xlsx_package.TextWorksheet``) or straight into XlsxWriter's row file.
 
     XlsxWriter spends ~30–60 µs a cell in Python (argument checks, one dict per row, the
     element writer); a 合规明细 of 160k rows × 21 columns took minutes. Here the XML of each
-    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell`` — and
-    each cell is one dict lookup and one string. Text goes to the workbook's shared string
+    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell``, or for
+    text columns by arrow's kernels around the shared-string index — and cells and rows are
+    joined by arrow, without a Python object per cell. Text goes to the workbook's shared string
     table, as XlsxWriter does outside constant_memory mode (its constant_memory mode writes
     every text inline, which makes the repeated 规则名称/学院/状态 cells three times longer and the
     file slower to write and to zip); strings are numbered in the order XlsxWriter's row-by-row
