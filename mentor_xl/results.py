@@ -390,30 +390,46 @@ def _overview_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFram
         chart.set_size({"width": 720, "height": h})
         ws.insert_chart(top, 0, chart)
         row = top + h // ROW_PX + 2
-    used = summary[["工号", "规则名称", "状态", "规则"]]  # what a 学院's page reads: split only these
-    by = dict(tuple(used.groupby(summary["学院"].fillna(fig.NO_COLLEGE), sort=False)))
+    pages = _college_pages(result, summary)
     for college, f in per.items():
         breaks.append(row)
-        row = _college_page(ws, st, row, result, by.get(college, summary.iloc[:0]), college, f, office, paragraph)
+        row = _college_page(ws, st, row, result, *pages.get(college, pages[None]), college, f, office, paragraph)
     _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0), OVERVIEW_WIDTHS, breaks)
 
 
-def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFrame, college: str,
-                  f: fig.Figures, office: str, paragraph) -> int:
-    """One printed page: the 学院's figures, its paragraph, its rules (``summary``: the 学院's
-    合规汇总 rows) and who is not fully met."""
+def _college_pages(result: ComplianceResult, summary: pd.DataFrame) -> dict:
+    """Per 学院 (None: an empty page): its rules' 达标率 (``rule_rates`` of its 合规汇总 rows)
+    and who is not fully met (worst first, ``OVERVIEW_STAFF`` of them, with the rules they
+    missed) — computed for all 学院 at once, not once a page."""
+    college = summary["学院"].fillna(fig.NO_COLLEGE)
+    rates = {c: rule_rates(part) for c, part in
+             summary[["规则", "规则名称", "状态"]].groupby(college, sort=False)}
+    st_ = result.staff
+    st_ = st_[(st_["periods_required"] > 0) & (st_["rate"] < 1)].sort_values(["rate", "staff_id"], kind="stable")
+    st_college = st_["college"].fillna(fig.NO_COLLEGE)
+    shown = st_.groupby(st_college, sort=False).head(OVERVIEW_STAFF)
+    missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(shown["staff_id"])]
+    what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
+    counts = st_college.value_counts()
+    out: dict = {None: (rule_rates(summary.iloc[:0]), shown.iloc[:0], 0, what)}
+    for c, people in shown.groupby(shown["college"].fillna(fig.NO_COLLEGE), sort=False):
+        out[c] = (rates.get(c, out[None][0]), people, int(counts.get(c, 0)), what)
+    for c, r in rates.items():
+        out.setdefault(c, (r, shown.iloc[:0], 0, what))
+    return out
+
+
+def _college_page(ws, st, row: int, result: ComplianceResult, rates: pd.DataFrame, shown: pd.DataFrame,
+                  not_met: int, what: pd.Series, college: str, f: fig.Figures, office: str, paragraph) -> int:
+    """One printed page: the 学院's figures, its paragraph, its rules (``rates``: ``rule_rates``
+    of its 合规汇总 rows) and who is not fully met (``shown``, the first of ``not_met``; ``what``
+    they missed by 工号)."""
     ws.write_string(row, 0, f"{college}　{result.term}学期导师工作合规情况", st.title)
     row = paragraph(row + 1, fig.paragraph(result, f, office=office)) + 1
-    rates = rule_rates(summary)[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
+    rates = rates[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
     rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
     rates["要求"] = [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["要求"]]
     row = _table(ws, st, row, rates, OVERVIEW_KINDS) + 1
-    st_ = result.staff
-    st_ = st_[(st_["college"].fillna(fig.NO_COLLEGE) == college) & (st_["periods_required"] > 0) & (st_["rate"] < 1)]
-    st_ = st_.sort_values(["rate", "staff_id"], kind="stable")
-    shown = st_.head(OVERVIEW_STAFF)
-    missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(shown["staff_id"])]
-    what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
     people = pd.DataFrame({"未全部达标的导师": shown["name"].to_numpy(), "工号": shown["staff_id"].to_numpy(),
                            "合规率": pd.to_numeric(shown["rate"]).to_numpy(),
                            "未达标的要求": shown["staff_id"].map(what).to_numpy()})
@@ -432,8 +448,8 @@ def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFr
             ws.merge_range(row, 3, row, last, "", st.cell("text"))
             write_text(ws, row, 3, _fit(rec[3] or "", sum(OVERVIEW_WIDTHS[3:])), st)
         row += 1
-        if len(st_) > len(shown):
-            write_text(ws, row, 0, f"……等 {len(st_)} 人，全部名单见“人员汇总”表", st)
+        if not_met > len(shown):
+            write_text(ws, row, 0, f"……等 {not_met} 人，全部名单见“人员汇总”表", st)
             row += 1
     return row + 1
 
