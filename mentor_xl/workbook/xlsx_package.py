@@ -133,12 +133,16 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 # --------------------------------------------------------------------------- rows
 
 class DeflatedRows:
-    """Bytes of one sheet's rows, deflated in blocks by the pool as they are added."""
+    """Bytes of one sheet's rows, deflated in blocks by the pool as they are added (while the
+    caller goes on with the next rows), at most ``PENDING`` bytes waiting at a time."""
+
+    PENDING = 64 << 20
 
     def __init__(self):
         self.blocks: list = []  # deflated blocks, or futures of them, in order
         self.crc, self.size = 0, 0
-        self._pending: deque[int] = deque()
+        self._pending: deque[tuple[int, int]] = deque()  # (block, its raw size) not yet done
+        self._waiting = 0
 
     def add(self, data) -> None:
         if not len(data):
@@ -146,11 +150,14 @@ class DeflatedRows:
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
         for i in range(0, len(data), CHUNK):
-            self.blocks.append(_submit(data[i:i + CHUNK], FAST_LEVEL, False))
-            self._pending.append(len(self.blocks) - 1)
-        while len(self._pending) > 2 * workers():  # bounded memory: wait for the oldest
-            k = self._pending.popleft()
+            block = data[i:i + CHUNK]
+            self.blocks.append(_submit(block, FAST_LEVEL, False))
+            self._pending.append((len(self.blocks) - 1, len(block)))
+            self._waiting += len(block)
+        while self._waiting > self.PENDING:  # bounded memory: wait for the oldest
+            k, size = self._pending.popleft()
             self.blocks[k] = _result(self.blocks[k])
+            self._waiting -= size
 
     def deflated(self) -> Iterator[bytes]:
         for k, job in enumerate(self.blocks):
