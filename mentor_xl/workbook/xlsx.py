@@ -580,7 +580,12 @@ class _RowsXml:
     """
 
     def __init__(self, ws: Worksheet, row_tail: str):
-        from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple
+        try:
+            from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple
+        except ImportError:  # XlsxWriter 3.2 names them in lower case
+            from xlsxwriter.worksheet import cell_datetime_tuple as CellDatetimeTuple  # noqa: N812
+            from xlsxwriter.worksheet import cell_number_tuple as CellNumberTuple  # noqa: N812
+            from xlsxwriter.worksheet import cell_string_tuple as CellStringTuple  # noqa: N812
 
         self.ws, self.row_tail = ws, row_tail
         self.tuples = (CellStringTuple, CellNumberTuple, CellDatetimeTuple)
@@ -591,7 +596,10 @@ class _RowsXml:
 
     @classmethod
     def for_sheet(cls, ws: Worksheet) -> "_RowsXml | None":
-        if not getattr(ws, "constant_memory", False) or any(r > 0 for r in ws.row_info) or ws.previous_row != 0:
+        rows_set = getattr(ws, "row_info", None)  # rows given a height/format (XlsxWriter 3.3)
+        if rows_set is None:
+            rows_set = getattr(ws, "set_rows", {})  # XlsxWriter 3.2
+        if not getattr(ws, "constant_memory", False) or any(r > 0 for r in rows_set) or ws.previous_row != 0:
             return None
         try:
             head = cls._capture(ws, lambda: ws._write_row(1, None))  # '<row r="2" …>'
@@ -616,8 +624,10 @@ class _RowsXml:
         m = self.ws.xls_strmax
         if len(v) <= m // 2:  # cannot be over the limit: the usual case, no UTF-16 count
             return v
-        from xlsxwriter.utility import _utf16_len, _utf16_truncate
-
+        try:
+            from xlsxwriter.utility import _utf16_len, _utf16_truncate
+        except ImportError:  # XlsxWriter 3.2 counts characters
+            return v[:m]
         return _utf16_truncate(v, m) if _utf16_len(v) > m else v
 
     def _cell(self, j: int, cell: tuple) -> str:
@@ -705,7 +715,9 @@ class _RowsXml:
         col_info = self.ws.col_info
         first: dict[int, tuple[int, int, object]] = {}
         for j, col in enumerate(cols):
-            col_fmt = col_info[j].column_format if j in col_info else None
+            info = col_info.get(j)
+            # XlsxWriter 3.3 keeps a ColumnInfo, 3.2 a list [width, format, …]
+            col_fmt = None if info is None else info[1] if isinstance(info, list) else info.column_format
             if all(f is None or f.xf_index is not None for f in (*col.distinct_fmts, col_fmt)):
                 continue
             fmts = [f if f is not None else col_fmt for f in col.fmts]
