@@ -43,8 +43,10 @@ SCOPE_TEXT = {"staff": "本人", "pair": "学生", "class": "班级"}
 BAD = ("不达标",)
 
 # Above this many cells in all frames, write in XlsxWriter's constant_memory mode, where
-# xlsx._RowsXml writes whole rows as XML (~20× faster than XlsxWriter's per-cell API).
-CONSTANT_MEMORY_CELLS = 100_000
+# xlsx._RowsXml writes whole rows as XML (~20× faster than XlsxWriter's per-cell API). The same
+# cells either way (tests/test_results_workbook.py), so even a 40-staff office's results use it
+# (0.09 s instead of 0.23 s); a large value here gives XlsxWriter's ordinary mode.
+CONSTANT_MEMORY_CELLS = 0
 # Above this many 合规明细 rows, only the 不达标 ones are written unless ``full``: the rows
 # nobody reads cost most of the file (4,000 staff give ~160k rows, 70% of them met or n/a).
 DETAIL_FULL_ROWS = 100_000
@@ -212,14 +214,22 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def rule_rates(summary: pd.DataFrame) -> pd.DataFrame:
-    """Per rule: subjects assessed (达标 or 不达标), subjects 达标, 达标率 (report-only and 不适用 left out)."""
-    s = summary.loc[summary["状态"].isin(["达标", "不达标"]), ["规则", "规则名称", "状态"]]
+def rule_rates(summary: pd.DataFrame, by: pd.Series | None = None):
+    """Per rule: subjects assessed (达标 or 不达标), subjects 达标, 达标率 (report-only and 不适用
+    left out). With ``by`` (a label per row, e.g. the 学院): {label: that table}, in one pass."""
+    keep = summary["状态"].isin(["达标", "不达标"])
+    s = summary.loc[keep, ["规则", "规则名称", "状态"]]
     s = s.assign(_met=(s["状态"] == "达标").astype("int64"))
-    out = s.groupby(["规则名称", "规则"], sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
+    keys = ["规则名称", "规则"] if by is None else ["_by", "规则名称", "规则"]
+    if by is not None:
+        s["_by"] = by[keep].to_numpy()
+    out = s.groupby(keys, sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
     out["达标率"] = out["达标对象数"] / out["应考核对象数"]
     out = out.reset_index()
-    return out[["规则名称", "应考核对象数", "达标对象数", "达标率", "规则"]]
+    cols = ["规则名称", "应考核对象数", "达标对象数", "达标率", "规则"]
+    if by is None:
+        return out[cols]
+    return {k: part[cols].reset_index(drop=True) for k, part in out.groupby("_by", sort=False)}
 
 
 def college_rates(staff: pd.DataFrame) -> pd.DataFrame:
@@ -402,8 +412,7 @@ def _college_pages(result: ComplianceResult, summary: pd.DataFrame) -> dict:
     and who is not fully met (worst first, ``OVERVIEW_STAFF`` of them, with the rules they
     missed) — computed for all 学院 at once, not once a page."""
     college = summary["学院"].fillna(fig.NO_COLLEGE)
-    rates = {c: rule_rates(part) for c, part in
-             summary[["规则", "规则名称", "状态"]].groupby(college, sort=False)}
+    rates = rule_rates(summary, by=college)
     st_ = result.staff
     st_ = st_[(st_["periods_required"] > 0) & (st_["rate"] < 1)].sort_values(["rate", "staff_id"], kind="stable")
     st_college = st_["college"].fillna(fig.NO_COLLEGE)

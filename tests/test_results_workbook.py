@@ -200,7 +200,10 @@ def test_rewrite_is_atomic_with_backup(tmp_path):
 
 
 def test_constant_memory_mode_gives_the_same_cells(tmp_path, monkeypatch):
+    monkeypatch.setattr(res, "CONSTANT_MEMORY_CELLS", 10 ** 9)  # XlsxWriter's ordinary mode
     normal = res.write_results(tmp_path / "a.xlsx", _result())
+    with zipfile.ZipFile(normal) as z:
+        assert b" spans=" in z.read("xl/worksheets/sheet2.xml")
     monkeypatch.setattr(res, "CONSTANT_MEMORY_CELLS", 0)
     big = res.write_results(tmp_path / "b.xlsx", _result())
     a, b = openpyxl.load_workbook(normal), openpyxl.load_workbook(big)
