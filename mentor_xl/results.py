@@ -150,10 +150,12 @@ def _joined(cells: pd.Series, fmt=None) -> pd.Series:
 
 def _rule_names(df: pd.DataFrame) -> pd.Series:
     """规则名称 as people read it: title（clause）, one label per distinct pair (vectorised)."""
-    pairs = df[["title", "clause"]].astype(object)
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("")))
-    labels = np.array([fig.rule_label(t, c) for t, c in uniq], dtype=object) if len(uniq) else np.array([], object)
-    return pd.Series(labels[codes] if len(codes) else [], index=df.index, dtype=object)
+    tc, tu = pd.factorize(df["title"].fillna(""))
+    cc, cu = pd.factorize(df["clause"].fillna(""))
+    width = max(len(cu), 1)
+    pc_, pu = pd.factorize(tc.astype(np.int64) * width + cc)  # one code per (title, clause)
+    labels = np.array([fig.rule_label(tu[k // width], cu[k % width]) for k in pu.tolist()] + [None], dtype=object)
+    return pd.Series(labels[pc_], index=df.index, dtype=object)
 
 
 def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
