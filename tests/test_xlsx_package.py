@@ -236,3 +236,22 @@ def test_libreoffice_reads_spliced_rows(tmp_path, monkeypatch):
     assert len(rows) == 3001 and rows[0] == ["工号", "学号", "说明", "值", "日期", "状态"]
     assert rows[2] == ["T0001", "2024000001", "a<b>c", "0.25", "", "不达标"]
     assert rows[3000] == ["T0002", "2024002999", "平常文字", "749.75", "2024-10-31", "不达标"]
+
+
+def test_without_threads_parts_are_deflated_inline(tmp_path, monkeypatch):
+    """Where no thread can start (a sandboxed Python), the same file is written without them."""
+    class NoThreads:
+        def submit(self, *a, **k):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(pkg, "_pool", lambda: NoThreads())
+    monkeypatch.setattr(pkg, "_NO_THREADS", False)
+    monkeypatch.setattr(pkg, "CHUNK", 16 << 10)
+    from mentor_xl.workbook import xlsx
+
+    for name, cls in (("ours.xlsx", pkg.FastWorkbook), ("theirs.xlsx", xlsxwriter.Workbook)):
+        wb = cls(str(tmp_path / name), {"constant_memory": True, "strings_to_numbers": False})
+        xlsx.write_frame_sheet(wb, "明细", frame(800), text_cols=("工号", "学号"))
+        wb.close()
+    assert pkg._NO_THREADS
+    same_as_xlsxwriter(tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx")

@@ -84,9 +84,19 @@ def _deflate(data, level: int, last: bool) -> bytes:
     return c.compress(data) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
+_NO_THREADS = False  # set when threads cannot be started (a sandbox, interpreter shutdown)
+
+
 def _submit(data, level: int, last: bool):
-    pool = _pool()
-    return pool.submit(_deflate, data, level, last) if pool is not None else _deflate(data, level, last)
+    """``_deflate`` in the pool (a future), or here and now (its bytes)."""
+    global _NO_THREADS
+    pool = None if _NO_THREADS else _pool()
+    if pool is not None:
+        try:
+            return pool.submit(_deflate, data, level, last)
+        except RuntimeError:  # "can't start new thread", "cannot schedule new futures after shutdown"
+            _NO_THREADS = True
+    return _deflate(data, level, last)
 
 
 def _result(job) -> bytes:
