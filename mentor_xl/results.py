@@ -27,6 +27,8 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from xlsxwriter.workbook import Workbook
 
 from mentor_xl.engine import figures as fig
@@ -41,8 +43,10 @@ SCOPE_TEXT = {"staff": "本人", "pair": "学生", "class": "班级"}
 BAD = ("不达标",)
 
 # Above this many cells in all frames, write in XlsxWriter's constant_memory mode, where
-# xlsx._RowsXml writes whole rows as XML (~20× faster than XlsxWriter's per-cell API).
-CONSTANT_MEMORY_CELLS = 100_000
+# xlsx._RowsXml writes whole rows as XML (~20× faster than XlsxWriter's per-cell API). The same
+# cells either way (tests/test_results_workbook.py), so even a 40-staff office's results use it
+# (0.09 s instead of 0.23 s); a large value here gives XlsxWriter's ordinary mode.
+CONSTANT_MEMORY_CELLS = 0
 # Above this many 合规明细 rows, only the 不达标 ones are written unless ``full``: the rows
 # nobody reads cost most of the file (4,000 staff give ~160k rows, 70% of them met or n/a).
 DETAIL_FULL_ROWS = 100_000
@@ -122,12 +126,36 @@ def _fmt_num(v) -> str:
     return str(int(f)) if f.is_integer() else f"{f:.4g}"
 
 
+def _joined(cells: pd.Series, fmt=None) -> pd.Series:
+    """``_join`` of every cell (lists → "a、b"; blank or empty → None), by arrow's list kernels:
+    a 合规汇总 has a cell per subject × rule. ``fmt`` formats each distinct item once."""
+    if not len(cells):
+        return cells.map(lambda v: _join(v, fmt or str))
+    try:
+        lists = pa.array(cells.to_numpy(dtype=object), from_pandas=True)  # None/NaN → null
+        if not pa.types.is_list(lists.type):
+            raise TypeError(lists.type)
+        items = lists.flatten()
+        if fmt is not None or not pa.types.is_string(items.type):
+            codes, uniq = pd.factorize(items.to_numpy(zero_copy_only=False))
+            text = np.array([(fmt or str)(u) for u in uniq] + [""], dtype=object)[codes]
+            items = pa.array(text, pa.string())
+        lists = pa.ListArray.from_arrays(lists.offsets, items, mask=lists.is_null())
+    except (pa.ArrowException, TypeError, ValueError):  # not lists of one type: cell by cell
+        return cells.map(lambda v: _join(v, fmt or str))
+    joined = pc.binary_join(lists, "、")
+    joined = pc.if_else(pc.equal(joined, ""), None, joined)
+    return pd.Series(joined.to_pylist(), index=cells.index)
+
+
 def _rule_names(df: pd.DataFrame) -> pd.Series:
     """规则名称 as people read it: title（clause）, one label per distinct pair (vectorised)."""
-    pairs = df[["title", "clause"]].astype(object)
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("")))
-    labels = np.array([fig.rule_label(t, c) for t, c in uniq], dtype=object) if len(uniq) else np.array([], object)
-    return pd.Series(labels[codes] if len(codes) else [], index=df.index, dtype=object)
+    tc, tu = pd.factorize(df["title"].fillna(""))
+    cc, cu = pd.factorize(df["clause"].fillna(""))
+    width = max(len(cu), 1)
+    pc_, pu = pd.factorize(tc.astype(np.int64) * width + cc)  # one code per (title, clause)
+    labels = np.array([fig.rule_label(tu[k // width], cu[k % width]) for k in pu.tolist()] + [None], dtype=object)
+    return pd.Series(labels[pc_], index=df.index, dtype=object)
 
 
 def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
@@ -141,8 +169,8 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
         "状态": r["status"].map(STATUS_TEXT).fillna(r["status"]),
         "应达标周期数": r["required"], "达标周期数": r["met"],
         "达标率": pd.to_numeric(r["rate"], errors="coerce"),
-        "未达标周期": r["missed_periods"].map(_join),
-        "差额": r["shortfalls"].map(lambda v: _join(v, _fmt_num)),
+        "未达标周期": _joined(r["missed_periods"]),
+        "差额": _joined(r["shortfalls"], _fmt_num),
         "实际值": pd.to_numeric(r["value"], errors="coerce"),
         "备注": r["note"].where(r["note"].astype(bool), None) if "note" in r else None,
         "规则": r["rule"],
@@ -188,14 +216,22 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def rule_rates(summary: pd.DataFrame) -> pd.DataFrame:
-    """Per rule: subjects assessed (达标 or 不达标), subjects 达标, 达标率 (report-only and 不适用 left out)."""
-    s = summary.loc[summary["状态"].isin(["达标", "不达标"]), ["规则", "规则名称", "状态"]]
+def rule_rates(summary: pd.DataFrame, by: pd.Series | None = None):
+    """Per rule: subjects assessed (达标 or 不达标), subjects 达标, 达标率 (report-only and 不适用
+    left out). With ``by`` (a label per row, e.g. the 学院): {label: that table}, in one pass."""
+    keep = summary["状态"].isin(["达标", "不达标"])
+    s = summary.loc[keep, ["规则", "规则名称", "状态"]]
     s = s.assign(_met=(s["状态"] == "达标").astype("int64"))
-    out = s.groupby(["规则名称", "规则"], sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
+    keys = ["规则名称", "规则"] if by is None else ["_by", "规则名称", "规则"]
+    if by is not None:
+        s["_by"] = by[keep].to_numpy()
+    out = s.groupby(keys, sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
     out["达标率"] = out["达标对象数"] / out["应考核对象数"]
     out = out.reset_index()
-    return out[["规则名称", "应考核对象数", "达标对象数", "达标率", "规则"]]
+    cols = ["规则名称", "应考核对象数", "达标对象数", "达标率", "规则"]
+    if by is None:
+        return out[cols]
+    return {k: part[cols].reset_index(drop=True) for k, part in out.groupby("_by", sort=False)}
 
 
 def college_rates(staff: pd.DataFrame) -> pd.DataFrame:
@@ -366,29 +402,45 @@ def _overview_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFram
         chart.set_size({"width": 720, "height": h})
         ws.insert_chart(top, 0, chart)
         row = top + h // ROW_PX + 2
-    by = dict(tuple(summary.groupby(summary["学院"].fillna(fig.NO_COLLEGE), sort=False)))
+    pages = _college_pages(result, summary)
     for college, f in per.items():
         breaks.append(row)
-        row = _college_page(ws, st, row, result, by.get(college, summary.iloc[:0]), college, f, office, paragraph)
+        row = _college_page(ws, st, row, result, *pages.get(college, pages[None]), college, f, office, paragraph)
     _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0), OVERVIEW_WIDTHS, breaks)
 
 
-def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFrame, college: str,
-                  f: fig.Figures, office: str, paragraph) -> int:
-    """One printed page: the 学院's figures, its paragraph, its rules (``summary``: the 学院's
-    合规汇总 rows) and who is not fully met."""
+def _college_pages(result: ComplianceResult, summary: pd.DataFrame) -> dict:
+    """Per 学院 (None: an empty page): its rules' 达标率 (``rule_rates`` of its 合规汇总 rows)
+    and who is not fully met (worst first, ``OVERVIEW_STAFF`` of them, with the rules they
+    missed) — computed for all 学院 at once, not once a page."""
+    college = summary["学院"].fillna(fig.NO_COLLEGE)
+    rates = rule_rates(summary, by=college)
+    st_ = result.staff
+    st_ = st_[(st_["periods_required"] > 0) & (st_["rate"] < 1)].sort_values(["rate", "staff_id"], kind="stable")
+    st_college = st_["college"].fillna(fig.NO_COLLEGE)
+    shown = st_.groupby(st_college, sort=False).head(OVERVIEW_STAFF)
+    missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(shown["staff_id"])]
+    what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
+    counts = st_college.value_counts()
+    out: dict = {None: (rule_rates(summary.iloc[:0]), shown.iloc[:0], 0, what)}
+    for c, people in shown.groupby(shown["college"].fillna(fig.NO_COLLEGE), sort=False):
+        out[c] = (rates.get(c, out[None][0]), people, int(counts.get(c, 0)), what)
+    for c, r in rates.items():
+        out.setdefault(c, (r, shown.iloc[:0], 0, what))
+    return out
+
+
+def _college_page(ws, st, row: int, result: ComplianceResult, rates: pd.DataFrame, shown: pd.DataFrame,
+                  not_met: int, what: pd.Series, college: str, f: fig.Figures, office: str, paragraph) -> int:
+    """One printed page: the 学院's figures, its paragraph, its rules (``rates``: ``rule_rates``
+    of its 合规汇总 rows) and who is not fully met (``shown``, the first of ``not_met``; ``what``
+    they missed by 工号)."""
     ws.write_string(row, 0, f"{college}　{result.term}学期导师工作合规情况", st.title)
     row = paragraph(row + 1, fig.paragraph(result, f, office=office)) + 1
-    rates = rule_rates(summary)[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
+    rates = rates[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
     rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
     rates["要求"] = [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["要求"]]
     row = _table(ws, st, row, rates, OVERVIEW_KINDS) + 1
-    st_ = result.staff
-    st_ = st_[(st_["college"].fillna(fig.NO_COLLEGE) == college) & (st_["periods_required"] > 0) & (st_["rate"] < 1)]
-    st_ = st_.sort_values(["rate", "staff_id"], kind="stable")
-    shown = st_.head(OVERVIEW_STAFF)
-    missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(shown["staff_id"])]
-    what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
     people = pd.DataFrame({"未全部达标的导师": shown["name"].to_numpy(), "工号": shown["staff_id"].to_numpy(),
                            "合规率": pd.to_numeric(shown["rate"]).to_numpy(),
                            "未达标的要求": shown["staff_id"].map(what).to_numpy()})
@@ -407,8 +459,8 @@ def _college_page(ws, st, row: int, result: ComplianceResult, summary: pd.DataFr
             ws.merge_range(row, 3, row, last, "", st.cell("text"))
             write_text(ws, row, 3, _fit(rec[3] or "", sum(OVERVIEW_WIDTHS[3:])), st)
         row += 1
-        if len(st_) > len(shown):
-            write_text(ws, row, 0, f"……等 {len(st_)} 人，全部名单见“人员汇总”表", st)
+        if not_met > len(shown):
+            write_text(ws, row, 0, f"……等 {not_met} 人，全部名单见“人员汇总”表", st)
             row += 1
     return row + 1
 

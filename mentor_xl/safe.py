@@ -47,6 +47,17 @@ def needs_quote(text: str) -> bool:
     return ascii_form.startswith(_RISKY_START) and _SIGNED_NUMBER.fullmatch(ascii_form) is None
 
 
+# First characters after which a text can be risky (the ASCII ones and their full-width forms).
+_RISKY_FIRST = frozenset(_RISKY_START) | {chr(k) for k, v in _FULL_WIDTH.items() if chr(v) in _RISKY_START}
+
+
+def needs_quote_many(texts: list[str]) -> list[bool]:
+    """``needs_quote`` of every str in ``texts``: only those whose first character can start a
+    formula (rare) are looked at more closely — a results sheet has ~100k distinct texts."""
+    first = _RISKY_FIRST
+    return [t[:1] in first and needs_quote(t) for t in texts]
+
+
 def cell_text(v: Any) -> str | None:
     """The text to store in a text cell: None for blank (None/NaN/NA/NaT/""), else ``str(v)``.
 

@@ -200,7 +200,10 @@ def test_rewrite_is_atomic_with_backup(tmp_path):
 
 
 def test_constant_memory_mode_gives_the_same_cells(tmp_path, monkeypatch):
+    monkeypatch.setattr(res, "CONSTANT_MEMORY_CELLS", 10 ** 9)  # XlsxWriter's ordinary mode
     normal = res.write_results(tmp_path / "a.xlsx", _result())
+    with zipfile.ZipFile(normal) as z:
+        assert b" spans=" in z.read("xl/worksheets/sheet2.xml")
     monkeypatch.setattr(res, "CONSTANT_MEMORY_CELLS", 0)
     big = res.write_results(tmp_path / "b.xlsx", _result())
     a, b = openpyxl.load_workbook(normal), openpyxl.load_workbook(big)
@@ -286,3 +289,21 @@ def test_status_colours_per_value_and_bad_rows_first(tmp_path):
         ('OR($B2="不合格")', "FFC7CE"), ('OR($B2="优秀")', "C6EFCE"), ('OR($B2="合格")', "FFEB9C")]
     other = [(r.formula[0], r.dxf.fill.bgColor.rgb[-6:]) for cf in wb["另一种"].conditional_formatting for r in cf.rules]
     assert other == [('OR($B2="合格")', "DDEBF7")]
+
+
+def test_list_cells_joined_by_arrow_as_one_by_one():
+    """合规汇总's 未达标周期 and 差额 are joined by arrow's list kernels; the text is the one the
+    cell-by-cell join gives, blanks and odd cells included."""
+    import numpy as np
+
+    from mentor_xl.results import _fmt_num, _join, _joined
+
+    periods = pd.Series([["2024-09-01", "2024-11-01"], [], None, np.nan, ["第3周"]], dtype=object)
+    gaps = pd.Series([[1.0, 2.25], [], None, [3], [np.float64(0.123456)]], dtype=object)
+    mixed = pd.Series([["a", 1], ("b",), None], dtype=object)  # not one item type: cell by cell
+    assert _joined(periods).tolist()[:1] + _joined(periods).tolist()[4:] == ["2024-09-01、2024-11-01", "第3周"]
+    assert _joined(gaps, _fmt_num).tolist()[0] == "1、2.25" and _joined(gaps, _fmt_num).tolist()[4] == "0.1235"
+    for cells, fmt in ((periods, None), (gaps, _fmt_num), (mixed, None)):
+        want = [_join(v, fmt or str) for v in cells]
+        got = _joined(cells, fmt).tolist()
+        assert [None if pd.isna(x) else x for x in got] == [None if x is None or pd.isna(x) else x for x in want]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mentor_xl.safe import (EXCEL_MAX_CHARS, atomic_write, backup_path, cell_text, csv_text,
-                            needs_quote)
+                            needs_quote, needs_quote_many)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +27,14 @@ def test_risky_text_needs_quote(text):
                                   "谈心谈话", " =1+1", "2024-10-01", "a=b", "1e5", ""])
 def test_safe_text_is_left_alone(text):
     assert not needs_quote(text)
+
+
+def test_needs_quote_many_agrees_with_needs_quote():
+    texts = ["=1+1", "＝ＳＵＭ(A1)", "＋1", "－", "＠x", "\tx", "\rx", "-3", "+86", "－0.5", "@", "",
+             "数学2401", "a=b", " =x", "张三", "-", "+", "1-2"]
+    want = [needs_quote(t) for t in texts]
+    assert needs_quote_many(texts) == want
+    assert want[:10] == [True, True, False, True, True, True, True, False, False, False]
 
 
 def test_cell_text_blank_values_and_lists():

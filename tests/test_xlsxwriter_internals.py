@@ -18,11 +18,11 @@ from mentor_xl.workbook import xlsx
 
 
 def test_private_members_used_by_the_row_writer_exist():
-    for name in ("CellStringTuple", "CellNumberTuple", "CellDatetimeTuple"):
-        assert hasattr(xw_ws, name), name
-    assert xw_ws.CellStringTuple._fields[:2] == ("string", "format")
-    assert xw_ws.CellNumberTuple._fields[:2] == ("number", "format")
-    assert xw_ws.CellDatetimeTuple._fields[:2] == ("number", "format")
+    for name, fields in (("CellStringTuple", ("string", "format")), ("CellNumberTuple", ("number", "format")),
+                         ("CellDatetimeTuple", ("number", "format"))):
+        # XlsxWriter 3.3's names; 3.2 spells them cell_string_tuple …
+        tup = getattr(xw_ws, name, None) or getattr(xw_ws, name.replace("Cell", "cell_").replace("Tuple", "_tuple").lower())
+        assert tup._fields[:2] == fields, name
     W = xw_ws.Worksheet
     for method, params in (("_write_row", ["row", "spans"]), ("_write_cell", ["row", "col", "cell"]),
                            ("_write_single_row", []), ("_check_dimensions", ["row", "col"]),
@@ -31,7 +31,8 @@ def test_private_members_used_by_the_row_writer_exist():
         assert callable(fn), method
         got = list(inspect.signature(fn).parameters)[1:]
         assert got[:len(params)] == params, (method, got)
-    assert callable(utility._utf16_len) and callable(utility._utf16_truncate)
+    if xlsxwriter.__version__ >= "3.3":  # 3.2 cuts long text by characters, 3.3 by UTF-16 units
+        assert callable(utility._utf16_len) and callable(utility._utf16_truncate)
     from xlsxwriter.sharedstrings import SharedStringTable
     sst = SharedStringTable()  # text goes to the workbook's table: its dict and counters are used
     assert (sst.string_table, sst.unique_count, sst.count) == ({}, 0, 0)
@@ -47,8 +48,9 @@ def test_fast_path_is_taken_on_a_constant_memory_sheet(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx._RowsXml, "write", lambda self, *a: (taken.append(1), real(self, *a))[1])
     wb = xlsx.new_workbook(tmp_path / "f.xlsx", constant_memory=True)
     ws = wb.add_worksheet("s")
-    for attr in ("fh", "previous_row", "row_info", "col_info", "xls_strmax", "constant_memory", "str_table"):
+    for attr in ("fh", "previous_row", "col_info", "xls_strmax", "constant_memory", "str_table"):
         assert hasattr(ws, attr), attr
+    assert hasattr(ws, "row_info") or hasattr(ws, "set_rows")  # 3.3 / 3.2
     wb.close()
     wb = xlsx.new_workbook(tmp_path / "g.xlsx", constant_memory=True)
     df = pd.DataFrame({"工号": ["T1", "T2"], "值": [1.5, None], "日期": pd.to_datetime(["2024-09-02", None]),
@@ -63,3 +65,28 @@ def test_fast_path_is_taken_on_a_constant_memory_sheet(tmp_path, monkeypatch):
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
         assert 'dimension ref="A1:D3"' in sheet and '<c r="A2" s="' in sheet and 't="s"><v>' in sheet
         assert '<si><t xml:space="preserve"> 前后空格 </t></si>' in z.read("xl/sharedStrings.xml").decode()
+
+
+def test_private_members_used_by_the_packager_exist():
+    """workbook/xlsx_package.py packs the zip itself, streams constant_memory rows and writes
+    the shared strings faster through these XlsxWriter members (checked with 3.2 and 3.3)."""
+    from xlsxwriter.packager import Packager
+    from xlsxwriter.sharedstrings import SharedStrings
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    assert list(inspect.signature(Workbook.add_worksheet).parameters)[1:] == ["name", "worksheet_class"]
+    for cls, names in ((Workbook, ["_store_workbook", "_get_packager"]),
+                       (Packager, ["_create_package", "_filename", "_write_shared_strings_file"]),
+                       (SharedStrings, ["_write_sst_strings", "_write_si", "_assemble_xml_file"]),
+                       (XMLwriter, ["_xml_si_element", "_xml_inline_string", "_xml_rich_inline_string",
+                                    "_escape_control_characters", "_set_xml_writer"]),
+                       (xw_ws.Worksheet, ["_write_optimized_sheet_data", "_xml_start_tag", "_xml_end_tag"])):
+        for name in names:
+            assert callable(getattr(cls, name, None)), (cls.__name__, name)
+    assert list(inspect.signature(XMLwriter._xml_inline_string).parameters)[1:3] == ["string", "preserve"]
+    ws = xw_ws.Worksheet()
+    for attr in ("row_data_fh", "row_data_filename", "row_data_fh_closed", "dim_rowmin"):
+        assert hasattr(ws, attr), attr
+    p = Packager()
+    assert (p.in_memory, p.filenames) == (False, [])

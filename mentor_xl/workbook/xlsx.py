@@ -33,7 +33,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote
+from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote, needs_quote_many
+from mentor_xl.workbook.xlsx_package import FastWorkbook, TextWorksheet
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -43,7 +44,7 @@ PERCENT_FORMAT = "0.0%"
 MONEY_FORMAT = "0.00"  # 万元, two decimals (workbook.md)
 INT_FORMAT = "0"
 TEXT_FORMAT = "@"
-CHUNK_ROWS = 50_000  # rows converted to Python values at a time by write_frame_sheet
+CHUNK_ROWS = 20_000  # rows converted at a time by write_frame_sheet (smaller: less memory, not slower)
 BAD_FILL = "#FFC7CE"  # Excel's "light red fill"
 BAD_FONT = "#9C0006"
 HEADER_FILL = "#DDEBF7"
@@ -52,8 +53,9 @@ FONT = "等线"  # Excel's default CJK font; WPS/LibreOffice substitute a CJK fo
 
 def new_workbook(path, *, constant_memory: bool = False) -> Workbook:
     """An XlsxWriter workbook with safe defaults: no string is ever turned into a formula,
-    URL or number behind our back; NaN/inf never reach a cell (we skip them)."""
-    return xlsxwriter.Workbook(str(path), {
+    URL or number behind our back; NaN/inf never reach a cell (we skip them). Packed into
+    its file by ``xlsx_package.FastWorkbook`` (parts deflated in parallel)."""
+    return FastWorkbook(str(path), {
         "constant_memory": constant_memory,
         "strings_to_formulas": False,
         "strings_to_urls": False,
@@ -274,18 +276,20 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
     # its cells as Python objects at once; rows still go out strictly in order.
     for start in range(0, max(n, 1), CHUNK_ROWS):
         part = df.iloc[start:start + CHUNK_ROWS]
+        # each column as (code per row, -1 for blank; its distinct cell values)
         columns = [convert(part.iloc[:, j]) for j, (_, convert, _) in enumerate(plans)]
         if start == 0:
             for j, c in enumerate(df.columns):
                 kind = plans[j][0]
                 if str(c) not in widths:
-                    widths[str(c)] = _measure(str(c), columns[j], kind)
+                    widths[str(c)] = _measure(str(c), _values(columns[j], 200), kind)
                 ws.set_column(j, j, widths[str(c)],
                               st.cell(kind) if kind in ("id", "date", "datetime", "percent", "money", "int") else None)
         if rows_xml is not None:
             rows_xml.write(start + 1, columns, describe)
             continue
-        for i, row in enumerate(zip(*columns), start=start + 1):
+        values = [_values(col) for col in columns]
+        for i, row in enumerate(zip(*values), start=start + 1):
             for j, v in enumerate(row):
                 if v is not None:
                     _emit(ws, i, j, describe[j](v))
@@ -328,8 +332,9 @@ def _measure(header: str, values: list, kind: str) -> int:
 
 
 def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: Styles):
-    """Decide once, from the whole column: (format kind, convert(chunk) → cell values with
-    None for blank, describe(value) → the cell to write as (type, value, format))."""
+    """Decide once, from the whole column: (format kind, convert(chunk) → ``Coded`` (code per
+    row, -1 for blank; the distinct cell values), describe(value) → the cell to write as
+    (type, value, format))."""
     if forced in ("percent", "money", "int") or (forced is None and _is_numeric(s)):
         kind = forced or ("int" if _is_int(s) else "number")
         fmt = st.cell(kind)
@@ -341,29 +346,28 @@ def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: St
         fmt = st.cell(kind)
         if forced == "date" and not pd.api.types.is_datetime64_any_dtype(s):
             # Unparseable entries of a forced date column stay visible as text.
-            def convert(c: pd.Series) -> list:
+            def convert(c: pd.Series) -> Coded:
                 dc = _dates(c)
                 good = dc.notna() & (dc.dt.year >= 1900)
-                return [dv.to_pydatetime() if k else cell_text(o) for dv, k, o in zip(dc, good, c.tolist())]
+                return _codes([dv.to_pydatetime() if k else cell_text(o) for dv, k, o in zip(dc, good, c.tolist())])
             return kind, convert, _mixed(st, fmt)
 
-        def convert(c: pd.Series) -> list:
+        def convert(c: pd.Series) -> Coded:
             dc = _dates(c)
             good = dc.notna() & (dc.dt.year >= 1900)
             codes, uniq = pd.factorize(dc.where(good))  # few distinct dates: convert each once
-            py = [u.to_pydatetime() for u in uniq] + [None]
-            return [py[k] for k in codes.tolist()]
+            return codes.astype(np.int64), [u.to_pydatetime() for u in uniq]
         return kind, convert, lambda v: (_DATE, v, fmt)
     if forced is None and pd.api.types.is_bool_dtype(s):
-        def convert(c: pd.Series) -> list:
-            return [None if v is None or v is pd.NA else ("是" if v else "否") for v in c.astype(object).tolist()]
+        def convert(c: pd.Series) -> Coded:
+            return _distinct(c.astype(object), lambda v: "是" if v else "否")
         return "text", convert, _text(st, "text")
     if forced == "id":
         return "id", lambda c: _texts(c, _id_text), _text(st, "id")
-    if pd.api.types.is_string_dtype(s) and _all_text(s):
+    if _all_text(s):
         return "text", lambda c: _texts(c, cell_text), _text(st, "text")
     # Mixed object column (e.g. 数据问题/值): each cell by its own type.
-    return "text", lambda c: [_normalise(v) for v in c.tolist()], _mixed(st, st.cell("date"))
+    return "text", lambda c: _codes([_normalise(v) for v in c.tolist()]), _mixed(st, st.cell("date"))
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -381,27 +385,62 @@ def _is_int(s: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(s)
 
 
-def _numbers(s: pd.Series) -> list:
+# A column chunk as cells: (code per row, -1 for a blank cell; the distinct values to write).
+Coded = tuple[np.ndarray, list]
+
+
+def _values(col: Coded, limit: int | None = None) -> list:
+    """The cell values of a ``Coded`` column, None for blank (the first ``limit`` only)."""
+    codes, uniq = col
+    lookup = [*uniq, None]  # code -1 → the last entry
+    return [lookup[k] for k in (codes if limit is None else codes[:limit]).tolist()]
+
+
+def _distinct(c: pd.Series, each: Callable[[Any], Any] | None) -> Coded:
+    """``each`` over the distinct values of ``c`` only (blank: NA, or ``each`` gives None;
+    ``each`` None: the values as they are)."""
+    codes, uniq = pd.factorize(c, use_na_sentinel=True)
+    vals = uniq.tolist()
+    if each is not None:
+        vals = [each(u) for u in vals]
+    codes = np.asarray(codes, dtype=np.int64)
+    keep = np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
+    if not keep.all():  # values that make blank cells leave the list
+        remap = np.full(len(vals) + 1, -1, dtype=np.int64)  # code -1 stays -1 (the last entry)
+        remap[:-1][keep] = np.arange(int(keep.sum()))
+        codes = remap[codes]
+        vals = [v for v in vals if v is not None]
+    return codes, vals
+
+
+def _numbers(s: pd.Series) -> Coded:
     x = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
     ok = np.isfinite(x)
-    out = x.astype(object)
-    out[~ok] = None
-    return out.tolist()
+    # by bit pattern: 0.0 and -0.0 stay apart (XlsxWriter writes "0" and "-0")
+    codes, uniq = pd.factorize(np.where(ok, x, 0.0).view(np.int64))
+    codes = np.where(ok, codes, -1).astype(np.int64)
+    return codes, np.asarray(uniq, dtype=np.int64).view(np.float64).tolist()
 
 
 def _all_text(s: pd.Series) -> bool:
-    # object columns holding only str/None are written as text without per-cell dispatch
-    if s.dtype != object:
+    # Columns holding only text (or nothing) are written as text without per-cell dispatch.
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
         return True
-    sample = s.dropna()
-    return bool(sample.map(type).eq(str).all()) if len(sample) else True
+    return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
 
 
-def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> list:
+def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> Coded:
     """``slow`` over a column, skipping the call for the usual value: a non-empty str within
-    Excel's cell limit, which every text converter returns unchanged."""
+    Excel's cell limit, which every text converter returns unchanged. A column of text is
+    converted per distinct value; anything else (numbers in an id column …) per cell."""
     m = EXCEL_MAX_CHARS
-    return [v if type(v) is str and v and len(v) <= m else slow(v) for v in c.tolist()]
+    fast = lambda v: v if type(v) is str and v and len(v) <= m else slow(v)  # noqa: E731
+    if not _all_text(c):
+        return _codes([fast(v) for v in c.tolist()])
+    codes, vals = _distinct(c, None)
+    if "" in vals or max(map(len, vals), default=0) > m:  # the rare values ``slow`` changes
+        codes, vals = _distinct(c, fast)
+    return codes, vals
 
 
 def _id_text(v: Any) -> str | None:
@@ -426,13 +465,35 @@ def _normalise(v: Any) -> Any:
     return cell_text(v)
 
 
+def _codes(values: list) -> Coded:
+    """``Coded`` from a list of cell values (None = blank)."""
+    floats = np.asarray([v for v in values if type(v) is float], dtype=float)
+    if (np.signbit(floats) & (floats == 0)).any():  # 0.0 and -0.0 hash alike; XlsxWriter writes "0", "-0"
+        seen: dict = {}
+        codes = [-1 if v is None else seen.setdefault(
+            (v, math.copysign(1.0, v)) if type(v) is float else (v, type(v)), len(seen)) for v in values]
+        return np.asarray(codes, dtype=np.int64), [k[0] for k in seen]
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), list(uniq)
+
+
 # A cell to write: (type, value, format); type is one of these.
 _STR, _NUM, _DATE = 0, 1, 2
 
 
-def _text(st: Styles, kind: str):
-    plain, quoted = st.cell(kind), st.cell(kind, True)
-    return lambda v: (_STR, v, quoted if needs_quote(v) else plain)
+class _TextCell:
+    """describe() of a text column: (string, value, plain format or, for risky text, the quoted
+    one). ``_RowsXml`` writes such columns without describing each value."""
+
+    def __init__(self, st: Styles, kind: str):
+        self.plain, self.quoted = st.cell(kind), st.cell(kind, True)
+
+    def __call__(self, v: str) -> tuple:
+        return (_STR, v, self.quoted if needs_quote(v) else self.plain)
+
+
+def _text(st: Styles, kind: str) -> _TextCell:
+    return _TextCell(st, kind)
 
 
 def _mixed(st: Styles, date_fmt):
@@ -462,13 +523,54 @@ def _emit(ws: Worksheet, r: int, j: int, cell: tuple) -> None:
 _LSTR = pa.large_string()
 
 
+class _Col:
+    """One column of a chunk for ``_RowsXml``: codes per row and, per distinct value, its cell.
+    A text column (``_TextCell``) keeps its strings and which need the quote prefix, and is
+    never described value by value."""
+
+    def __init__(self, codes: np.ndarray, uniq: list, desc):
+        self.codes, self.stored = codes, None
+        if isinstance(desc, _TextCell):
+            self.descs, self.values = None, uniq
+            self.quoted = needs_quote_many(uniq)
+            self.plain, self.quoted_fmt = desc.plain, desc.quoted
+            self.fmts = [desc.quoted if q else desc.plain for q in self.quoted]
+            self.distinct_fmts = [desc.plain, desc.quoted] if any(self.quoted) else [desc.plain]
+            self.text = np.ones(len(uniq), dtype=bool)
+        else:
+            self.descs = [desc(u) for u in uniq]
+            self.fmts = [d[2] for d in self.descs]
+            self.distinct_fmts = list({id(f): f for f in self.fmts}.values())
+            self.text = np.fromiter((d[0] == _STR for d in self.descs), dtype=bool, count=len(self.descs))
+
+
+def _write_strings(ws: Worksheet, strings: pa.Array) -> None:
+    """Append ``strings`` (large_string, no nulls: whole rows of XML) to the rows of the
+    constant_memory sheet ``ws``: their UTF-8 bytes go to the sheet's deflater
+    (``TextWorksheet.write_row_bytes``) or the row file, with no Python str in between."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1, offset=8 * strings.offset)
+    data = memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
+    if isinstance(ws, TextWorksheet) and ws.can_take_row_bytes():
+        ws.write_row_bytes(data)
+        return
+    fh = ws.fh
+    buffer = getattr(fh, "buffer", None)
+    if buffer is None:  # not a file on disk
+        fh.write(str(data, "utf-8"))
+        return
+    fh.flush()  # what XlsxWriter wrote before goes first
+    buffer.write(data)
+
+
 class _RowsXml:
-    """Rows of a constant_memory sheet written as XML straight into XlsxWriter's row file.
+    """Rows of a constant_memory sheet written as XML, as UTF-8 bytes, to the sheet's deflater
+    (``xlsx_package.TextWorksheet``) or straight into XlsxWriter's row file.
 
     XlsxWriter spends ~30–60 µs a cell in Python (argument checks, one dict per row, the
     element writer); a 合规明细 of 160k rows × 21 columns took minutes. Here the XML of each
-    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell`` — and
-    each cell is one dict lookup and one string. Text goes to the workbook's shared string
+    distinct (type, value, format) is made once — by XlsxWriter's own ``_write_cell``, or for
+    text columns by arrow's kernels around the shared-string index — and cells and rows are
+    joined by arrow, without a Python object per cell. Text goes to the workbook's shared string
     table, as XlsxWriter does outside constant_memory mode (its constant_memory mode writes
     every text inline, which makes the repeated 规则名称/学院/状态 cells three times longer and the
     file slower to write and to zip); strings are numbered in the order XlsxWriter's row-by-row
@@ -478,7 +580,12 @@ class _RowsXml:
     """
 
     def __init__(self, ws: Worksheet, row_tail: str):
-        from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple
+        try:
+            from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple
+        except ImportError:  # XlsxWriter 3.2 names them in lower case
+            from xlsxwriter.worksheet import cell_datetime_tuple as CellDatetimeTuple  # noqa: N812
+            from xlsxwriter.worksheet import cell_number_tuple as CellNumberTuple  # noqa: N812
+            from xlsxwriter.worksheet import cell_string_tuple as CellStringTuple  # noqa: N812
 
         self.ws, self.row_tail = ws, row_tail
         self.tuples = (CellStringTuple, CellNumberTuple, CellDatetimeTuple)
@@ -489,7 +596,10 @@ class _RowsXml:
 
     @classmethod
     def for_sheet(cls, ws: Worksheet) -> "_RowsXml | None":
-        if not getattr(ws, "constant_memory", False) or any(r > 0 for r in ws.row_info) or ws.previous_row != 0:
+        rows_set = getattr(ws, "row_info", None)  # rows given a height/format (XlsxWriter 3.3)
+        if rows_set is None:
+            rows_set = getattr(ws, "set_rows", {})  # XlsxWriter 3.2
+        if not getattr(ws, "constant_memory", False) or any(r > 0 for r in rows_set) or ws.previous_row != 0:
             return None
         try:
             head = cls._capture(ws, lambda: ws._write_row(1, None))  # '<row r="2" …>'
@@ -514,8 +624,10 @@ class _RowsXml:
         m = self.ws.xls_strmax
         if len(v) <= m // 2:  # cannot be over the limit: the usual case, no UTF-16 count
             return v
-        from xlsxwriter.utility import _utf16_len, _utf16_truncate
-
+        try:
+            from xlsxwriter.utility import _utf16_len, _utf16_truncate
+        except ImportError:  # XlsxWriter 3.2 counts characters
+            return v[:m]
         return _utf16_truncate(v, m) if _utf16_len(v) > m else v
 
     def _cell(self, j: int, cell: tuple) -> str:
@@ -523,21 +635,28 @@ class _RowsXml:
         t, v, fmt = cell
         ws = self.ws
         if t == _STR:
-            around = self.around.get((j, fmt))
-            if around is None:  # XlsxWriter's shared-string cell around a probe index
-                saved, ws.constant_memory = ws.constant_memory, False
-                try:
-                    probe = self._probe(j, self.tuples[0]("\x5f", fmt))  # "_" is not in the markup
-                finally:
-                    ws.constant_memory = saved
-                before, after = probe.split("\x5f")
-                around = self.around[(j, fmt)] = (before, after)
-            return around[0] + str(self.sst.string_table[self._text(v)]) + around[1]
+            before, after = self._around(j, fmt)
+            return before + str(self.sst.string_table[self._text(v)]) + after
         if t == _NUM:
             tup = self.tuples[1](v, fmt)
         else:
             tup = self.tuples[2](ws._convert_date_time(v), fmt)
         return self._probe(j, tup)
+
+    def _around(self, j: int, fmt) -> tuple[str, str]:
+        """XlsxWriter's shared-string cell in column ``j`` with ``fmt``: the XML before and after
+        the string's index (after ``<c r="A2``)."""
+        around = self.around.get((j, fmt))
+        if around is None:  # made once, around a probe index
+            ws = self.ws
+            saved, ws.constant_memory = ws.constant_memory, False
+            try:
+                probe = self._probe(j, self.tuples[0]("\x5f", fmt))  # "_" is not in the markup
+            finally:
+                ws.constant_memory = saved
+            before, after = probe.split("\x5f")
+            around = self.around[(j, fmt)] = (before, after)
+        return around
 
     def _probe(self, j: int, tup) -> str:
         """XlsxWriter's own XML for one cell tuple in column ``j``, after ``<c r="A2``."""
@@ -548,100 +667,134 @@ class _RowsXml:
             raise RuntimeError(f"unexpected cell XML from XlsxWriter: {xml[:80]!r}")
         return xml[len(prefix):]
 
-    def _share_strings(self, coded: list[tuple[np.ndarray, list[tuple]]]) -> None:
+    def _share_strings(self, cols: list["_Col"]) -> None:
         """Number this chunk's new strings in first-use order (row by row, left to right), as
         XlsxWriter's shared string table would, and count every text cell written."""
         sst, table = self.sst, self.sst.string_table
-        new: dict[str, tuple[int, int]] = {}
-        for j, (codes, cells) in enumerate(coded):
-            text = np.fromiter((c[0] == _STR for c in cells), dtype=bool, count=len(cells))
+        texts: list[str] = []
+        rows, where = [], []
+        for j, col in enumerate(cols):
+            text = col.text
             if not text.any():
                 continue
-            used = codes[codes >= 0]
-            sst.count += int(text[used].sum())
+            codes = col.codes
+            sst.count += int(text[codes[codes >= 0]].sum())
             uniq, first = np.unique(codes, return_index=True)  # first row of each distinct value
-            for c, i in zip(uniq.tolist(), first.tolist()):
-                if c >= 0 and text[c]:
-                    v = self._text(cells[c][1])
-                    if v not in table and (v not in new or (i, j) < new[v]):
-                        new[v] = (i, j)
-        for v in sorted(new, key=new.__getitem__):
-            table[v] = sst.unique_count
-            sst.unique_count += 1
+            keep = uniq >= 0
+            keep[keep] = text[uniq[keep]]
+            uniq, first = uniq[keep], first[keep]
+            stored = self._stored(col)
+            texts += [stored[c] for c in uniq.tolist()]
+            rows.append(first)
+            where.append(np.full(len(first), j))
+        if not texts:
+            return
+        n = sst.unique_count
+        for k in np.lexsort((np.concatenate(where), np.concatenate(rows))).tolist():  # by row, then column
+            v = texts[k]
+            if v not in table:
+                table[v] = n
+                n += 1
+        sst.unique_count = n
 
-    @staticmethod
-    def _codes(values: list) -> tuple[list[int], list]:
-        """(code per value, -1 for None; the distinct values) — each value described once."""
-        floats = np.asarray([v for v in values if type(v) is float], dtype=float)
-        if (np.signbit(floats) & (floats == 0)).any():  # 0.0 and -0.0 hash alike; XlsxWriter writes "0", "-0"
-            seen: dict = {}
-            codes = [-1 if v is None else seen.setdefault(
-                (v, math.copysign(1.0, v)) if type(v) is float else (v, type(v)), len(seen)) for v in values]
-            return codes, [k[0] for k in seen]
-        codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-        return codes.tolist(), list(uniq)
+    def _stored(self, col: "_Col") -> list:
+        """The text of each distinct value of ``col`` as the table stores it (``_text``); other
+        values are never looked up."""
+        if col.stored is None:
+            if col.descs is None:
+                vals = col.values
+                short = max(map(len, vals), default=0) <= self.ws.xls_strmax // 2
+                col.stored = vals if short else [self._text(v) for v in vals]
+            else:
+                col.stored = [self._text(d[1]) if d[0] == _STR else None for d in col.descs]
+        return col.stored
 
-    def _index_formats(self, columns: list[tuple[list[int], list[tuple]]]) -> None:
+    def _index_formats(self, cols: list["_Col"]) -> None:
         """Give new formats their XF numbers in the order XlsxWriter's row-by-row writes would
         (first use, row by row, left to right), so the styles part comes out the same."""
         col_info = self.ws.col_info
         first: dict[int, tuple[int, int, object]] = {}
-        for j, (codes, cells) in enumerate(columns):
-            col_fmt = col_info[j].column_format if j in col_info else None
-            fmts = [c[2] if c[2] is not None else col_fmt for c in cells]
-            if all(f is None or f.xf_index is not None for f in fmts):
+        for j, col in enumerate(cols):
+            info = col_info.get(j)
+            # XlsxWriter 3.3 keeps a ColumnInfo, 3.2 a list [width, format, …]
+            col_fmt = None if info is None else info[1] if isinstance(info, list) else info.column_format
+            if all(f is None or f.xf_index is not None for f in (*col.distinct_fmts, col_fmt)):
                 continue
-            pos: dict[int, int] = {}
-            for i, c in enumerate(codes):
-                if c >= 0 and c not in pos:
-                    pos[c] = i
-            for c, i in pos.items():
+            fmts = [f if f is not None else col_fmt for f in col.fmts]
+            uniq, rows = np.unique(col.codes, return_index=True)  # first row of each distinct value
+            for c, i in zip(uniq.tolist(), rows.tolist()):
+                if c < 0:
+                    continue
                 f = fmts[c]
                 if f is not None and f.xf_index is None and (id(f) not in first or (i, j) < first[id(f)][:2]):
                     first[id(f)] = (i, j, f)
         for _, _, f in sorted(first.values(), key=lambda x: x[:2]):
             f._get_xf_index()
 
-    def write(self, first: int, columns: list[list], describe: list) -> None:
-        """Rows ``first``, ``first`` + 1, … (0-based) from per-column values (None = blank)."""
+    def _text_frags(self, j: int, col: "_Col") -> pa.Array:
+        """The cell XML (after ``<c r="A2``) of each distinct string of a text column, built by
+        arrow's kernels from the strings' indexes in the shared string table."""
+        table = self.sst.string_table
+        idx = pa.array([table[v] for v in self._stored(col)], pa.int64()).cast(_LSTR)
+        s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
+        plain = [s(x) for x in self._around(j, col.plain)]
+        if not any(col.quoted):
+            return pc.binary_join_element_wise(plain[0], idx, plain[1], s(""))
+        quoted = [s(x) for x in self._around(j, col.quoted_fmt)]
+        q = pa.array(col.quoted, pa.bool_())
+        return pc.binary_join_element_wise(pc.if_else(q, quoted[0], plain[0]), idx,
+                                           pc.if_else(q, quoted[1], plain[1]), s(""))
+
+    def write(self, first: int, columns: list[Coded], describe: list) -> None:
+        """Rows ``first``, ``first`` + 1, … (0-based) from per-column ``Coded`` values."""
         ws, cache = self.ws, self.cache
         if ws.previous_row < first:  # flush the header row XlsxWriter still holds
             ws._write_single_row(first)
         while len(self.letters) < len(columns):
             self.letters.append(xl_col_to_name(len(self.letters)))
-        n = len(columns[0]) if columns else 0
-        coded = []
-        for values, desc in zip(columns, describe):
-            codes, uniq = self._codes(values)
-            coded.append((np.asarray(codes, dtype=np.int64), [desc(u) for u in uniq]))
-        self._index_formats(coded)
-        self._share_strings(coded)
-        # Cells and rows are glued by arrow's string kernels: no Python string per cell.
+        n = len(columns[0][0]) if columns else 0
+        cols = [_Col(codes, uniq, desc) for (codes, uniq), desc in zip(columns, describe)]
+        self._index_formats(cols)
+        self._share_strings(cols)
+        # Cells and rows are glued by arrow's string kernels: no Python string per cell. One
+        # join makes every row: '<row r="2" …>', then per column '<c r="A' 2 '" …>…</c>' — a
+        # column with blanks joins its cells first (null = no cell, replaced by "" in the row).
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
-        cells, used = [], []
-        for j, (codes, descs) in enumerate(coded):
-            table = []
-            for d in descs:
-                v = d[1]
-                key = (j, *d, type(v) is float and v == 0 and math.copysign(1.0, v) < 0)  # -0.0 is not 0.0 here
-                f = cache.get(key)
-                if f is None:
-                    f = cache[key] = self._cell(j, d)
-                table.append(f)
-            idx = np.asarray(codes, dtype=np.int64)
-            if (idx >= 0).any():
-                used.append(j)
-            frags = pa.array(table, _LSTR).take(pa.array(idx, mask=idx < 0))  # blank → null: no cell
-            cells.append(pc.binary_join_element_wise(s(f'<c r="{self.letters[j]}'), nums, frags, s("")))
-        body = pc.binary_join_element_wise(*cells, s(""), null_handling="replace", null_replacement="")
-        filled = pc.greater(pc.binary_length(body), 0)  # XlsxWriter writes no <row> for a row without cells
-        rows = pc.binary_join_element_wise(s('<row r="'), nums, s(f'"{self.row_tail}>'), body, s("</row>"),
-                                           s("")).filter(filled)
+        pieces, used = [s('<row r="'), nums, s(f'"{self.row_tail}>')], []
+        filled = np.zeros(n, dtype=bool)
+        for j, col in enumerate(cols):
+            if col.descs is None:
+                table = self._text_frags(j, col)
+            else:
+                table = []
+                for d in col.descs:
+                    v = d[1]
+                    key = (j, *d, type(v) is float and v == 0 and math.copysign(1.0, v) < 0)  # -0.0 is not 0.0 here
+                    f = cache.get(key)
+                    if f is None:
+                        f = cache[key] = self._cell(j, d)
+                    table.append(f)
+                table = pa.array(table, _LSTR)
+            idx = col.codes
+            valid = idx >= 0
+            if not valid.any():
+                continue
+            used.append(j)
+            filled |= valid
+            cell = s(f'<c r="{self.letters[j]}')
+            if valid.all():
+                pieces += [cell, nums, table.take(pa.array(idx))]
+            else:
+                frags = table.take(pa.array(idx, mask=~valid))
+                pieces.append(pc.binary_join_element_wise(cell, nums, frags, s("")))  # null where blank
+        pieces.append(s("</row>"))
+        rows = pc.binary_join_element_wise(*pieces, s(""), null_handling="replace", null_replacement="")
+        if not filled.all():  # XlsxWriter writes no <row> for a row without cells
+            rows = rows.filter(pa.array(filled))
         if len(rows):
-            whole = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
-            ws.fh.write(pc.binary_join(whole, s(""))[0].as_py())
-            last = first + int(np.flatnonzero(filled.to_numpy(zero_copy_only=False))[-1])
+            _write_strings(ws, rows)
+            last = first + int(np.flatnonzero(filled)[-1])
             # the sheet's <dimension>, as XlsxWriter's own writes would set it
             ws._check_dimensions(last, used[0])
             ws._check_dimensions(last, used[-1])
