@@ -276,3 +276,46 @@ def test_a_reference_after_a_line_break_is_still_seen(setup):
     bad.write_bytes(data)
     with pytest.raises(FatalInputError, match="到 XFD30 单元格"):
         limits.check_workbook_file(bad, max_cells=100_000)
+
+
+def test_a_padded_reference_cut_by_a_chunk_end_is_read_whole(setup, monkeypatch):
+    """A far reference with hundreds of zeros in front of its row, starting just before a chunk
+    ends: the tag it stands in is carried into the next chunk, however long."""
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+    monkeypatch.setattr(limits, "CHUNK", 512)
+    cell = b'<row r="40"><c r="XFD' + b"0" * 3000 + b'1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1))
+    bad = setup["tmp"] / "补零.xlsx"
+    bad.write_bytes(data)
+    with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
+        limits.check_workbook_file(bad)
+
+
+@pytest.mark.parametrize("cell", [
+    b'<c r="xfd1048576" t="inlineStr">',   # lower case
+    b"<c r='XFD1048576' t=\"inlineStr\">",  # single quotes
+    b'<c r = "XFD1048576" t="inlineStr">',  # spaces around =
+    b'<c r="AAAA900000" t="inlineStr">',    # four letters: column 18,279
+])
+def test_references_in_every_form_the_native_reader_accepts(setup, cell):
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+    row = b'<row r="41">' + cell + b'<is><t>x</t></is></c></row>'
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
+    bad = setup["tmp"] / "写法.xlsx"
+    bad.write_bytes(data)
+    with pytest.raises(FatalInputError, match="范围过大"):
+        limits.check_workbook_file(bad)
+
+
+def test_text_that_looks_like_a_reference_is_text(setup):
+    """A cell whose text holds color="XFD1" or r="XFD1048576" (pasted HTML, a formula written
+    out) is data, not a reference: the genuine workbook is not refused."""
+    from mentor_xl.workbook import limits
+    row = (b'<row r="41"><c r="A41" t="inlineStr"><is><t>&lt;td color="XFD1"&gt; r="XFD1048576"</t></is></c>'
+           b'<c r="B41" t="inlineStr"><is><t>color="XFD1"</t></is></c></row>')
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
+    ok = setup["tmp"] / "文本.xlsx"
+    ok.write_bytes(data)
+    assert limits.check_workbook_file(ok) == "xlsx"

@@ -3,7 +3,6 @@
 falls back to that read; a file the checks refuse is refused, with the child stopped."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -68,13 +67,8 @@ def _children(monkeypatch) -> list:
     return started
 
 
-def _no_aside_dirs() -> set:
-    return set(Path(tempfile.gettempdir()).glob("mentor-xl-aside-*"))
-
-
 def test_the_child_reads_the_same_book(book, errors_book, monkeypatch):
     plain = [read_book(p) for p in (book, errors_book)]
-    before = _no_aside_dirs()
     started = _children(monkeypatch)
     used = []
     real_result = aside.Aside.result
@@ -85,7 +79,7 @@ def test_the_child_reads_the_same_book(book, errors_book, monkeypatch):
     assert len(used) == 2 and all(r is not None for r in used)  # the children's sheets were the ones used
     assert [(p.row, p.column, p.value) for p in read_book(errors_book).problems if p.category == "公式错误"] == [
         (3, "日期", "#N/A"), (2, "时长", "#DIV/0!")]
-    assert _no_aside_dirs() <= before  # nothing left behind
+    assert all(f.closed for a in started for f in a.files)  # unnamed files: nothing left on disk
 
 
 @pytest.mark.parametrize("how", ["crash", "memory", "other_sheet"])
@@ -111,7 +105,7 @@ def test_a_refused_file_stops_the_child(book, tmp_path, monkeypatch):
     with pytest.raises(FatalInputError, match="范围过大"):
         read_book(far)
     [child] = started
-    assert child.proc.poll() is not None and not child.work.exists()
+    assert child.proc.poll() is not None and all(f.closed for f in child.files)
 
 
 def test_small_files_and_other_formats_read_without_a_child(book, tmp_path):
@@ -127,3 +121,54 @@ def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypa
     child = aside.start(Path(book.name), "活动记录", min_bytes=0)  # a path relative to here, as typed
     got = child.result()
     assert got is not None and got[0].num_rows > 3000
+
+
+def test_the_child_dies_with_its_parent(book, tmp_path):
+    """A parent killed mid-read leaves no child reading on (nor any file: they have no name)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = f"""
+import os, signal, sys
+from pathlib import Path
+from mentor_xl.workbook import aside
+aside._ENTRY = ("from mentor_xl.workbook.aside import _die_with_parent; _die_with_parent(); "
+                "import time; time.sleep(60)")
+child = aside.start(Path({str(book)!r}), "活动记录", min_bytes=0)
+print(child.proc.pid, flush=True)
+import time; time.sleep(0.5)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.split()[0])
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError("the child outlived its parent")
+
+
+def test_no_child_from_a_limited_reader_nor_for_a_file_the_check_refuses_by_size(book, monkeypatch):
+    import subprocess
+    import sys
+
+    script = f"""
+import resource
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, 3 * 1024 ** 3))
+from mentor_xl.workbook import aside
+print(aside.start(Path({str(book)!r}), "活动记录", min_bytes=0))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "None", out.stderr
+    from mentor_xl.workbook import limits
+    monkeypatch.setattr(aside, "MIN_BYTES", 0)
+    monkeypatch.setattr(limits, "MAX_BYTES", 1000)  # the book is "too big": nothing may open it first
+    monkeypatch.setattr(reader, "sheet_names", lambda p: (_ for _ in ()).throw(AssertionError("opened")))
+    assert reader._log_aside(book) is None

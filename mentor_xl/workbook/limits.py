@@ -43,22 +43,24 @@ MAX_ENTRIES = 10_000
 # the native reader needs ~32 bytes a cell, so 40M cells is about 1.3 GB.
 MAX_CELLS = 40_000_000
 CHUNK = 1024 ** 2
-_OVERLAP = 64  # bytes kept between chunks so that no tag is cut in two
+MAX_TAG = CHUNK  # a start tag longer than this is not XML any writer makes: refused
 # Rows below this are not all seen by the fast pass (a 7-digit row always is): with columns A–Z
 # only, 26 × 999,999 cells stay under MAX_CELLS, so the fast pass decides alone.
 _UNSEEN_ROWS = 999_999
+_VERIFY = 1000  # far references in one chunk checked one by one (in a tag, after a space) up to this
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-_ROW_TAG = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
-# References that can make a grid large: columns AA and beyond, rows from 1,000,000 (cell
-# references and row tags alike). No leading space: a reference after a tab or a line break
-# counts too; an attribute such as paper="9" never matches (no letters, fewer than 7 digits).
-_FAR_REF = re.compile(rb'r="([A-Z]{2,3}|[A-Z]?(?=\d{7}))(\d+)"')
+_ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
+# References that can make a grid large, as calamine reads them: a column of two to four letters
+# in either case, or a row of seven digits and more (zeros in front count for nothing); either
+# quote, spaces around "=". Row tags match too (no letters). No leading space in the pattern, so
+# that "r=" is the literal the search runs on; where a match stands is checked afterwards.
+_FAR_REF = re.compile(rb'r\s*=\s*["\']([A-Za-z]{2,4}|[A-Za-z]?(?=0*[1-9]\d{6}))0*(\d*)')
 # Every reference, for the cell-by-cell pass.
-_ANY_REF = re.compile(rb'\sr="([A-Z]{0,3})(\d+)"')
+_ANY_REF = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
 
 
 def size_text(n: float) -> str:
@@ -72,9 +74,14 @@ def size_text(n: float) -> str:
 def column_number(letters: bytes | str) -> int:
     """A → 1, Z → 26, AA → 27, XFD → 16384."""
     n = 0
-    for ch in letters.decode() if isinstance(letters, bytes) else letters:
+    for ch in (letters.decode() if isinstance(letters, bytes) else letters).upper():
         n = n * 26 + ord(ch) - 64
     return n
+
+
+def _row_number(digits: bytes) -> int:
+    """A row reference's digits (zeros in front already dropped); absurd lengths stay absurd."""
+    return int(digits) if 0 < len(digits) <= 12 else (10 ** 12 if digits else 0)
 
 
 def column_name(n: int) -> str:
@@ -233,20 +240,43 @@ class _Scan:
             self._dtd()
         if self.sheet:
             self._extent(buf)
-        self.tail = buf[-_OVERLAP:]
+        self.tail = self._open_tag(buf)
+
+    def _open_tag(self, buf: bytes) -> bytes:
+        """The tag the chunk ends in, to be read whole with the next chunk (a reference or a DTD
+        is never cut in two, however long a crafted one is)."""
+        lt = buf.rfind(b"<")
+        if lt == -1 or buf.rfind(b">") > lt:
+            return b""
+        if len(buf) - lt > MAX_TAG:
+            raise FatalInputError(f"文件“{self.name}”中的“{self.part}”含有超长的 XML 标记（超过 {size_text(MAX_TAG)}），"
+                                  "正常的 Excel 文件不会有，疑似恶意文件，已拒绝读取")
+        return buf[lt:]
 
     def _extent(self, buf: bytes) -> None:
         end = len(buf)  # rows come in order: the last row tag of a chunk is its largest
         while (last := buf.rfind(b"<row", 0, end)) != -1:
             m = _ROW_TAG.match(buf, last)  # not <rowBreaks>, not a tag cut by the chunk's end
             if m:
-                self.max_row = max(self.max_row, int(m.group(1)))
+                self.max_row = max(self.max_row, _row_number(m.group(1)))
                 break
             end = last
-        for m in _FAR_REF.finditer(buf):
-            if m.group(1):
-                self.max_col = max(self.max_col, column_number(m.group(1)))
-            self.max_row = max(self.max_row, int(m.group(2)))
+        self._far(buf)
+
+    def _far(self, buf: bytes) -> None:
+        found = _FAR_REF.findall(buf)
+        if not found:
+            return
+        if len(found) <= _VERIFY:  # few: keep those that are attributes of a tag (not cell text)
+            found = [m.groups() for m in _FAR_REF.finditer(buf) if _in_tag(buf, m.start())]
+            if not found:
+                return
+        # many (a wide sheet's columns beyond Z): all taken, the distinct values once each
+        letters, digits = zip(*found)
+        cols = set(letters) - {b""}
+        if cols:
+            self.max_col = max(self.max_col, max(map(column_number, cols)))
+        self.max_row = max(self.max_row, max(map(_row_number, set(digits))))
 
     def _exact(self) -> None:
         """Every row tag and cell reference of the part, inflated again (only for a part with
@@ -256,13 +286,13 @@ class _Scan:
             buf = tail + chunk
             refs = _ANY_REF.findall(buf)
             if refs:
-                letters, rows = zip(*refs)
-                self.max_row = max(self.max_row, max(map(int, rows)))
+                letters, digits = zip(*refs)
+                self.max_row = max(self.max_row, max(map(_row_number, set(digits))))
                 self.max_col = max(self.max_col, *map(column_number, set(letters) - {b""}), 0)
             rows = _ROW_TAG.findall(buf)
             if rows:
-                self.max_row = max(self.max_row, max(map(int, rows)))
-            tail = buf[-_OVERLAP:]
+                self.max_row = max(self.max_row, max(map(_row_number, set(rows))))
+            tail = self._open_tag(buf)
 
     def done(self, size: int, max_cells: int) -> None:
         if self.utf16:
@@ -301,6 +331,15 @@ def sheet_names(path: str | Path) -> list[str]:
     from xml.sax.saxutils import unescape
     return [unescape(m.group(1), {"&quot;": '"', "&apos;": "'"})
             for tag in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb) if (m := re.search(r'\bname="([^"]*)"', tag.group(0)))]
+
+
+def _in_tag(buf: bytes, pos: int) -> bool:
+    """Whether ``pos`` is an attribute inside a tag (after a space, after the last "<"), not
+    cell text; with neither "<" nor ">" before it in the buffer it counts as one."""
+    if pos == 0 or buf[pos - 1:pos] not in (b" ", b"\t", b"\r", b"\n"):
+        return False
+    lt, gt = buf.rfind(b"<", 0, pos), buf.rfind(b">", 0, pos)
+    return lt > gt or lt == gt == -1
 
 
 def _sheet_name(z: zipfile.ZipFile, part: str) -> str:

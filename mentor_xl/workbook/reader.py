@@ -59,10 +59,14 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
 
 def _log_aside(path: Path):
     """A big .xlsx: its 活动记录 sheet starts loading in a child at once (``aside``)."""
-    from mentor_xl.workbook import aside
+    from mentor_xl.workbook import aside, limits
+    from mentor_xl.workbook.sniff import sniff
 
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file() or path.stat().st_size < aside.MIN_BYTES:
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return None
+    size = path.stat().st_size
+    if not aside.MIN_BYTES <= size <= limits.MAX_BYTES or sniff(path).kind != "xlsx":
+        return None  # the check refuses what is too big before anything opens it
     log = _find_sheets(sheet_names(path), Problems()).get("活动记录")
     return aside.start(path, log) if log else None
 
