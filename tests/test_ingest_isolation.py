@@ -319,3 +319,16 @@ def test_text_that_looks_like_a_reference_is_text(setup):
     ok = setup["tmp"] / "文本.xlsx"
     ok.write_bytes(data)
     assert limits.check_workbook_file(ok) == "xlsx"
+
+
+def test_cells_without_references_are_placed_as_the_reader_places_them(setup):
+    """A cell with no r= goes in the column after the previous one: 16,384 of them in a row
+    reach XFD, however plain each one looks."""
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+    row = b'<row r="1048576">' + b"<c/>" * 16383 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
+    bad = setup["tmp"] / "无引用.xlsx"
+    bad.write_bytes(data)
+    with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
+        limits.check_workbook_file(bad)

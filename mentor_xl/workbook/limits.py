@@ -16,9 +16,12 @@ from the file's own headers:
   top-left to the bottom-right cell, so one value in XFD1048576 asks for 17 billion cells.
   One pass per part, in C-speed searches only (the check runs on every read of a 1M-row log):
   the ``<dimension>``, the last row tag of each chunk (writers put rows in order) and every
-  reference that can make a grid large — a column of two or three letters, a row of seven
-  digits. When those leave a doubt (a far column in a part whose rows were not all seen), the
-  part is scanned again cell by cell. A sheet over ``MAX_CELLS`` cells is refused before it is read.
+  reference that can make a grid large — a column of two to four letters, a row of seven
+  digits — in any case and with zeros in front, as the native reader accepts them. A cell
+  written in any other form (no reference, other quotes, spaces around "=") is placed one by
+  one as the native reader places it. A tag cut by a chunk's end is read whole with the next
+  chunk. When a far column leaves a doubt (a part whose rows were not all seen), the part is
+  scanned again cell by cell. A sheet over ``MAX_CELLS`` cells is refused before it is read.
 
 Macros in .xlsm are never run: the reader only reads cell values. .xlsb and .ods content
 is not scanned for extents (binary records, repeated-cell counts): returns in those formats
@@ -54,11 +57,16 @@ _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
-# References that can make a grid large, as calamine reads them: a column of two to four letters
-# in either case, or a row of seven digits and more (zeros in front count for nothing); either
-# quote, spaces around "=". Row tags match too (no letters). No leading space in the pattern, so
-# that "r=" is the literal the search runs on; where a match stands is checked afterwards.
-_FAR_REF = re.compile(rb'r\s*=\s*["\']([A-Za-z]{2,4}|[A-Za-z]?(?=0*[1-9]\d{6}))0*(\d*)')
+# References that can make a grid large, in the form every writer uses (r="…" right after the
+# tag name): a column of two to four letters in either case (calamine reads AAAA), or a row of
+# seven digits and more (zeros in front count for nothing). Row tags match too (no letters).
+# "r=" is the literal the search runs on; where a match stands is checked afterwards.
+_FAR_REF = re.compile(rb'r="([A-Za-z]{2,4}|[A-Za-z]?(?=0*[1-9]\d{6}))0*(\d*)')
+# A cell in any other form — no reference (calamine puts it in the column after the previous
+# cell), or r written with other quotes or spaces — is placed one by one as calamine places it.
+_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r=")')
+_ROW_OR_CELL = re.compile(rb'<row\b[^>]*>|<c(?=[\s/>])[^>]*>')
+_REF_ATTR = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
 # Every reference, for the cell-by-cell pass.
 _ANY_REF = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
 
@@ -238,9 +246,9 @@ class _Scan:
         buf = self.tail + chunk
         if b"!" in buf and b"<!" in buf and _DTD.search(buf):  # memchr for the rare "!" first
             self._dtd()
-        if self.sheet:
-            self._extent(buf)
         self.tail = self._open_tag(buf)
+        if self.sheet:  # the open tag is read whole with the next chunk, not here
+            self._extent(buf, len(buf) - len(self.tail))
 
     def _open_tag(self, buf: bytes) -> bytes:
         """The tag the chunk ends in, to be read whole with the next chunk (a reference or a DTD
@@ -253,8 +261,9 @@ class _Scan:
                                   "正常的 Excel 文件不会有，疑似恶意文件，已拒绝读取")
         return buf[lt:]
 
-    def _extent(self, buf: bytes) -> None:
-        end = len(buf)  # rows come in order: the last row tag of a chunk is its largest
+    def _extent(self, buf: bytes, end: int) -> None:
+        buf = buf[:end] if end < len(buf) else buf
+        # rows come in order: the last row tag of a chunk is its largest
         while (last := buf.rfind(b"<row", 0, end)) != -1:
             m = _ROW_TAG.match(buf, last)  # not <rowBreaks>, not a tag cut by the chunk's end
             if m:
@@ -262,6 +271,27 @@ class _Scan:
                 break
             end = last
         self._far(buf)
+        if _ODD_CELL.search(buf):
+            self._positions(buf)
+
+    def _positions(self, buf: bytes) -> None:
+        """Where every cell of the chunk lands, as calamine places it (a cell with no reference
+        goes after the previous one). A row begun in an earlier chunk continues from the farthest
+        column seen so far (an upper bound)."""
+        row, col = self.max_row, max(self.max_col, 26)
+        for m in _ROW_OR_CELL.finditer(buf):
+            tag = m.group(0)
+            ref = _REF_ATTR.search(tag)
+            if tag.startswith(b"<row"):
+                row = _row_number(ref.group(2)) if ref and ref.group(2) else row + 1
+                col = 0
+            elif ref and ref.group(1):
+                col = column_number(ref.group(1))
+                row = max(row, _row_number(ref.group(2)))
+            else:
+                col += 1
+            self.max_col = max(self.max_col, col)
+            self.max_row = max(self.max_row, row)
 
     def _far(self, buf: bytes) -> None:
         found = _FAR_REF.findall(buf)
