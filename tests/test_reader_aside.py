@@ -172,3 +172,10 @@ print(aside.start(Path({str(book)!r}), "活动记录", min_bytes=0))
     monkeypatch.setattr(limits, "MAX_BYTES", 1000)  # the book is "too big": nothing may open it first
     monkeypatch.setattr(reader, "sheet_names", lambda p: (_ for _ in ()).throw(AssertionError("opened")))
     assert reader._log_aside(book) is None
+
+
+def test_a_child_that_takes_too_long_is_stopped(book, monkeypatch):
+    monkeypatch.setattr(aside, "_ENTRY", "import time; time.sleep(60)")
+    child = aside.start(book, "活动记录", min_bytes=0)
+    assert child.result(timeout=0.3) is None
+    assert child.proc.poll() is not None and all(f.closed for f in child.files)

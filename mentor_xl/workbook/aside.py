@@ -49,7 +49,7 @@ class Aside:
     def result(self, timeout: float = TIMEOUT_S):
         """The child's sheet (waiting for it), or None when the parent must read it itself."""
         try:
-            code = self.proc.wait(timeout=timeout)
+            code = self._wait(timeout)
         except subprocess.TimeoutExpired:
             self.cancel()
             return None
@@ -68,6 +68,22 @@ class Aside:
             return None
         finally:
             self._close()
+
+    def _wait(self, timeout: float) -> int:
+        """The child's exit code, as soon as it exits (Popen.wait with a timeout polls every
+        50 ms; a pidfd wakes at once where Linux has one)."""
+        try:
+            import select
+
+            fd = os.pidfd_open(self.proc.pid)
+        except (AttributeError, OSError):
+            return self.proc.wait(timeout=timeout)
+        try:
+            if not select.select([fd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(self.proc.args, timeout)
+        finally:
+            os.close(fd)
+        return self.proc.wait()
 
     def cancel(self) -> None:
         if self.proc.poll() is None:
