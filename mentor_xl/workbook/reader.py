@@ -12,7 +12,7 @@ of the result is Excel row i + 1 even when the used range starts lower (calamine
 from __future__ import annotations
 
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
