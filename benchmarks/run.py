@@ -120,8 +120,18 @@ def run(plan: Plan, log=print) -> dict:
         if plan.ingest:
             record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
                                                 outdir=str(work / f"ingest-{r}")))
-    return {"runs": runs, "checks": checks, "books": {s: str(b.path) for s, b in books.items()},
-            "formula_books": {s: str(p) for s, p in formula.items()}}
+    return {"runs": runs, "checks": checks, "books": {s: _here(b.path) for s, b in books.items()},
+            "formula_books": {s: _here(p) for s, p in formula.items()}}
+
+
+def _here(path) -> str:
+    """A book's path relative to the repository when it is in it (the default cache), so that the
+    committed RESULTS.json names no machine's folders; elsewhere as given."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _check(a: Path, b: Path) -> str:
@@ -298,6 +308,9 @@ def main(argv=None) -> int:
     print(table)
     print("\n".join(f"{k}: {v}" for k, v in result["checks"].items()))
     if not a.no_write and not a.from_json:
+        for r in result["runs"]:  # a recalculated file's temporary folder says nothing later
+            if "out" in r:
+                r["out"] = Path(r["out"]).name
         a.out.with_suffix(".json").write_text(json.dumps(
             {"machine": m0, "started": started.isoformat(), "seconds": seconds, **result},
             ensure_ascii=False, indent=1, default=str))
