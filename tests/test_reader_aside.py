@@ -179,3 +179,15 @@ def test_a_child_that_takes_too_long_is_stopped(book, monkeypatch):
     child = aside.start(book, "活动记录", min_bytes=0)
     assert child.result(timeout=0.3) is None
     assert child.proc.poll() is not None and all(f.closed for f in child.files)
+
+
+def test_where_no_child_can_start_the_parent_reads_alone(book, monkeypatch):
+    """An embedded Python without processes (or any other failure to start one): no child, no error."""
+    import subprocess
+
+    def refuse(*a, **k):
+        raise NotImplementedError("no processes here")
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    assert aside.start(book, "活动记录", min_bytes=0) is None
+    monkeypatch.setattr(aside, "MIN_BYTES", 0)
+    _same(read_book(book), read_book(book))

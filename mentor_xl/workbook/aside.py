@@ -100,9 +100,17 @@ class Aside:
 
 
 def start(path: Path, sheet: str, *, min_bytes: int | None = None) -> Aside | None:
-    """Start loading ``sheet`` of the workbook at ``path`` in a child; None when not worth it."""
+    """Start loading ``sheet`` of the workbook at ``path`` in a child; None when not worth it
+    or not possible here (the child only ever saves time: no error of its start reaches anyone)."""
     if resource is None or path.stat().st_size < (MIN_BYTES if min_bytes is None else min_bytes):
         return None
+    try:
+        return _start(path, sheet)
+    except Exception:  # noqa: BLE001 — no processes, no temporary files, an embedded Python …
+        return None
+
+
+def _start(path: Path, sheet: str) -> Aside | None:
     if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
         return None  # this process is itself a limited reader: no child of its own
     files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # unnamed: nothing to clean up
@@ -117,10 +125,10 @@ def start(path: Path, sheet: str, *, min_bytes: int | None = None) -> Aside | No
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                                 pass_fds=[f.fileno() for f in files], cwd=tempfile.gettempdir(),
                                 start_new_session=True)  # its own group: cancel() kills all of it
-    except OSError:
+    except BaseException:
         for f in files:
             f.close()
-        return None
+        raise
     return Aside(proc, sheet, files)
 
 
