@@ -36,11 +36,16 @@ def _edit_log(data: bytes, edit) -> bytes:
     return rezip(data, replace={part: edit(xml)})
 
 
+def add_rows(data: bytes, rows: bytes, *, first: bytes = b"") -> bytes:
+    """The 活动记录 part with raw row XML added: ``rows`` after its last row, ``first`` before its first."""
+    return _edit_log(data, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + first, 1)
+                     .replace(b"</sheetData>", rows + b"</sheetData>", 1))
+
+
 def far_cell(data: bytes, ref: str = "XFD1048576") -> bytes:
     """One more cell, far away: the native reader would allocate the whole grid up to it."""
     row = int("".join(ch for ch in ref if ch.isdigit()))
-    cell = b'<row r="%d"><c r="%s" t="inlineStr"><is><t>x</t></is></c></row>' % (row, ref.encode())
-    return _edit_log(data, lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1))
+    return add_rows(data, b'<row r="%d"><c r="%s" t="inlineStr"><is><t>x</t></is></c></row>' % (row, ref.encode()))
 
 
 def dtd_after_padding(data: bytes, pad: int = 70 * 1024) -> bytes:
@@ -56,8 +61,7 @@ def dtd_after_padding(data: bytes, pad: int = 70 * 1024) -> bytes:
 
 def undefined_entity(data: bytes) -> bytes:
     """A cell text with an entity no DTD defines: XML parsers refuse the whole sheet."""
-    row = b'<row r="9000"><c r="J9000" t="inlineStr"><is><t>&undefined;</t></is></c></row>'
-    return _edit_log(data, lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
+    return add_rows(data, b'<row r="9000"><c r="J9000" t="inlineStr"><is><t>&undefined;</t></is></c></row>')
 
 
 def under_declared(data: bytes, real: int = 80 * 1024 ** 2, declared: int = 20_000) -> bytes:

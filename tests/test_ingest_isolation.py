@@ -24,6 +24,8 @@ from test_hostile_files import CS_ROWS, setup  # noqa: F401 (the collected offic
 from test_ingest import MATH, key, mail, merged_rows
 from mentor_xl.mail import ingest
 from mentor_xl.mail.simulate import fill_return
+from mentor_xl.problems import FatalInputError
+from mentor_xl.workbook import limits
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +73,6 @@ def test_hostile_return_is_refused_and_the_run_goes_on(setup, variant, words):
 def test_under_declared_size_is_measured_not_read_from_the_header(setup):
     """The header says 20 KB (CRC matching); the bytes really inflated decide."""
     import zipfile
-    from mentor_xl.problems import FatalInputError
     from mentor_xl.workbook.limits import check_workbook_file
     path = setup["tmp"] / "小.xlsx"
     path.write_bytes(hostile.under_declared(setup["cs"].read_bytes()))
@@ -238,12 +239,17 @@ def test_latest_is_one_rule_for_files_and_mail(setup):
     assert by["a-更正版.xlsx"].to_json()["date_basis"] == "文件时间"
 
 
+def _log_with(setup, name: str, rows: bytes, *, first: bytes = b"") -> Path:
+    """The collected return with raw row XML added to its 活动记录 (``hostile.add_rows``), saved as ``name``."""
+    path = setup["tmp"] / name
+    path.write_bytes(hostile.add_rows(setup["cs"].read_bytes(), rows, first=first))
+    return path
+
+
 @pytest.mark.parametrize("ref", ["XFD1048576", "AB2000000", "XFD30"])
 def test_sheet_scan_finds_far_cells_across_chunks(setup, monkeypatch, ref):
     """The fast pass reads the log in chunks (made small here, so that tags are cut at chunk
     ends): a far cell anywhere is found, and the genuine book still passes."""
-    from mentor_xl.problems import FatalInputError
-    from mentor_xl.workbook import limits
     monkeypatch.setattr(limits, "CHUNK", 512)
     assert limits.check_workbook_file(setup["book"]) == "xlsx"  # the genuine book passes
     far = setup["tmp"] / "远.xlsx"
@@ -255,25 +261,16 @@ def test_sheet_scan_finds_far_cells_across_chunks(setup, monkeypatch, ref):
 def test_rows_out_of_order_with_a_far_column_are_counted_cell_by_cell(setup):
     """A crafted sheet whose last row tag is small, with one row far down early in the part and
     one far column: the fast pass cannot see every row, so the part is scanned cell by cell."""
-    from mentor_xl.problems import FatalInputError
-    from mentor_xl.workbook import limits
     early = b'<row r="900000"><c r="A900000" t="inlineStr"><is><t>x</t></is></c></row>'
     late = b'<row r="3"><c r="AZ3" t="inlineStr"><is><t>y</t></is></c></row>'
-    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + early, 1)
-                             .replace(b"</sheetData>", late + b"</sheetData>", 1))
-    bad = setup["tmp"] / "乱序.xlsx"
-    bad.write_bytes(data)
+    bad = _log_with(setup, "乱序.xlsx", late, first=early)
     with pytest.raises(FatalInputError, match="到 AZ900000 单元格，约 46,800,000 个单元格"):
         limits.check_workbook_file(bad)
 
 
 def test_a_reference_after_a_line_break_is_still_seen(setup):
-    from mentor_xl.problems import FatalInputError
-    from mentor_xl.workbook import limits
     cell = b'<row\nr="30"><c\nr="XFD30" t="inlineStr"><is><t>x</t></is></c></row>'
-    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1))
-    bad = setup["tmp"] / "换行.xlsx"
-    bad.write_bytes(data)
+    bad = _log_with(setup, "换行.xlsx", cell)
     with pytest.raises(FatalInputError, match="到 XFD30 单元格"):
         limits.check_workbook_file(bad, max_cells=100_000)
 
@@ -281,13 +278,9 @@ def test_a_reference_after_a_line_break_is_still_seen(setup):
 def test_a_padded_reference_cut_by_a_chunk_end_is_read_whole(setup, monkeypatch):
     """A far reference with hundreds of zeros in front of its row, starting just before a chunk
     ends: the tag it stands in is carried into the next chunk, however long."""
-    from mentor_xl.problems import FatalInputError
-    from mentor_xl.workbook import limits
     monkeypatch.setattr(limits, "CHUNK", 512)
     cell = b'<row r="40"><c r="XFD' + b"0" * 3000 + b'1048576" t="inlineStr"><is><t>x</t></is></c></row>'
-    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1))
-    bad = setup["tmp"] / "补零.xlsx"
-    bad.write_bytes(data)
+    bad = _log_with(setup, "补零.xlsx", cell)
     with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
         limits.check_workbook_file(bad)
 
@@ -299,12 +292,8 @@ def test_a_padded_reference_cut_by_a_chunk_end_is_read_whole(setup, monkeypatch)
     b'<c r="AAAA900000" t="inlineStr">',    # four letters: column 18,279
 ])
 def test_references_in_every_form_the_native_reader_accepts(setup, cell):
-    from mentor_xl.problems import FatalInputError
-    from mentor_xl.workbook import limits
     row = b'<row r="41">' + cell + b'<is><t>x</t></is></c></row>'
-    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
-    bad = setup["tmp"] / "写法.xlsx"
-    bad.write_bytes(data)
+    bad = _log_with(setup, "写法.xlsx", row)
     with pytest.raises(FatalInputError, match="范围过大"):
         limits.check_workbook_file(bad)
 
@@ -312,23 +301,16 @@ def test_references_in_every_form_the_native_reader_accepts(setup, cell):
 def test_text_that_looks_like_a_reference_is_text(setup):
     """A cell whose text holds color="XFD1" or r="XFD1048576" (pasted HTML, a formula written
     out) is data, not a reference: the genuine workbook is not refused."""
-    from mentor_xl.workbook import limits
     row = (b'<row r="41"><c r="A41" t="inlineStr"><is><t>&lt;td color="XFD1"&gt; r="XFD1048576"</t></is></c>'
            b'<c r="B41" t="inlineStr"><is><t>color="XFD1"</t></is></c></row>')
-    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
-    ok = setup["tmp"] / "文本.xlsx"
-    ok.write_bytes(data)
+    ok = _log_with(setup, "文本.xlsx", row)
     assert limits.check_workbook_file(ok) == "xlsx"
 
 
 def test_cells_without_references_are_placed_as_the_reader_places_them(setup):
     """A cell with no r= goes in the column after the previous one: 16,384 of them in a row
     reach XFD, however plain each one looks."""
-    from mentor_xl.problems import FatalInputError
-    from mentor_xl.workbook import limits
     row = b'<row r="1048576">' + b"<c/>" * 16383 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
-    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1))
-    bad = setup["tmp"] / "无引用.xlsx"
-    bad.write_bytes(data)
+    bad = _log_with(setup, "无引用.xlsx", row)
     with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
         limits.check_workbook_file(bad)
