@@ -73,3 +73,17 @@ def log_rows(n: int, *, seed: int = 0, staff: int = 300, students: int = 6000) -
                      rnd.choice([0.5, 1, 1.5, 2]), rnd.randrange(1, 40), rnd.choice(["办公室", "教室", "宿舍"]),
                      f"第{i}次记录"])
     return rows
+
+
+def formula_errors_book(path: str | Path) -> Path:
+    """A 活动记录 with formula errors as Excel saves them: #DIV/0! in 时长 of row 2 (optional
+    column: kept), #N/A in 日期 of row 3 (required column: that row is dropped)."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("活动记录")
+    ws.write_row(0, 0, ["日期", "工号", "活动类型", "时长"])
+    ws.write_row(1, 0, ["2024-09-10", "T1", "班会"])
+    ws.write_formula(1, 3, "=1/0", None, "#DIV/0!")
+    ws.write_formula(2, 0, "=NA()", None, "#N/A")
+    ws.write_row(2, 1, ["T1", "班会", "1"])
+    wb.close()
+    return Path(path)

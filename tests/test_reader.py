@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import python_calamine
 
-from helpers_xlsx import write_xlsx
+from helpers_xlsx import formula_errors_book, write_xlsx
 from mentor_xl.problems import FatalInputError
 from mentor_xl.workbook.limits import check_workbook_file
 from mentor_xl.workbook.reader import read_book
@@ -249,17 +249,7 @@ def test_word_document_named_xlsx_is_refused(tmp_path):
 
 
 def test_formula_error_cells_are_named(tmp_path):
-    import xlsxwriter
-    path = tmp_path / "err.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("活动记录")
-    ws.write_row(0, 0, ["日期", "工号", "活动类型", "时长"])
-    ws.write_row(1, 0, ["2024-09-10", "T1", "班会"])
-    ws.write_formula(1, 3, "=1/0", None, "#DIV/0!")           # row 2: bad optional → kept
-    ws.write_formula(2, 0, "=NA()", None, "#N/A")             # row 3: bad required → dropped
-    ws.write_row(2, 1, ["T1", "班会", "1"])
-    wb.close()
-    book = read_book(path)
+    book = read_book(formula_errors_book(tmp_path / "err.xlsx"))  # row 2: bad optional → kept; row 3: bad required → dropped
     assert [(p.row, p.column, p.value, p.category) for p in book.problems if p.sheet == "活动记录"] == [
         (3, "日期", "#N/A", "公式错误"), (2, "时长", "#DIV/0!", "公式错误")]
     assert book.log["_row"].tolist() == [2] and pd.isna(book.log.loc[0, "时长"])

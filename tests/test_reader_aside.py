@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import xlsxwriter
 
 import hostile
+from helpers_xlsx import formula_errors_book
+from officebook import bit_office_book, ustb_office_book
 from mentor_xl.demo import build_demo_book
 from mentor_xl.problems import FatalInputError
 from mentor_xl.workbook import aside, reader
@@ -26,17 +27,11 @@ def book(tmp_path_factory):
 
 
 @pytest.fixture
-def errors_book(tmp_path):
-    path = tmp_path / "err.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("活动记录")
-    ws.write_row(0, 0, ["日期", "工号", "活动类型", "时长"])
-    ws.write_row(1, 0, ["2024-09-10", "T1", "班会"])
-    ws.write_formula(1, 3, "=1/0", None, "#DIV/0!")
-    ws.write_formula(2, 0, "=NA()", None, "#N/A")
-    ws.write_row(2, 1, ["T1", "班会", "1"])
-    wb.close()
-    return path
+def office_books(tmp_path):
+    """The office-shaped 台账 of the first-run tests (own sheet and column names, title, 序号,
+    footer and 合计 rows, merged 指导关系) and a log with formula errors."""
+    return [bit_office_book(tmp_path / "精工书院台账.xlsx"), ustb_office_book(tmp_path / "本科生导师台账.xlsx"),
+            formula_errors_book(tmp_path / "err.xlsx")]
 
 
 def _everything(b) -> tuple:
@@ -67,16 +62,18 @@ def _children(monkeypatch) -> list:
     return started
 
 
-def test_the_child_reads_the_same_book(book, errors_book, monkeypatch):
-    plain = [read_book(p) for p in (book, errors_book)]
+def test_the_child_reads_the_same_book(book, office_books, monkeypatch):
+    books = [book, *office_books]
+    errors_book = office_books[-1]
+    plain = [read_book(p) for p in books]
     started = _children(monkeypatch)
     used = []
     real_result = aside.Aside.result
     monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
-    for p, expected in zip((book, errors_book), plain):
+    for p, expected in zip(books, plain):
         _same(read_book(p), expected)
-    assert len(started) == 2 and all(a is not None for a in started)
-    assert len(used) == 2 and all(r is not None for r in used)  # the children's sheets were the ones used
+    assert len(started) == len(books) and all(a is not None for a in started)
+    assert len(used) == len(books) and all(r is not None for r in used)  # the children's sheets were the ones used
     assert [(p.row, p.column, p.value) for p in read_book(errors_book).problems if p.category == "公式错误"] == [
         (3, "日期", "#N/A"), (2, "时长", "#DIV/0!")]
     assert all(f.closed for a in started for f in a.files)  # unnamed files: nothing left on disk
