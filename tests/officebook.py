@@ -77,6 +77,15 @@ def _titled(ws, title: str, header: list[str], rows: list[list], footer: list | 
         ws.append(footer)
 
 
+def _plain(wb: Workbook, sheets: dict[str, list[list]], path) -> Path:
+    """Sheets as the tool's own template lays them out: the header in row 1, the rows below."""
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    return _save(wb, path)
+
+
 def _save(wb: Workbook, path) -> Path:
     del wb[wb.sheetnames[0]]  # the default empty sheet
     path = Path(path)
@@ -125,11 +134,7 @@ def bit_clean_book(path) -> Path:
         "指导关系": [["工号", "学号"], *[list(p) for p in BIT_PAIRS]],
         "活动记录": [["日期", "工号", "活动类型", "学号", "时长", "地点"], *[list(r) for r in BIT_CLEAN_LOG]],
     }
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    return _save(wb, path)
+    return _plain(wb, sheets, path)
 
 
 # --------------------------------------------------------------------------------- ustb-2022
@@ -174,8 +179,4 @@ def ustb_clean_book(path) -> Path:
         "指导关系": [["工号", "学号", "班级"], *[list(p) for p in USTB_PAIRS]],
         "活动记录": [["日期", "工号", "活动类型", "学号", "班级"], *[list(r) for r in USTB_LOG]],
     }
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    return _save(wb, path)
+    return _plain(wb, sheets, path)

@@ -129,11 +129,16 @@ def test_no_stranded_signature(demos):
             assert len(above) >= 2, (policy, kind.id, pdf.name, above)
 
 
-def test_date_starts_two_characters_right_of_the_signer(demos):
+def _notices(demos):
+    """The 公文 (GB/T 9704) of the demos, one each: (policy, kind, office, docx, pdf, said)."""
     for policy, kind, office, docs, said in demos:
-        if not kind.gbt9704:
-            continue
-        (docx, pdf), = docs
+        if kind.gbt9704:
+            (docx, pdf), = docs
+            yield policy, kind, office, docx, pdf, said
+
+
+def test_date_starts_two_characters_right_of_the_signer(demos):
+    for policy, kind, office, docx, pdf, said in _notices(demos):
         pages = pdf_lines(pdf)
         _, signer, day = _signature(office, pages)
         issuer, date = _issuer_and_date(office, pages)
@@ -164,10 +169,7 @@ def _all(pages):
 
 
 def test_notices_have_number_colophon_and_the_packs_wording(demos):
-    for policy, kind, office, docs, said in demos:
-        if not kind.gbt9704:
-            continue
-        (docx, pdf), = docs
+    for policy, kind, office, docx, pdf, said in _notices(demos):
         pages = pdf_lines(pdf)
         first = [t for _, _, t in pages[0]]
         pack = office.pack
@@ -291,10 +293,7 @@ def test_no_punctuation_is_lost(demos):
     """Every full-width comma of the Word body is in the PDF (LibreOffice dropped a "，" that
     fell at the end of a full line of bit's 聘任通知)."""
     from docx import Document
-    for policy, kind, office, docs, said in demos:
-        if not kind.gbt9704:
-            continue
-        (docx, pdf), = docs
+    for policy, kind, office, docx, pdf, said in _notices(demos):
         body = "".join(p.text for p in Document(docx).paragraphs)
         cells = "".join(c.text for t in Document(docx).tables for r in t.rows for c in r.cells)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
