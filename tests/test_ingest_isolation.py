@@ -314,3 +314,14 @@ def test_cells_without_references_are_placed_as_the_reader_places_them(setup):
     bad = _log_with(setup, "无引用.xlsx", row)
     with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
         limits.check_workbook_file(bad)
+
+
+def test_a_dimension_with_thousands_of_digits_is_refused_in_words(setup):
+    """Python refuses to turn over 4,300 digits into a number: the check reads such a row as absurd."""
+    import re
+    data = hostile._edit_log(setup["cs"].read_bytes(), lambda xml: re.sub(
+        rb'<dimension ref="[^"]*"', b'<dimension ref="A1:C' + b"9" * 5000 + b'"', xml, count=1))
+    bad = setup["tmp"] / "维度.xlsx"
+    bad.write_bytes(data)
+    with pytest.raises(FatalInputError, match="范围过大"):
+        limits.check_workbook_file(bad)

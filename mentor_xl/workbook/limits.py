@@ -236,7 +236,7 @@ class _Scan:
             if self.sheet:
                 m = _DIMENSION.search(chunk)  # <dimension> comes before the data
                 if m:
-                    rows = max(int(m.group(2) or 1), int(m.group(4) or 1))
+                    rows = max(_row_number(m.group(2) or b"1"), _row_number(m.group(4) or b"1"))
                     cols = max(column_number(m.group(1) or b"A"), column_number(m.group(3) or b"A"))
                     self.dim_cells = rows * cols
                     self.dim_ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()

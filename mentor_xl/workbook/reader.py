@@ -23,12 +23,13 @@ import pyarrow.compute as pc
 
 from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems, reading
-from mentor_xl.workbook import values
+from mentor_xl.workbook import aside, limits, values
 from mentor_xl.workbook.limits import check_workbook_file, sheet_names
 from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
 from mentor_xl.workbook import recognise as rec
 from mentor_xl.workbook.schema import BY_NAME, SHEETS, Sheet
+from mentor_xl.workbook.sniff import sniff
 
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header
 MAX_PROBLEMS_PER_COLUMN = 1000  # beyond this one summary line: a whole bad column is one mistake
@@ -59,9 +60,6 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
 
 def _log_aside(path: Path):
     """A big .xlsx: its 活动记录 sheet starts loading in a child at once (``aside``)."""
-    from mentor_xl.workbook import aside, limits
-    from mentor_xl.workbook.sniff import sniff
-
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return None
     size = path.stat().st_size
@@ -454,7 +452,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
         bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
         if col.name == "工号" and sheet.name != "人员" and ctx.staff_names:
-            parsed = _staff_by_name(problems, actual, parsed, bad, data, match, names, take, rows, ctx.staff_names)
+            parsed = _staff_by_name(problems, actual, parsed, bad, enc, match, names, take, rows, ctx.staff_names)
         out[col.name] = parsed
         if col.required:
             empty = ~bad & _is_blank(parsed, col.kind)
@@ -543,14 +541,14 @@ def _drop_duplicates(problems: Problems, actual: str, enc: list, keep: np.ndarra
     return keep[mask]
 
 
-def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndarray, data, match, names,
+def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndarray, enc, match, names,
                    take, rows: np.ndarray, staff_names: dict[str, str]) -> pd.Series:
     """A blank 工号 whose row names exactly one staff member (教师姓名 …) takes that 工号 (a warning)."""
     blank_at = np.flatnonzero(ids.isna().to_numpy() & ~bad)
     cols = [j for j in match.names if rec.normalise_label(names[j]) in rec.STAFF_NAME_HEADERS]
     if not len(blank_at) or not cols:
         return ids
-    who = values.parse_text(values.arrow_series(data[cols[0]].take(take)))[0]
+    who = values.parse_coded("text", enc[cols[0]].take(take))[0]
     ids = ids.copy()
     for i in blank_at[:MAX_PROBLEMS_PER_COLUMN * 10]:
         name = who.iloc[i]

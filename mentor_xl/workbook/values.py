@@ -337,7 +337,6 @@ def parse_hours(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _int_u(u: pd.Series):
     vals, bad = _number_u(u)
-    vals = pd.Series(vals, index=u.index) if not isinstance(vals, pd.Series) else vals
     wrong = vals.notna() & ((vals != np.floor(vals)) | (vals.abs() >= 1e15))  # fractions, overflow
     return vals.where(~wrong).round().astype("Int64"), (np.asarray(bad, dtype=bool) | wrong.to_numpy(bool))
 
@@ -472,19 +471,15 @@ def parse_term(value) -> str | None:
     return parse_term_series(pd.Series([value], dtype=object))[0].iloc[0]
 
 
-PARSERS = {"id": parse_id, "idlist": parse_idlist, "text": parse_text, "date": parse_date,
-           "number": parse_number, "int": parse_int, "bool": parse_bool, "term": parse_term_series}
+# per distinct value: every kind reads a cell alone, so a column is parsed once per distinct
+# text ("hours" is 时长's number form)
+UNIQUE = {"id": _id_u, "idlist": _idlist_u, "text": _text_u, "date": _date_u, "number": _number_u,
+          "int": _int_u, "bool": _bool_u, "term": _term_u, "hours": _hours_u}
 
 
 def parse(kind: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse a column of ``kind`` (a schema kind); returns (values, bad mask)."""
-    return PARSERS[kind](raw)
-
-
-# per distinct value: every kind reads a cell alone, so a dictionary-encoded column is parsed
-# once per distinct text ("hours" is 时长's number form)
-UNIQUE = {"id": _id_u, "idlist": _idlist_u, "text": _text_u, "date": _date_u, "number": _number_u,
-          "int": _int_u, "bool": _bool_u, "term": _term_u, "hours": _hours_u}
+    return _by_unique(raw, UNIQUE[kind])
 
 
 def parse_coded(kind: str, column: pa.DictionaryArray) -> tuple[pd.Series, pd.Series]:
