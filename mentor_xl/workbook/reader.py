@@ -50,26 +50,28 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     whose activity types recognise a 活动类型 column by its values when ``policy_pack`` is not given.
     """
     path = Path(path)
-    aside = _log_aside(path) if sheets is None or "活动记录" in sheets else None
+    child = _log_aside(path) if sheets is None or "活动记录" in sheets else None
     try:
-        return _read_checked(path, aside, policy_pack=policy_pack, sheets=sheets, policy=policy)
+        return _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy)
     finally:
-        if aside is not None:
-            aside.cancel()
+        if child is not None:
+            child.cancel()
 
 
-def _log_aside(path: Path):
+def _log_aside(path: Path) -> "aside.Aside | None":
     """A big .xlsx: its 活动记录 sheet starts loading in a child at once (``aside``)."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
-        return None
-    size = path.stat().st_size
-    if not aside.MIN_BYTES <= size <= limits.MAX_BYTES or sniff(path).kind != "xlsx":
-        return None  # the check refuses what is too big before anything opens it
+    try:
+        if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+            return None
+        if not aside.MIN_BYTES <= path.stat().st_size <= limits.MAX_BYTES or sniff(path).kind != "xlsx":
+            return None  # the check refuses what is too big before anything opens it
+    except OSError:
+        return None  # unreadable: the check says so, in words
     log = _find_sheets(sheet_names(path), Problems()).get("活动记录")
     return aside.start(path, log) if log else None
 
 
-def _read_checked(path: Path, aside, *, policy_pack, sheets, policy) -> OfficeBook:
+def _read_checked(path: Path, child, *, policy_pack, sheets, policy) -> OfficeBook:
     kind = check_workbook_file(path)
     # calamine picks its parser by file name; a misnamed file (an .xlsx saved as .xls, an
     # attachment without extension) is handed over as bytes so the content decides
@@ -89,19 +91,19 @@ def _read_checked(path: Path, aside, *, policy_pack, sheets, policy) -> OfficeBo
         # read per sheet, only for the sheets actually read (a big log's XML is streamed once)
         merges = (lambda name: merged_ranges(path, names={name}).get(name)) if kind == "xlsx" else {}
         return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets, merges=merges, policy=policy,
-                         opener=lambda: fastexcel.read_excel(source), aside=aside)
+                         opener=lambda: fastexcel.read_excel(source), child=child)
 
 
 def read_from(source, *, path: str | Path | None = None, policy_pack=None,
               sheets: Iterable[str] | None = None, merges: dict | None = None, policy: str | None = None,
-              opener: Callable | None = None, aside=None) -> OfficeBook:
+              opener: Callable | None = None, child=None) -> OfficeBook:
     """Read an opened workbook: anything with ``sheet_names`` and fastexcel's
     ``load_sheet(name, header_row=None, dtypes="string")`` — fastexcel's reader, or the Excel
     faces' reader over an open Book's cell values (``xl.book_api.RowsReader``). ``merges``:
     actual sheet name -> ``merges.SheetMerges`` (merged data cells are filled from them), as a
     dict or a function of the name. ``opener`` returns another reader of the same workbook: the
     活动记录 sheet (often most of the file) is then loaded by it in a thread while the rest is read;
-    ``aside`` (``aside.Aside``): that sheet already loading in a child, used when it is the one found."""
+    ``child`` (``aside.Aside``): that sheet already loading in a child, used when it is the one found."""
     wanted = list(BY_NAME) if sheets is None else list(sheets)
     for s in wanted:
         if s not in BY_NAME:
@@ -114,8 +116,8 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
     ctx = _Context(source, merges or {}, book, frozenset())
     log = book.sheet_names.get("活动记录")
-    if aside is not None and log is not None and aside.sheet == log and "活动记录" in wanted:
-        ctx.ahead[log] = aside
+    if child is not None and log is not None and child.sheet == log and "活动记录" in wanted:
+        ctx.ahead[log] = child
     elif opener is not None and log is not None and "活动记录" in wanted:
         ctx.load_ahead(opener, log)
     for name in _FIRST:
