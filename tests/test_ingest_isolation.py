@@ -307,10 +307,13 @@ def test_text_that_looks_like_a_reference_is_text(setup):
     assert limits.check_workbook_file(ok) == "xlsx"
 
 
-def test_cells_without_references_are_placed_as_the_reader_places_them(setup):
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_cells_without_references_are_placed_as_the_reader_places_them(setup, prefix):
     """A cell with no r= goes in the column after the previous one: 16,384 of them in a row
-    reach XFD, however plain each one looks."""
-    row = b'<row r="1048576">' + b"<c/>" * 16383 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+    reach XFD, however plain each one looks (with a namespace prefix too, which calamine reads)."""
+    c = b"<" + prefix + b"c"
+    row = (b"<" + prefix + b'row r="1048576">' + (c + b"/>") * 16383 + c + b' t="inlineStr"><is><t>x</t></is></'
+           + prefix + b"c></" + prefix + b"row>")
     bad = _log_with(setup, "无引用.xlsx", row)
     with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
         limits.check_workbook_file(bad)

@@ -55,7 +55,7 @@ _VERIFY = 1000  # far references in one chunk checked one by one (in a tag, afte
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
-_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 # References that can make a grid large, in the form every writer uses (r="…" right after the
 # tag name): a column of two to four letters in either case (calamine reads AAAA), or a row of
@@ -64,8 +64,10 @@ _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 _FAR_REF = re.compile(rb'r="([A-Za-z]{2,4}|[A-Za-z]?(?=0*[1-9]\d{6}))0*(\d*)')
 # A cell in any other form — no reference (calamine puts it in the column after the previous
 # cell), or r written with other quotes or spaces — is placed one by one as calamine places it.
-_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r=")')
-_ROW_OR_CELL = re.compile(rb'<row\b[^>]*>|<c(?=[\s/>])[^>]*>')
+# "c" is the literal the search runs on; the look-behind admits a namespace prefix (<x:c …>),
+# which calamine reads as a cell too.
+_ODD_CELL = re.compile(rb'c(?=[\s/>])(?<=[<:]c)(?! r=")')
+_ROW_OR_CELL = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s/>])[^>]*>')
 _REF_ATTR = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
 # Every reference, for the cell-by-cell pass.
 _ANY_REF = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
@@ -282,7 +284,7 @@ class _Scan:
         for m in _ROW_OR_CELL.finditer(buf):
             tag = m.group(0)
             ref = _REF_ATTR.search(tag)
-            if tag.startswith(b"<row"):
+            if m.group(1) == b"row":
                 row = _row_number(ref.group(2)) if ref and ref.group(2) else row + 1
                 col = 0
             elif ref and ref.group(1):
