@@ -20,6 +20,7 @@ class Office:
     book: OfficeBook
     pack: Pack
     _prepared: object = field(default=None, repr=False)
+    _people: object = field(default=None, repr=False)  # engine.prepare_people, when done ahead
     _runs: dict = field(default_factory=dict, repr=False)  # term code -> ComplianceResult
 
     @property
@@ -37,7 +38,8 @@ class Office:
         """The engine's inputs, built once and reused by every term and every command."""
         if self._prepared is None:
             from mentor_xl.engine import prepare
-            self._prepared = prepare(self.book, self.pack)
+            self._prepared = prepare(self.book, self.pack, people=self._people)
+            self._people = None
         return self._prepared
 
     def term(self, text):
@@ -109,14 +111,42 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides.
 
     ``policy`` is a pack id (as 设置/制度 names one) or a Pack the caller loaded itself
-    (the CLI's ``--policy FILE.toml``); a 设置 cell can never name a file."""
+    (the CLI's ``--policy FILE.toml``); a 设置 cell can never name a file.
+
+    While a large 活动记录 is still loading, the pack is resolved and the engine's log-free
+    half (``engine.prepare_people``) is computed beside it; the result and the problems, in
+    their order, are those of doing it after the read."""
     from mentor_xl.workbook.reader import read_book
 
     path = Path(path)
+    early: dict = {}
+
+    def meanwhile(read: OfficeBook) -> None:
+        from mentor_xl.engine.prepare import prepare_people
+
+        pending = Problems()  # added after the reader's own problems, as below
+        try:
+            early["office"] = _office(read, policy, pending)
+        except Exception:  # noqa: BLE001 — a FatalInputError too: raised again after the read, in order
+            return
+        early["problems"] = pending
+        try:
+            early["office"]._people = prepare_people(read, early["office"].pack)
+        except Exception:  # noqa: BLE001 — prepare raises it again where it always did
+            pass
+
     if book is None:
         if not path.exists():
             raise FatalInputError(f"找不到工作簿：{path}")
-        book = read_book(path, policy=policy)
+        book = read_book(path, policy=policy, meanwhile=meanwhile)
+    if "office" in early:
+        book.problems.extend(early["problems"])
+        return early["office"]
+    return _office(book, policy, book.problems)
+
+
+def _office(book: OfficeBook, policy: str | Pack | None, problems: Problems) -> Office:
+    """The pack of ``book`` with its 设置 applied and 角色 supplied; their problems go to ``problems``."""
     pack_id = policy or book.policy
     if not pack_id:
         raise FatalInputError("工作簿的“设置”表中没有“制度”一项，请填写（如 bit-2022）或用 --policy 指定")
@@ -131,12 +161,12 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     sf = book.settings_frame
     if sf is not None and len(sf):
         rownums = dict(zip(sf["项目"].astype(str), sf["_row"].astype(int)))
-    apply_settings(pack, book.settings, book.problems, rownums)
-    supply_roles(book, pack)
+    apply_settings(pack, book.settings, problems, rownums)
+    supply_roles(book, pack, problems)
     return Office(book, pack)
 
 
-def supply_roles(book: OfficeBook, pack: Pack) -> None:
+def supply_roles(book: OfficeBook, pack: Pack, problems: Problems | None = None) -> None:
     """人员 without a 角色 column: with a single-role pack everyone holds that role; otherwise the
     column is reported (with the 列映射 row for a column the office calls otherwise)."""
     from mentor_xl.workbook.recognise import map_row
@@ -151,11 +181,12 @@ def supply_roles(book: OfficeBook, pack: Pack) -> None:
         rec.missing.remove("角色")
         return
     actual = book.sheet_names.get("人员", "人员")
-    book.problems.add(actual, rec.header_row, "角色", None,
-                      f"工作表“{actual}”缺少必需的列：角色（表头在第{rec.header_row}行）。制度 {pack.id} 有"
-                      f"{len(pack.roles)}个角色（{'、'.join(pack.roles)}），需写明每人的角色。此表的列是："
-                      f"{'、'.join(rec.headers)}。如果其中某列就是角色，请在“列映射”表加一行（表 | 原列名 | 标准列名）："
-                      f"{map_row('人员', '本单位列名', '角色')}；否则请加一列“角色”", "缺少列")
+    problems = book.problems if problems is None else problems
+    problems.add(actual, rec.header_row, "角色", None,
+                 f"工作表“{actual}”缺少必需的列：角色（表头在第{rec.header_row}行）。制度 {pack.id} 有"
+                 f"{len(pack.roles)}个角色（{'、'.join(pack.roles)}），需写明每人的角色。此表的列是："
+                 f"{'、'.join(rec.headers)}。如果其中某列就是角色，请在“列映射”表加一行（表 | 原列名 | 标准列名）："
+                 f"{map_row('人员', '本单位列名', '角色')}；否则请加一列“角色”", "缺少列")
 
 
 def require_terms(book: OfficeBook, asked: str | None) -> None:

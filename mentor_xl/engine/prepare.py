@@ -46,7 +46,45 @@ class Prepared:
         return np.flatnonzero(np.isin(self.type_names, list(names)))
 
 
-def prepare(book: OfficeBook, pack: Pack) -> Prepared:
+@dataclass
+class People:
+    """The half of ``Prepared`` that does not need 活动记录: staff, roster, pairings, and the
+    code spaces of 学号 and 班级 as the roster and the pairings fill them (the log's own ids
+    are appended after them, in first-seen order, as one factorize of all three would)."""
+    staff_ids: np.ndarray
+    staff_index: pd.Index
+    staff: pd.DataFrame
+    names: pd.DataFrame
+    student_ids: np.ndarray
+    class_names: np.ndarray
+    roster: pd.DataFrame
+    pairs: pd.DataFrame
+    classes: pd.DataFrame
+    holidays: Holidays
+    problems: Problems
+
+
+def prepare(book: OfficeBook, pack: Pack, *, people: People | None = None) -> Prepared:
+    """The engine's inputs. ``people`` (``prepare_people`` of the same book and pack) may be
+    computed ahead: while the log is still loading (``office.open_office``)."""
+    if people is None:
+        people = prepare_people(book, pack)
+    problems = Problems()
+    problems.extend(people.problems)
+    lg = book.frame("活动记录")
+    type_names = np.array(list(pack.types), dtype=object)
+    log, listed = _log(book, pack, lg, people.staff_index, type_names, set(people.staff["staff"]), problems)
+    student_ids, log_student = _extend(people.student_ids, listed["student"])
+    class_names, log["cls"] = _extend(people.class_names, log.pop("cls_text"))
+    log_students = pd.DataFrame({"idx": listed["idx"], "student": log_student})
+    log_students = log_students.drop_duplicates().sort_values("idx", kind="stable").reset_index(drop=True)
+    log_students = _expand_all(book, log, log_students, people.pairs, student_ids, problems)
+    return Prepared(pack, people.staff_ids, student_ids, class_names, type_names, people.staff, people.names,
+                    people.pairs, people.classes, people.roster, log, log_students, people.holidays, problems)
+
+
+def prepare_people(book: OfficeBook, pack: Pack) -> People:
+    """Everything of ``prepare`` but the log (人员, 学生, 指导关系, 假期)."""
     problems = Problems()
     person = book.frame("人员")
     staff_ids = pd.unique(person["工号"].dropna().to_numpy(dtype=object))
@@ -60,22 +98,14 @@ def prepare(book: OfficeBook, pack: Pack) -> Prepared:
     names = names.assign(role=roles).reset_index()
     names.insert(0, "staff_id", staff_ids[names.pop("staff").to_numpy()])
 
-    lg = book.frame("活动记录")
     a = book.frame("指导关系")
     st = book.frame("学生")
-    type_names = np.array(list(pack.types), dtype=object)
-    log, listed = _log(book, pack, lg, staff_index, type_names, set(staff["staff"]), problems)
-
-    # One code space per kind of identifier, shared by the roster, the pairings and the log.
-    student_codes, student_ids = pd.factorize(pd.concat(
-        [st["学号"], a["学号"], pd.Series(listed["student"], dtype=object)], ignore_index=True), use_na_sentinel=True)
+    # One code space per kind of identifier, shared by the roster, the pairings and (later) the log.
+    student_codes, student_ids = pd.factorize(pd.concat([st["学号"], a["学号"]], ignore_index=True),
+                                              use_na_sentinel=True)
     n1, n2 = len(st), len(a)
-    class_codes, class_names = pd.factorize(pd.concat(
-        [st["班级"], a["班级"], pd.Series(log.pop("cls_text"), dtype=object)], ignore_index=True), use_na_sentinel=True)
-    log["cls"] = class_codes[n1 + n2:].astype(np.int32)
-    log_students = pd.DataFrame({"idx": listed["idx"], "student": student_codes[n1 + n2:].astype(np.int32)})
-    log_students = log_students.drop_duplicates().sort_values("idx", kind="stable").reset_index(drop=True)
-
+    class_codes, class_names = pd.factorize(pd.concat([st["班级"], a["班级"]], ignore_index=True),
+                                            use_na_sentinel=True)
     roster = pd.DataFrame({"student": student_codes[:n1], "cls": class_codes[:n1], "grade": st["年级"].to_numpy()})
     roster = roster[roster["student"] != NONE].drop_duplicates("student", keep="last").reset_index(drop=True)
 
@@ -87,10 +117,21 @@ def prepare(book: OfficeBook, pack: Pack) -> Prepared:
     is_class = known & (a_student == NONE) & (a_class != NONE)
     pairs = _union(a_staff[is_pair], a_student[is_pair], lo[is_pair], hi[is_pair], "student")
     classes = _union(a_staff[is_class], a_class[is_class], lo[is_class], hi[is_class], "cls")
-    log_students = _expand_all(book, log, log_students, pairs, np.asarray(student_ids, dtype=object), problems)
-    return Prepared(pack, staff_ids, np.asarray(student_ids, dtype=object), np.asarray(class_names, dtype=object),
-                    type_names, staff, names, pairs, classes, roster, log, log_students,
-                    Holidays(book.frame("假期")), problems)
+    return People(staff_ids, staff_index, staff, names, np.asarray(student_ids, dtype=object),
+                  np.asarray(class_names, dtype=object), roster, pairs, classes, Holidays(book.frame("假期")), problems)
+
+
+def _extend(known: np.ndarray, values) -> tuple[np.ndarray, np.ndarray]:
+    """(``known`` + the new distinct ``values`` in first-seen order, the code of each value;
+    NONE for a blank): the codes one factorize of both would give."""
+    values = pd.Series(values, dtype=object)
+    codes = pd.Index(known).get_indexer(values)
+    new = (codes < 0) & values.notna().to_numpy()
+    if new.any():
+        more, extra = pd.factorize(values[new], use_na_sentinel=True)
+        codes[new] = more + len(known)
+        known = np.concatenate([known, np.asarray(extra, dtype=object)])
+    return known, codes.astype(np.int32)
 
 
 def _staff(book: OfficeBook, pack: Pack, staff_index: pd.Index, problems: Problems) -> pd.DataFrame:

@@ -41,18 +41,20 @@ SUPPLIABLE = {"人员": ("角色",)}
 
 
 def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None,
-              policy: str | None = None) -> OfficeBook:
+              policy: str | None = None, meanwhile: Callable[[OfficeBook], None] | None = None) -> OfficeBook:
     """Read the workbook at ``path``; never raises on bad data (FatalInputError only for a non-workbook).
 
     ``policy_pack`` (a ``packs.Pack``) may add column aliases in a ``[columns]`` section
     (``{sheet = {canonical = [aliases]}}``); ``sheets`` limits reading to these canonical
     sheet names (列映射 and 设置 are always read); ``policy`` (a pack id, --policy) names the pack
     whose activity types recognise a 活动类型 column by its values when ``policy_pack`` is not given.
+    ``meanwhile(book)`` runs once every other sheet is read while 活动记录 is still loading
+    (``read_from``).
     """
     path = Path(path)
     child = _log_aside(path) if sheets is None or "活动记录" in sheets else None
     try:
-        return _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy)
+        return _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy, meanwhile=meanwhile)
     finally:
         if child is not None:
             child.cancel()
@@ -71,7 +73,7 @@ def _log_aside(path: Path) -> "aside.Aside | None":
     return aside.start(path, log) if log else None
 
 
-def _read_checked(path: Path, child, *, policy_pack, sheets, policy) -> OfficeBook:
+def _read_checked(path: Path, child, *, policy_pack, sheets, policy, meanwhile) -> OfficeBook:
     kind = check_workbook_file(path)
     # calamine picks its parser by file name; a misnamed file (an .xlsx saved as .xls, an
     # attachment without extension) is handed over as bytes so the content decides
@@ -91,19 +93,22 @@ def _read_checked(path: Path, child, *, policy_pack, sheets, policy) -> OfficeBo
         # read per sheet, only for the sheets actually read (a big log's XML is streamed once)
         merges = (lambda name: merged_ranges(path, names={name}).get(name)) if kind == "xlsx" else {}
         return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets, merges=merges, policy=policy,
-                         opener=lambda: fastexcel.read_excel(source), child=child)
+                         opener=lambda: fastexcel.read_excel(source), child=child, meanwhile=meanwhile)
 
 
 def read_from(source, *, path: str | Path | None = None, policy_pack=None,
               sheets: Iterable[str] | None = None, merges: dict | None = None, policy: str | None = None,
-              opener: Callable | None = None, child=None) -> OfficeBook:
+              opener: Callable | None = None, child=None,
+              meanwhile: Callable[[OfficeBook], None] | None = None) -> OfficeBook:
     """Read an opened workbook: anything with ``sheet_names`` and fastexcel's
     ``load_sheet(name, header_row=None, dtypes="string")`` — fastexcel's reader, or the Excel
     faces' reader over an open Book's cell values (``xl.book_api.RowsReader``). ``merges``:
     actual sheet name -> ``merges.SheetMerges`` (merged data cells are filled from them), as a
     dict or a function of the name. ``opener`` returns another reader of the same workbook: the
     活动记录 sheet (often most of the file) is then loaded by it in a thread while the rest is read;
-    ``child`` (``aside.Aside``): that sheet already loading in a child, used when it is the one found."""
+    ``child`` (``aside.Aside``): that sheet already loading in a child, used when it is the one found.
+    While that sheet loads, the sheets after it are read first and ``meanwhile(book)`` runs (the
+    caller's work that needs no log); its problems still come in the order of the sheets."""
     wanted = list(BY_NAME) if sheets is None else list(sheets)
     for s in wanted:
         if s not in BY_NAME:
@@ -131,8 +136,23 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     rest = [s.name for s in SHEETS if s.name not in _FIRST and s.name in wanted]
     _find_by_content(ctx, actual_names, [s for s in rest if s not in book.sheet_names], pack_columns, mapping)
     book.present = set(book.sheet_names)
+    # a log still loading is read last: the other sheets and ``meanwhile`` go on beside it
+    later = "活动记录" if book.sheet_names.get("活动记录") in ctx.ahead else None
     for name in rest:
-        _read_one(ctx, name, pack_columns, mapping)
+        if name == later:
+            at = len(book.problems)
+        else:
+            _read_one(ctx, name, pack_columns, mapping)
+    if later:
+        reading("")
+        if meanwhile is not None:
+            meanwhile(book)
+        n = len(book.problems)
+        _read_one(ctx, later, pack_columns, mapping)
+        items = book.problems.items  # the log's problems where its sheet stands among the others
+        log_problems = items[n:]
+        del items[n:]
+        items[at:at] = log_problems
     reading("")
     return book
 
