@@ -74,7 +74,8 @@ def prepare(book: OfficeBook, pack: Pack, *, people: People | None = None) -> Pr
     lg = book.frame("活动记录")
     type_names = np.array(list(pack.types), dtype=object)
     log, listed = _log(book, pack, lg, people.staff_index, type_names, set(people.staff["staff"]), problems)
-    student_ids, log_student = _extend(people.student_ids, listed["student"])
+    student_ids, table = _extend(people.student_ids, listed["names"])
+    log_student = table[listed["item"]]
     class_names, log["cls"] = _extend(people.class_names, log.pop("cls_text"))
     log_students = pd.DataFrame({"idx": listed["idx"], "student": log_student})
     log_students = log_students.drop_duplicates().sort_values("idx", kind="stable").reset_index(drop=True)
@@ -93,8 +94,7 @@ def prepare_people(book: OfficeBook, pack: Pack) -> People:
     people = pd.DataFrame({"staff": staff["staff"], "name": staff.pop("name"), "college": staff.pop("college"),
                            "role": staff["role"]})
     names = people.groupby("staff", sort=True).agg(name=("name", "first"), college=("college", "first"))
-    # each person's roles in first-seen order, joined once per person (no Python function per group)
-    roles = people.drop_duplicates(["staff", "role"]).groupby("staff", sort=True)["role"].agg("、".join)
+    roles = _joined_roles(people)
     names = names.assign(role=roles).reset_index()
     names.insert(0, "staff_id", staff_ids[names.pop("staff").to_numpy()])
 
@@ -119,6 +119,17 @@ def prepare_people(book: OfficeBook, pack: Pack) -> People:
     classes = _union(a_staff[is_class], a_class[is_class], lo[is_class], hi[is_class], "cls")
     return People(staff_ids, staff_index, staff, names, np.asarray(student_ids, dtype=object),
                   np.asarray(class_names, dtype=object), roster, pairs, classes, Holidays(book.frame("假期")), problems)
+
+
+def _joined_roles(people: pd.DataFrame) -> pd.Series:
+    """Each person's roles in first-seen order, joined with 、 (indexed by staff code, sorted).
+    Most people hold one role: only the others are joined, by a Python function per person."""
+    d = people.drop_duplicates(["staff", "role"])
+    several = d["staff"].duplicated(keep=False).to_numpy()
+    one = pd.Series(d["role"].to_numpy(dtype=object)[~several], index=d["staff"].to_numpy()[~several], dtype=object)
+    if several.any():
+        one = pd.concat([one, d[several].groupby("staff", sort=False)["role"].agg("、".join).astype(object)])
+    return one.sort_index(kind="stable")
 
 
 def _extend(known: np.ndarray, values) -> tuple[np.ndarray, np.ndarray]:
@@ -239,17 +250,32 @@ def _close_types(unknown, type_map: dict[str, str]) -> dict:
 
 
 def _listed(cells: np.ndarray) -> dict[str, np.ndarray]:
-    """The 学号 of each kept row: (row position, student) per listed id, in row order.
+    """The 学号 of each kept row: ``idx`` (row position) and ``item`` (code into ``names``, the
+    distinct ids in first-seen order) per listed id, in row order.
 
-    Flattened by Arrow in C (list_flatten / list_parent_indices): no Python loop over rows.
+    The reader gives every equal cell the same list object: each distinct object is turned into
+    Arrow once, then spread over its rows by offsets (no Python loop, no string per row).
     """
-    try:
-        arr = pa.array(cells, type=pa.list_(pa.large_string()))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a hand-built frame with scalars: let pandas cope
+    n = len(cells)
+    same, _ = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=n))
+    first = same > np.concatenate([[-1], np.maximum.accumulate(same)[:-1]]) if n else np.zeros(0, bool)
+    distinct = cells[first]
+    try:  # Arrow would take a str for a list of its characters: only lists go this way
+        if not all(c is None or type(c) is list for c in distinct):
+            raise TypeError("not lists")
+        arr = pa.array(distinct, type=pa.list_(pa.large_string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # a hand-built frame with scalars: let pandas cope
         ex = pd.Series(cells, dtype=object).explode()
         ex = ex[ex.notna()]
-        return {"idx": ex.index.to_numpy(dtype=np.int64), "student": ex.to_numpy(dtype=object)}
-    flat, parent = pc.list_flatten(arr), pc.list_parent_indices(arr)
-    ok = flat.is_valid()
-    return {"idx": parent.filter(ok).to_numpy().astype(np.int64),
-            "student": flat.filter(ok).to_numpy(zero_copy_only=False)}
+        item, names = pd.factorize(ex.to_numpy(dtype=object))
+        return {"idx": ex.index.to_numpy(dtype=np.int64), "item": item, "names": np.asarray(names, dtype=object)}
+    flat = pc.list_flatten(arr)  # the distinct lists' ids, one after the other
+    size = pc.fill_null(pc.list_value_length(arr), 0).to_numpy().astype(np.int64)
+    start = np.cumsum(size) - size
+    per_row = size[same]
+    idx = np.repeat(np.arange(n, dtype=np.int64), per_row)
+    pos = np.repeat(start[same] - (np.cumsum(per_row) - per_row), per_row) + np.arange(len(idx), dtype=np.int64)
+    code, names = pd.factorize(flat.to_numpy(zero_copy_only=False), use_na_sentinel=True)  # first seen first
+    item = code[pos]
+    ok = item >= 0  # a blank inside a list names nobody
+    return {"idx": idx[ok], "item": item[ok], "names": np.asarray(names, dtype=object)}
