@@ -485,7 +485,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     for name, j, _ in extra:
         out[name] = values.parse_coded("text", enc[j].take(take))[0]
     out["_row"] = pd.Series(rows, dtype="int64")
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(out, copy=False)  # no 2-D block of every object column: stacking cost 0.2 s at 1M rows
     return frame[~drop].reset_index(drop=True)
 
 
