@@ -44,7 +44,7 @@ def _frame(columns: dict, n: int) -> pd.DataFrame:
         if isinstance(v, np.ndarray) and v.dtype == object:
             v = pd.Series(v, dtype=object, copy=False)
         out[k] = v
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # a block per column: no 2-D object block to stack
 
 
 def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | None = None) -> ComplianceResult:
