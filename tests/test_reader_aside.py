@@ -18,6 +18,21 @@ from mentor_xl.workbook.model import ATTRS
 from mentor_xl.workbook.reader import read_book
 
 
+@pytest.fixture(params=[True, False], ids=["forked", "new-interpreter"])
+def how_started(request, monkeypatch):
+    """Each test runs with the child forked (Linux) and as a new interpreter (elsewhere, or no fork)."""
+    if request.param and not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", request.param)
+    return request.param
+
+
+def _child_does(monkeypatch, code: str) -> None:
+    """Make the child run ``code`` instead of loading the sheet, however it is started."""
+    monkeypatch.setattr(aside, "_ENTRY", code)  # a new interpreter
+    monkeypatch.setattr(aside, "_load", lambda req: exec(code) or 0)  # a fork: the function it inherits
+
+
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     """A demo office workbook with odd cells, plus a log row whose 日期 is a formula error."""
@@ -62,7 +77,7 @@ def _children(monkeypatch) -> list:
     return started
 
 
-def test_the_child_reads_the_same_book(book, office_books, monkeypatch):
+def test_the_child_reads_the_same_book(book, office_books, monkeypatch, how_started):
     books = [book, *office_books]
     errors_book = office_books[-1]
     plain = [read_book(p) for p in books]
@@ -80,22 +95,28 @@ def test_the_child_reads_the_same_book(book, office_books, monkeypatch):
 
 
 @pytest.mark.parametrize("how", ["crash", "memory", "other_sheet"])
-def test_a_failing_child_falls_back_to_the_parents_read(book, monkeypatch, how):
+def test_a_failing_child_falls_back_to_the_parents_read(book, monkeypatch, how, how_started):
     expected = read_book(book)
     started = _children(monkeypatch)
+    used = []
+    real_result = aside.Aside.result
+    monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
     if how == "crash":
-        monkeypatch.setattr(aside, "_ENTRY", "import os; os.abort()")
+        _child_does(monkeypatch, "import os; os.abort()")
     elif how == "memory":
-        monkeypatch.setattr(aside, "MEMORY_BYTES", 32 * 1024 ** 2)  # not even the interpreter fits
+        # 64 MB of its own: a new interpreter does not even start; a fork cannot take 256 MB more
+        monkeypatch.setattr(aside, "MEMORY_BYTES", 64 * 1024 ** 2)
+        _child_does(monkeypatch, "bytearray(256 * 1024 ** 2)")
     else:
         real = aside.start
         monkeypatch.setattr(aside, "start", lambda path, sheet, **kw: started.append(real(path, "学生", min_bytes=0))
                             or started[-1])
     _same(read_book(book), expected)
     assert started and started[0] is not None
+    assert used == [None] or how == "other_sheet"  # the child gave nothing: the parent read it
 
 
-def test_a_refused_file_stops_the_child(book, tmp_path, monkeypatch):
+def test_a_refused_file_stops_the_child(book, tmp_path, monkeypatch, how_started):
     far = tmp_path / "远.xlsx"
     far.write_bytes(hostile.far_cell(book.read_bytes(), "XFD1048576"))
     started = _children(monkeypatch)
@@ -110,7 +131,7 @@ def test_small_files_and_other_formats_read_without_a_child(book, tmp_path):
     assert reader._log_aside(tmp_path / "无.xlsx") is None
 
 
-def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypatch):
+def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypatch, how_started):
     """The child imports the parent's own copy of the package and opens the file the parent
     was given, relative or not, whatever the working folder."""
     monkeypatch.chdir(book.parent)
@@ -120,7 +141,8 @@ def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypa
     assert got is not None and got[0].num_rows > 3000
 
 
-def test_the_child_dies_with_its_parent(book, tmp_path):
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "new-interpreter"])
+def test_the_child_dies_with_its_parent(book, tmp_path, fork):
     """A parent killed mid-read leaves no child reading on (nor any file: they have no name)."""
     import os
     import subprocess
@@ -131,8 +153,10 @@ def test_the_child_dies_with_its_parent(book, tmp_path):
 import os, signal, sys
 from pathlib import Path
 from mentor_xl.workbook import aside
+aside.FORK = aside.FORK and {fork!r}
 aside._ENTRY = ("from mentor_xl.workbook.aside import _die_with_parent; _die_with_parent(); "
                 "import time; time.sleep(60)")
+aside._load = lambda req: __import__("time").sleep(60)
 child = aside.start(Path({str(book)!r}), "活动记录", min_bytes=0)
 print(child.proc.pid, flush=True)
 import time; time.sleep(0.5)
@@ -171,9 +195,10 @@ print(aside.start(Path({str(book)!r}), "活动记录", min_bytes=0))
     assert reader._log_aside(book) is None
 
 
-def test_a_child_that_takes_too_long_is_stopped(book, monkeypatch):
-    monkeypatch.setattr(aside, "_ENTRY", "import time; time.sleep(60)")
+def test_a_child_that_takes_too_long_is_stopped(book, monkeypatch, how_started):
+    _child_does(monkeypatch, "import time; time.sleep(60)")
     child = aside.start(book, "活动记录", min_bytes=0)
+    assert 60 <= child.timeout <= 60 + aside.TIMEOUT_PER_MB_S * (book.stat().st_size / 1024 ** 2 + 1)  # by size
     assert child.result(timeout=0.3) is None
     assert child.proc.poll() is not None and all(f.closed for f in child.files)
 
@@ -182,9 +207,34 @@ def test_where_no_child_can_start_the_parent_reads_alone(book, monkeypatch):
     """An embedded Python without processes (or any other failure to start one): no child, no error."""
     import subprocess
 
+    import os
+
     def refuse(*a, **k):
         raise NotImplementedError("no processes here")
     monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(os, "fork", lambda: (_ for _ in ()).throw(OSError("no fork here")))
     assert aside.start(book, "活动记录", min_bytes=0) is None
     monkeypatch.setattr(aside, "MIN_BYTES", 0)
     _same(read_book(book), read_book(book))
+
+
+def test_a_forked_child_keeps_none_of_the_parents_files(book, monkeypatch):
+    """The fork closes every descriptor it inherited but its two outputs: a pipe the parent closes
+    ends at once (a child holding its write end would keep the reader waiting)."""
+    import os
+
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    r, w = os.pipe()
+    _child_does(monkeypatch, "import time; time.sleep(5)")
+    child = aside.start(book, "活动记录", min_bytes=0)
+    try:
+        os.close(w)
+        os.set_blocking(r, False)
+        import select
+        assert select.select([r], [], [], 2)[0] and os.read(r, 1) == b""  # EOF: no writer left
+    finally:
+        os.close(r)
+        child.cancel()
+    assert child.proc.poll() is not None and all(f.closed for f in child.files)

@@ -13,12 +13,16 @@ child — the file is refused, the sheet is not where the parent finds it, a cra
 timeout — the parent reads the sheet itself, exactly as it would have, so the child only ever
 saves time.
 
-POSIX only (the limits need ``resource``); used for files of ``MIN_BYTES`` and more, where the
-child's start (~0.2 s) is small beside the read, and never from a process that is itself
-under a memory limit (a returned workbook's reader in ``mail.isolated``).
+POSIX only (the limits need ``resource``); used for files of ``MIN_BYTES`` and more, and never
+from a process that is itself under a memory limit (a returned workbook's reader in
+``mail.isolated``). On Linux the child is this process forked: it starts in milliseconds with
+fastexcel and pyarrow already imported (a new interpreter took ~0.15 s), then drops everything
+it inherited but its two output files before it opens the workbook. Elsewhere, or where a fork
+cannot be made, it is a new interpreter running ``main``.
 """
 from __future__ import annotations
 
+import gc
 import json
 import mmap
 import os
@@ -26,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,20 +41,53 @@ except ImportError:  # pragma: no cover - Windows: the parent reads everything i
 
 MIN_BYTES = 8 * 1024 ** 2  # the stored file: about 170k log rows of the office's width (measured: from here it gains)
 MEMORY_BYTES = 4 * 1024 ** 3  # address space of the child: a 1M-row log needs ~0.8 GB
-TIMEOUT_S = 600  # wall clock the parent waits, and CPU seconds the child may use
+TIMEOUT_S = 600  # wall clock the parent waits at most, and CPU seconds the child may use
+# ... and at most this long per MB of the stored file, plus a minute: a 35 MB 1M-row book loads
+# in under 4 s here, so a child that hangs (however unlikely) costs minutes, not ten of them
+TIMEOUT_PER_MB_S = 4
 _ENTRY = "import sys; from mentor_xl.workbook.aside import main; sys.exit(main())"
+
+
+FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+class _Forked:
+    """The little of ``subprocess.Popen`` that ``Aside`` uses, for a forked child."""
+
+    def __init__(self, pid: int):
+        self.pid, self.args, self.returncode = pid, ["fork"], None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if timeout is not None:  # only reached without a pidfd: poll, as Popen.wait does
+                import time
+                end = time.monotonic() + timeout
+                while self.poll() is None:
+                    if time.monotonic() > end:
+                        raise subprocess.TimeoutExpired(self.args, timeout)
+                    time.sleep(0.02)
+                return self.returncode
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
 
 
 class Aside:
     """A sheet loading in a child; ``result()`` is (batch, cell errors) or None."""
 
-    def __init__(self, proc: subprocess.Popen, sheet: str, files: tuple):
-        self.proc, self.sheet, self.files = proc, sheet, files
+    def __init__(self, proc: subprocess.Popen, sheet: str, files: tuple, timeout: float = TIMEOUT_S):
+        self.proc, self.sheet, self.files, self.timeout = proc, sheet, files, timeout
 
-    def result(self, timeout: float = TIMEOUT_S):
+    def result(self, timeout: float | None = None):
         """The child's sheet (waiting for it), or None when the parent must read it itself."""
         try:
-            code = self._wait(timeout)
+            code = self._wait(self.timeout if timeout is None else timeout)
         except subprocess.TimeoutExpired:
             self.cancel()
             return None
@@ -87,10 +125,12 @@ class Aside:
 
     def cancel(self) -> None:
         if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            for kill in (os.killpg, os.kill):  # its group; the child alone if it has no group yet
+                try:
+                    kill(self.proc.pid, signal.SIGKILL)
+                    break
+                except (ProcessLookupError, PermissionError):
+                    pass
             self.proc.wait()
         self._close()
 
@@ -114,22 +154,63 @@ def _start(path: Path, sheet: str) -> Aside | None:
     if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
         return None  # this process is itself a limited reader: no child of its own
     files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # unnamed: nothing to clean up
-    request = json.dumps({"path": str(Path(path).resolve()), "sheet": sheet, "fds": [f.fileno() for f in files],
-                          "memory": MEMORY_BYTES, "cpu": TIMEOUT_S})
-    env = dict(os.environ, MALLOC_ARENA_MAX="2", RUST_BACKTRACE="0")
-    # the child imports this very package, wherever the parent found it (a checkout, a venv)
-    here = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+    request = {"path": str(Path(path).resolve()), "sheet": sheet, "fds": [f.fileno() for f in files],
+               "memory": MEMORY_BYTES, "cpu": TIMEOUT_S, "ppid": os.getpid()}
     try:
-        proc = subprocess.Popen([sys.executable, "-c", _ENTRY, request], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                pass_fds=[f.fileno() for f in files], cwd=tempfile.gettempdir(),
-                                start_new_session=True)  # its own group: cancel() kills all of it
+        proc = _fork(request) if FORK else None
+        proc = proc or _spawn(request)
     except BaseException:
         for f in files:
             f.close()
         raise
-    return Aside(proc, sheet, files)
+    return Aside(proc, sheet, files, min(TIMEOUT_S, 60 + TIMEOUT_PER_MB_S * path.stat().st_size / 1024 ** 2))
+
+
+def _fork(request: dict) -> _Forked | None:
+    """This process forked into the child (None: no fork here, a new interpreter instead)."""
+    try:
+        import fastexcel  # noqa: F401 — imported once here, not in every child
+        import pyarrow.compute  # noqa: F401
+        import pyarrow.ipc  # noqa: F401
+
+        request = dict(request, memory=_address_space() + request["memory"])  # what it inherits, plus its own
+        with warnings.catch_warnings():  # Python 3.12+ warns of a fork with threads: the child
+            warnings.simplefilter("ignore", DeprecationWarning)  # runs no Python thread's code
+            pid = os.fork()
+    except (ImportError, OSError, ValueError):
+        return None
+    if pid:
+        return _Forked(pid)
+    code = 1
+    try:  # the child: never returns into the parent's code, whatever happens
+        gc.disable()  # no finaliser of an inherited object may close a file number reused below
+        os.setsid()  # its own group: cancel() kills all of it
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        keep = sorted({0, 1, 2, *request["fds"]})
+        for lo, hi in zip(keep, [*keep[1:], os.sysconf("SC_OPEN_MAX")]):
+            os.closerange(lo + 1, hi)  # the parent's other files and sockets are not the child's
+        code = run(request)
+    finally:
+        os._exit(code)
+
+
+def _address_space() -> int:
+    """Bytes of address space this process has mapped (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _spawn(request: dict) -> subprocess.Popen:
+    env = dict(os.environ, MALLOC_ARENA_MAX="2", RUST_BACKTRACE="0")
+    # the child imports this very package, wherever the parent found it (a checkout, a venv)
+    here = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+    return subprocess.Popen([sys.executable, "-c", _ENTRY, json.dumps(request)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            pass_fds=request["fds"], cwd=tempfile.gettempdir(),
+                            start_new_session=True)  # its own group: cancel() kills all of it
 
 
 def _die_with_parent() -> None:
@@ -143,10 +224,14 @@ def _die_with_parent() -> None:
 
 
 def main() -> int:
+    """The child as a new interpreter: ``run`` the request given on its command line."""
+    return run(json.loads(sys.argv[1]))
+
+
+def run(req: dict) -> int:
     """The child: limit itself, load the sheet as text, write it out; any failure is exit 1."""
-    req = json.loads(sys.argv[1])
     _die_with_parent()
-    if os.getppid() == 1:
+    if os.getppid() != req.get("ppid", os.getppid()) or os.getppid() == 1:
         return 1  # the parent is already gone
     try:
         resource.setrlimit(resource.RLIMIT_AS, (req["memory"], req["memory"]))
@@ -155,21 +240,25 @@ def main() -> int:
     except (ValueError, OSError):
         return 1  # no limits, no reading
     try:
-        import fastexcel
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        sheet = fastexcel.read_excel(req["path"]).load_sheet(req["sheet"], header_row=None, dtypes="string",
-                                                            skip_rows=0)
-        batch, cell_errors = sheet.to_arrow_with_errors()
-        # dictionary-encoded here, as the parent's reader would: a third of the bytes to hand over
-        batch = pa.record_batch([pc.dictionary_encode(c) for c in batch.columns], names=batch.schema.names)
-        out, errs = req["fds"]
-        with os.fdopen(out, "wb") as f, pa.ipc.new_file(f, batch.schema) as w:
-            w.write_batch(batch)
-        errors = [[list(e.position), e.detail] for e in (getattr(cell_errors, "errors", None) or ())]
-        with os.fdopen(errs, "wb") as f:
-            f.write(json.dumps(errors, ensure_ascii=False).encode("utf-8"))
+        return _load(req)
     except BaseException:  # noqa: BLE001 — a panic too: the parent reads the sheet itself
         return 1
+
+
+def _load(req: dict) -> int:
+    import fastexcel
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sheet = fastexcel.read_excel(req["path"]).load_sheet(req["sheet"], header_row=None, dtypes="string",
+                                                        skip_rows=0)
+    batch, cell_errors = sheet.to_arrow_with_errors()
+    # dictionary-encoded here, as the parent's reader would: a third of the bytes to hand over
+    batch = pa.record_batch([pc.dictionary_encode(c) for c in batch.columns], names=batch.schema.names)
+    out, errs = req["fds"]
+    with os.fdopen(out, "wb") as f, pa.ipc.new_file(f, batch.schema) as w:
+        w.write_batch(batch)
+    errors = [[list(e.position), e.detail] for e in (getattr(cell_errors, "errors", None) or ())]
+    with os.fdopen(errs, "wb") as f:
+        f.write(json.dumps(errors, ensure_ascii=False).encode("utf-8"))
     return 0
