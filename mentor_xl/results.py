@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from xlsxwriter.workbook import Workbook
 
+from mentor_xl import gcpause
 from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
@@ -56,6 +57,7 @@ OVERVIEW_STAFF = 8  # staff not fully met listed on a 学院's overview page
 RATE_BANDS = ((0.0, "60%以下"), (0.6, "60%–80%"), (0.8, "80%–100%"), (1.0, "100%"))
 
 
+@gcpause.during
 def write_results(path: str | Path, result: ComplianceResult, *,
                   extra_sheets: Mapping[str, pd.DataFrame | SheetSpec] | None = None,
                   office: str = "", full: bool = False) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mentor_xl import gcpause
 from mentor_xl.engine import evidence, measures
 from mentor_xl.engine.prepare import Prepared, prepare
 from mentor_xl.engine.result import ComplianceResult
@@ -47,6 +48,7 @@ def _frame(columns: dict, n: int) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)  # a block per column: no 2-D object block to stack
 
 
+@gcpause.during
 def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | None = None) -> ComplianceResult:
     """Per-term compliance of every subject with every rule of ``pack``.
 

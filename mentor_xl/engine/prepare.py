@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mentor_xl import gcpause
 from mentor_xl.packs import Pack, normalise_label
 from mentor_xl.periods import OPEN_END, OPEN_START, Holidays, days, merge_segments
 from mentor_xl.problems import Problems
@@ -64,6 +65,7 @@ class People:
     problems: Problems
 
 
+@gcpause.during
 def prepare(book: OfficeBook, pack: Pack, *, people: People | None = None) -> Prepared:
     """The engine's inputs. ``people`` (``prepare_people`` of the same book and pack) may be
     computed ahead: while the log is still loading (``office.open_office``)."""

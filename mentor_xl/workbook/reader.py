@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mentor_xl import gcpause
 from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems, reading
 from mentor_xl.workbook import aside, limits, values
@@ -40,6 +41,7 @@ _KEY_IDS = ("工号", "学号")  # join keys: a lost leading zero breaks matchin
 SUPPLIABLE = {"人员": ("角色",)}
 
 
+@gcpause.during
 def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None,
               policy: str | None = None, meanwhile: Callable[[OfficeBook], None] | None = None) -> OfficeBook:
     """Read the workbook at ``path``; never raises on bad data (FatalInputError only for a non-workbook).
