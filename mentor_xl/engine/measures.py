@@ -114,9 +114,8 @@ def _class_hits(prep: Prepared, idx, pidx, staff, subj) -> Hits:
 
 def _expand(prep: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The students listed on each row: (position in ``idx``, student code) per listed student."""
-    ls_idx = prep.log_students["idx"].to_numpy()
-    lo = np.searchsorted(ls_idx, idx, "left")
-    n = np.searchsorted(ls_idx, idx, "right") - lo
+    first, count = prep.listed_span
+    lo, n = first[idx], count[idx]
     r = np.repeat(np.arange(len(idx)), n)
     offset = np.arange(len(r)) - np.repeat(np.cumsum(n) - n, n)
     return r, prep.log_students["student"].to_numpy()[lo[r] + offset]

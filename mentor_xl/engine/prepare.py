@@ -9,6 +9,7 @@ are reported with the sheet's Excel row; those rows count for no rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,13 @@ class Prepared:
 
     def type_codes(self, names) -> np.ndarray:
         return np.flatnonzero(np.isin(self.type_names, list(names)))
+
+    @cached_property
+    def listed_span(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per log position: where its students start in ``log_students`` and how many there are
+        (``log_students`` is sorted by position), so every rule finds them without a search."""
+        count = np.bincount(self.log_students["idx"].to_numpy(), minlength=len(self.log))
+        return np.cumsum(count) - count, count
 
 
 @dataclass
