@@ -238,3 +238,18 @@ def test_a_forked_child_keeps_none_of_the_parents_files(book, monkeypatch):
         os.close(r)
         child.cancel()
     assert child.proc.poll() is not None and all(f.closed for f in child.files)
+
+
+def test_a_child_reaped_by_someone_else_is_read_by_the_parent(book, monkeypatch):
+    """A host program that reaps every child (a SIGCHLD handler calling waitpid(-1)) leaves no
+    exit code to trust: the parent reads the sheet itself, with no error."""
+    import os
+
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    child = aside.start(book, "活动记录", min_bytes=0)
+    os.waitpid(child.proc.pid, 0)  # the host got there first
+    assert child.result() is None
+    assert all(f.closed for f in child.files)
+    child.cancel()  # and cancelling it later is harmless

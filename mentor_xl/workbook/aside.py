@@ -59,7 +59,10 @@ class _Forked:
 
     def poll(self) -> int | None:
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped by someone else (a host's SIGCHLD handler): unknown
+                pid, status = self.pid, 1 << 8
             if pid:
                 self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
@@ -74,7 +77,10 @@ class _Forked:
                         raise subprocess.TimeoutExpired(self.args, timeout)
                     time.sleep(0.02)
                 return self.returncode
-            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            try:
+                self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            except ChildProcessError:  # as in poll(): no answer to trust, the parent reads it
+                self.returncode = 1
         return self.returncode
 
 
