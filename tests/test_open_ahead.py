@@ -68,6 +68,7 @@ def test_the_log_read_last_keeps_the_problems_in_the_order_of_the_sheets(books, 
     for (path, pol), a in zip(books, ahead):
         b = read_book(path, policy=pol)
         assert _problems(a.problems) == _problems(b.problems), path.name
+        assert list(a.recognised) == list(b.recognised), path.name  # what `check` lists, in order
         pd.testing.assert_frame_equal(a.log, b.log)
     # the demo has problems on both sides of the log: the order is really tested
     sheets = [p.sheet for p in ahead[0].problems]

@@ -253,3 +253,40 @@ def test_a_child_reaped_by_someone_else_is_read_by_the_parent(book, monkeypatch)
     assert child.result() is None
     assert all(f.closed for f in child.files)
     child.cancel()  # and cancelling it later is harmless
+
+
+def test_a_parent_with_many_open_files_still_gets_the_childs_sheet(book, monkeypatch, how_started):
+    """A process holding more than 1024 files (a server, a desktop program): the wait for the
+    child works whatever number its descriptor gets (select() stops at 1024)."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip("cannot hold that many files here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        used = []
+        real_result = aside.Aside.result
+        monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
+        _children(monkeypatch)
+        got = read_book(book)
+        assert used and used[0] is not None and len(got.log) > 1000
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_no_signal_stays_held_in_the_parent(book, monkeypatch):
+    """Ctrl-C and the like are held across the fork only: afterwards the parent's mask is as it was."""
+    import signal
+
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    child = aside.start(book, "活动记录", min_bytes=0)
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+    assert child.result() is not None

@@ -139,7 +139,7 @@ def _joined_roles(people: pd.DataFrame) -> pd.Series:
     one = pd.Series(d["role"].to_numpy(dtype=object)[~several], index=d["staff"].to_numpy()[~several], dtype=object)
     if several.any():
         one = pd.concat([one, d[several].groupby("staff", sort=False)["role"].agg("、".join).astype(object)])
-    return one.sort_index(kind="stable")
+    return one.sort_index(kind="stable").astype(people["role"].dtype)  # the dtype the roles came in
 
 
 def _extend(known: np.ndarray, values) -> tuple[np.ndarray, np.ndarray]:

@@ -94,7 +94,7 @@ class Aside:
         """The child's sheet (waiting for it), or None when the parent must read it itself."""
         try:
             code = self._wait(self.timeout if timeout is None else timeout)
-        except subprocess.TimeoutExpired:
+        except Exception:  # noqa: BLE001 — over its time, or no way to wait for it: read it here
             self.cancel()
             return None
         try:
@@ -123,21 +123,27 @@ class Aside:
         except (AttributeError, OSError):
             return self.proc.wait(timeout=timeout)
         try:
-            if not select.select([fd], [], [], timeout)[0]:
+            waiter = select.poll()  # not select(): a pidfd may be numbered 1024 and more
+            waiter.register(fd, select.POLLIN)
+            if not waiter.poll(max(0, int(timeout * 1000))):
                 raise subprocess.TimeoutExpired(self.proc.args, timeout)
         finally:
             os.close(fd)
         return self.proc.wait()
 
     def cancel(self) -> None:
-        if self.proc.poll() is None:
-            for kill in (os.killpg, os.kill):  # its group; the child alone if it has no group yet
-                try:
-                    kill(self.proc.pid, signal.SIGKILL)
-                    break
-                except (ProcessLookupError, PermissionError):
-                    pass
-            self.proc.wait()
+        """Stop the child (if it still runs) and close its files; never raises."""
+        try:
+            if self.proc.poll() is None:
+                for kill in (os.killpg, os.kill):  # its group; the child alone if it has no group yet
+                    try:
+                        kill(self.proc.pid, signal.SIGKILL)
+                        break
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                self.proc.wait()
+        except (OSError, subprocess.SubprocessError):  # already reaped by someone else
+            pass
         self._close()
 
     def _close(self) -> None:
@@ -159,6 +165,7 @@ def start(path: Path, sheet: str, *, min_bytes: int | None = None) -> Aside | No
 def _start(path: Path, sheet: str) -> Aside | None:
     if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
         return None  # this process is itself a limited reader: no child of its own
+    timeout = min(TIMEOUT_S, 60 + TIMEOUT_PER_MB_S * path.stat().st_size / 1024 ** 2)
     files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # unnamed: nothing to clean up
     request = {"path": str(Path(path).resolve()), "sheet": sheet, "fds": [f.fileno() for f in files],
                "memory": MEMORY_BYTES, "cpu": TIMEOUT_S, "ppid": os.getpid()}
@@ -169,7 +176,10 @@ def _start(path: Path, sheet: str) -> Aside | None:
         for f in files:
             f.close()
         raise
-    return Aside(proc, sheet, files, min(TIMEOUT_S, 60 + TIMEOUT_PER_MB_S * path.stat().st_size / 1024 ** 2))
+    return Aside(proc, sheet, files, timeout)  # nothing that can fail after the fork
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
 
 
 def _fork(request: dict) -> _Forked | None:
@@ -180,23 +190,37 @@ def _fork(request: dict) -> _Forked | None:
         import pyarrow.ipc  # noqa: F401
 
         request = dict(request, memory=_address_space() + request["memory"])  # what it inherits, plus its own
+        # a Ctrl-C between the fork and the child's own session must not run this program twice:
+        # the signals wait until each side is ready for them
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    except (ImportError, OSError, ValueError, AttributeError):
+        return None
+    try:
         with warnings.catch_warnings():  # Python 3.12+ warns of a fork with threads: the child
             warnings.simplefilter("ignore", DeprecationWarning)  # runs no Python thread's code
             pid = os.fork()
-    except (ImportError, OSError, ValueError):
+            if pid == 0:
+                _child(request, mask)  # never returns
+    except OSError:
         return None
-    if pid:
-        return _Forked(pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return _Forked(pid)
+
+
+def _child(request: dict, mask) -> None:
+    """The forked child: never returns into the parent's code, whatever happens."""
     code = 1
-    try:  # the child: never returns into the parent's code, whatever happens
+    try:
         gc.disable()  # no finaliser of an inherited object may close a file number reused below
-        os.setsid()  # its own group: cancel() kills all of it
+        os.setsid()  # its own group, off the terminal: cancel() kills all of it
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         keep = sorted({0, 1, 2, *request["fds"]})
         for lo, hi in zip(keep, [*keep[1:], os.sysconf("SC_OPEN_MAX")]):
             os.closerange(lo + 1, hi)  # the parent's other files and sockets are not the child's
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = run(request)
     finally:
         os._exit(code)

@@ -142,7 +142,7 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     later = "活动记录" if book.sheet_names.get("活动记录") in ctx.ahead else None
     for name in rest:
         if name == later:
-            at = len(book.problems)
+            at, seen = len(book.problems), list(book.recognised)
         else:
             _read_one(ctx, name, pack_columns, mapping)
     if later:
@@ -155,6 +155,9 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
         log_problems = items[n:]
         del items[n:]
         items[at:at] = log_problems
+        if later in book.recognised and later not in seen:  # and its recognition too (check lists them)
+            order = [*seen, later, *(k for k in book.recognised if k not in seen and k != later)]
+            book.recognised = {k: book.recognised[k] for k in order}
     reading("")
     return book
 
