@@ -62,6 +62,33 @@ def test_overview_sheet_first_with_table_paragraph_and_chart(book):
     assert [b.id + 1 for b in ws.row_breaks.brk] == starts  # a page break right before each 学院
 
 
+def test_each_college_page_has_its_own_rules_and_staff(tmp_path, monkeypatch):
+    """On an office-shaped 台账 (two 书院, merged cells, title rows): each 学院 page of 总览
+    lists that 学院's rules and not fully met staff only (all 学院 are computed in one pass),
+    and says how many there are when the page shows fewer than that."""
+    from officebook import bit_office_book
+    from mentor_xl.office import open_office
+
+    office = open_office(bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True), policy="bit-2022")
+    monkeypatch.setattr(res, "OVERVIEW_STAFF", 1)
+    wb = openpyxl.load_workbook(res.write_results(tmp_path / "结果.xlsx", office.compliance("2024-2025-1")))
+    pages, page = {}, None
+    for r in _rows(wb["总览"]):
+        if isinstance(r[0], str) and r[0].endswith("学期导师工作合规情况"):
+            page = pages[r[0].split("\u3000")[0]] = []
+        elif page is not None and r[0] is not None:
+            page.append(tuple(r[:3]))
+    talk, act, ratio = "每月与每名学生导学互动交流（四.1）", "每月组织和参加学生活动（四）", "生师比不高于8:1（三）"
+    for college, rates, people in (
+            ("睿信书院", [(talk, 1, 0), (act, 1, 0), (ratio, 1, 1)], [("王芳", "1003", pytest.approx(1 / 3))]),
+            ("精工书院", [(talk, 5, 0), (act, 2, 0), (ratio, 2, 2)],
+             [("李娜", "1002", pytest.approx(5 / 13)), ("……等 2 人，全部名单见“人员汇总”表", None, None)])):
+        rows = pages[college]
+        heads = [i for i, r in enumerate(rows) if r[0] in ("要求", "未全部达标的导师")]
+        assert rows[heads[0] + 1:heads[1]] == rates, college
+        assert rows[heads[1] + 1:] == people, college
+
+
 def test_every_sheet_prints_landscape_a4_one_page_wide_with_headers(book):
     wb = openpyxl.load_workbook(book)
     for name in wb.sheetnames:
