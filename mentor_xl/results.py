@@ -131,11 +131,9 @@ def _fmt_num(v) -> str:
 def _joined(cells: pd.Series, fmt=None) -> pd.Series:
     """``_join`` of every cell (lists → "a、b"; blank or empty → None), by arrow's list kernels:
     a 合规汇总 has a cell per subject × rule. ``fmt`` formats each distinct item once."""
-    if not len(cells):
-        return cells.map(lambda v: _join(v, fmt or str))
     try:
         lists = pa.array(cells.to_numpy(dtype=object), from_pandas=True)  # None/NaN → null
-        if not pa.types.is_list(lists.type):
+        if not pa.types.is_list(lists.type):  # also no cells at all (type null)
             raise TypeError(lists.type)
         items = lists.flatten()
         if fmt is not None or not pa.types.is_string(items.type):

@@ -303,7 +303,7 @@ def test_list_cells_joined_by_arrow_as_one_by_one():
     mixed = pd.Series([["a", 1], ("b",), None], dtype=object)  # not one item type: cell by cell
     assert _joined(periods).tolist()[:1] + _joined(periods).tolist()[4:] == ["2024-09-01、2024-11-01", "第3周"]
     assert _joined(gaps, _fmt_num).tolist()[0] == "1、2.25" and _joined(gaps, _fmt_num).tolist()[4] == "0.1235"
-    for cells, fmt in ((periods, None), (gaps, _fmt_num), (mixed, None)):
+    for cells, fmt in ((periods, None), (gaps, _fmt_num), (mixed, None), (pd.Series([], dtype=object), None)):
         want = [_join(v, fmt or str) for v in cells]
         got = _joined(cells, fmt).tolist()
         assert [None if pd.isna(x) else x for x in got] == [None if x is None or pd.isna(x) else x for x in want]
