@@ -201,6 +201,7 @@ def test_rows_deflated_on_the_way_are_spliced_into_the_sheet(tmp_path, monkeypat
     from mentor_xl.workbook import xlsx
 
     monkeypatch.setattr(pkg, "CHUNK", 16 << 10)  # rows in many blocks
+    monkeypatch.setattr(pkg.DeflatedRows, "PENDING", 48 << 10)  # a few blocks waited for as rows come
     monkeypatch.setattr(xlsx, "CHUNK_ROWS", 700)  # and many writes
     if stdlib:
         monkeypatch.setattr(pkg, "ZIP32_LIMIT", 0)  # as if ZIP64 were needed: ZipFile writes
