@@ -275,6 +275,22 @@ def test_frame_written_in_chunks_keeps_every_row_in_order(tmp_path, monkeypatch,
     assert rows[4][0] == pd.Timestamp("2024-09-06").to_pydatetime() and ws["A6"].number_format == "yyyy-mm-dd"
 
 
+@pytest.mark.parametrize("constant_memory", [False, True])
+def test_empty_text_is_a_blank_cell_and_overlong_text_is_cut_and_marked(tmp_path, constant_memory):
+    """Text columns are converted per distinct value; the few values that are not kept as they
+    are still are: "" writes no cell, text over Excel's limit is cut and ends with "…"."""
+    from mentor_xl.safe import EXCEL_MAX_CHARS
+
+    df = pd.DataFrame({"工号": ["T1", "", "T3"], "内容": ["", "长" * (EXCEL_MAX_CHARS + 10), "谈话"]})
+    wb = new_workbook(tmp_path / "t.xlsx", constant_memory=constant_memory)
+    write_frame_sheet(wb, "表", df, text_cols=("工号",))
+    wb.close()
+    rows = _rows(openpyxl.load_workbook(tmp_path / "t.xlsx")["表"])[1:]
+    assert [r[0] for r in rows] == ["T1", None, "T3"] and [rows[0][1], rows[2][1]] == [None, "谈话"]
+    assert len(rows[1][1]) == EXCEL_MAX_CHARS and rows[1][1].endswith("…")
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert b'r="A3"' not in z.read("xl/worksheets/sheet1.xml")  # no cell at all, not an empty text
+
 def test_status_colours_per_value_and_bad_rows_first(tmp_path):
     df = pd.DataFrame({"工号": ["T1", "T2", "T3"], "等级": ["优秀", "合格", "不合格"]})
     df.attrs["tier_colours"] = {"优秀": "#C6EFCE", "合格": "#FFEB9C", "不合格": "#000000"}
