@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as hst
-from openpyxl import Workbook
 
 from officebook import bit_office_book, ustb_clean_book, ustb_office_book
 from mentor_xl.demo import build_demo_book
