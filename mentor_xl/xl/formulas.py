@@ -245,9 +245,10 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
         cells.append(FormulaCell(sheet, row, col, check_length(formula, sheet, row, col, what), fmt,
                                  _cached(cached_value, cache_values)))
 
-    def put_periods(sheet, row, frame, required, met, rate_col, what):
-        """A row's 应达标周期数 and 达标周期数 formulas, then its rate over them in ``rate_col``."""
-        vals, at = frame.iloc[row - 1], frame.columns.get_loc
+    def put_periods(sheet, row, frame, vals, required, met, rate_col, what):
+        """A row's 应达标周期数 and 达标周期数 formulas, then its rate over them in ``rate_col``
+        (``vals``: the row of ``frame`` the caller already took)."""
+        at = frame.columns.get_loc
         put(sheet, row, at("应达标周期数"), required, "int", int(vals["应达标周期数"]), what)
         put(sheet, row, at("达标周期数"), met, "int", int(vals["达标周期数"]), what)
         g, h = f"{_col(at('应达标周期数'))}{row + 1}", f"{_col(at('达标周期数'))}{row + 1}"
@@ -299,8 +300,8 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
         req, met = f"{S['应达标周期数']}{r}", f"{S['达标周期数']}{r}"
         row = summary.iloc[i - 1]
         what = f"规则 {rid}"
-        put_periods("合规汇总", i, summary, f"=COUNTIFS({key})", f'=COUNTIFS({key},{det("是否达标")},"达标")',
-                    "达标率", what)
+        put_periods("合规汇总", i, summary, row, f"=COUNTIFS({key})",
+                    f'=COUNTIFS({key},{det("是否达标")},"达标")', "达标率", what)
         put("合规汇总", i, summary.columns.get_loc("状态"), f'=IF({req}=0,"不适用",IF({met}={req},"达标","不达标"))',
             None, row["状态"], what)
         put("合规汇总", i, summary.columns.get_loc("实际值"), f'=SUMIFS({det("实际值")},{key})', "number",
@@ -314,8 +315,8 @@ def plan_formulas(result: ComplianceResult, book: OfficeBook, pack: Pack, *, cac
         key = f'{sm("工号")},${P["工号"]}{r},{sm("状态")},"<>仅统计"'
         row = staff.iloc[i - 1]
         what = f"工号 {row['工号']}"
-        put_periods("人员汇总", i, staff, f"=SUMIFS({sm('应达标周期数')},{key})", f"=SUMIFS({sm('达标周期数')},{key})",
-                    "合规率", what)
+        put_periods("人员汇总", i, staff, row, f"=SUMIFS({sm('应达标周期数')},{key})",
+                    f"=SUMIFS({sm('达标周期数')},{key})", "合规率", what)
     return FormulaPlan(summary, staff, details, log, types, rules, cells, columns)
 
 
