@@ -183,6 +183,20 @@ def test_unreachable_server_fails_every_message():
     cfg = SmtpConfig(host="127.0.0.1", port=free_port(), timeout=5)
     res = send_messages([message("a@x.cn", "1", b"x"), message("b@x.cn", "2", b"y")], cfg)
     assert [r.ok for r in res] == [False, False] and "无法连接" in res[0].error
+    assert "服务器拒绝连接" in res[0].error and "Error" not in res[0].error  # in words, not a class name
+
+
+def test_a_failed_send_prints_no_english_log_line():
+    """Without any logging set up (the CLI sets none), a failure is only its Chinese reason."""
+    import subprocess
+    import sys
+    code = ("from email.message import EmailMessage\n"
+            "from mentor_xl.mail.smtp import SmtpConfig, send_messages\n"
+            f"res = send_messages([EmailMessage()], SmtpConfig(host='127.0.0.1', port={free_port()}, timeout=5))\n"
+            "print(res[0].error)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "无法连接" in r.stdout, r.stderr
+    assert r.stderr == "", r.stderr
 
 
 def test_collect_send_reply_ingest_round_trip(server, tmp_path, monkeypatch):

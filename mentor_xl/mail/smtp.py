@@ -34,6 +34,9 @@ from typing import Callable, Mapping, Sequence
 from mentor_xl.problems import FatalInputError
 
 log = logging.getLogger(__name__)
+# for a maintainer who configures logging; unconfigured, Python would print these English
+# lines to the office's terminal beside the Chinese reason each SendResult carries
+log.addHandler(logging.NullHandler())
 
 TLS_MODES = {"starttls": "starttls", "ssl": "ssl", "tls": "ssl", "无": "none", "none": "none",
              "否": "none", "": "starttls"}
