@@ -246,3 +246,15 @@ def test_collect_send_reply_ingest_round_trip(server, tmp_path, monkeypatch):
         ("数学学院", "accepted", "wang@example.edu.cn"), ("计算机学院", "accepted", "zhang@example.edu.cn")]
     assert out.rows_merged == 3
     assert merged_rows(out.book) == sorted(map(key, MATH + cs_rows))
+
+
+def test_a_server_that_offers_no_login_is_named_in_words():
+    """smtplib's own "SMTP AUTH extension not supported by server." never reaches the office."""
+    import smtplib
+    from mentor_xl.mail.smtp import _login, _reason
+    s = smtplib.SMTP()  # not connected: what its EHLO answered, without AUTH
+    s.ehlo_resp, s.esmtp_features = b"mail.example.edu.cn", {"starttls": ""}
+    with pytest.raises(smtplib.SMTPNotSupportedError) as e:
+        _login(s, USER, PASSWORD)
+    reason = _reason(e.value, SmtpConfig(host="mail.example.edu.cn", password=PASSWORD))
+    assert "不支持登录" in reason and "SMTP用户" in reason and "extension" not in reason, reason

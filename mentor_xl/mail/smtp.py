@@ -185,6 +185,9 @@ def _connect(cfg: SmtpConfig, notify: Callable[[str], None] | None = None) -> sm
 def _login(s: smtplib.SMTP, user: str, password: str) -> None:
     """One AUTH attempt (PLAIN, else LOGIN): smtplib's ``login`` retries every mechanism
     after a wrong password, and servers drop the connection in between."""
+    if not s.has_extn("auth"):  # smtplib's own error here is English, and _reason shows it as it is
+        raise smtplib.SMTPNotSupportedError("邮件服务器不支持登录（没有 SMTP AUTH）：请检查 SMTP服务器 和 SMTP端口；"
+                                            "若该服务器无需登录即可发信，请不填 SMTP用户")
     advertised = s.esmtp_features.get("auth", "").upper().split()
     mech = next((m for m in ("PLAIN", "LOGIN") if m in advertised), None)
     if mech is None:
