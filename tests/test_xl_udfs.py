@@ -111,4 +111,8 @@ def test_lite_scripts_explain_when_mentor_xl_cannot_be_loaded():
     m.check(book)
     assert book.sheets["操作"].range("B2").value == "出错"
     assert "无法加载 mentor_xl" in book.sheets["操作"].range("B3").value
+    assert "No module named" not in book.sheets["操作"].range("B3").value  # the error's English text stays out
     assert m.mentor_tier(90.0, 1, 40, "bit-2022") == "mentor_xl 未能加载"
+    m.IMPORT_ERROR = ModuleNotFoundError("No module named 'fastexcel'", name="fastexcel")
+    m.check(book)
+    assert "缺少模块 fastexcel" in book.sheets["操作"].range("B3").value
