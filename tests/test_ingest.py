@@ -465,3 +465,18 @@ def test_stream_editor_with_tiny_chunks(corpus, monkeypatch):
         with zipfile.ZipFile(tmp / f"s2-{chunk}.xlsx") as z:
             expected[chunk] = z.read("xl/worksheets/sheet6.xml")
     assert expected[7] == expected[61] == expected[1 << 22]  # the same bytes whatever the chunking
+
+
+def test_a_file_that_breaks_the_examination_is_refused_in_words(corpus, monkeypatch):
+    """An unexpected failure on one return refuses that file with a Chinese reason (no Python class
+    name: the reason reaches the report and the reply) and the run goes on."""
+    ingest_mod = sys.modules["mentor_xl.mail.ingest"]  # the package exports the function of that name
+
+    def broken(c, ctx, n):
+        raise KeyError("internal detail")
+    monkeypatch.setattr(ingest_mod, "examine", broken)
+    tmp = corpus["tmp"]
+    res = ingest(corpus["book"], [corpus["math"]], report=tmp / "报告.xlsx", dry_run=True)
+    [f] = res.files
+    assert f.status == "refused" and "内容无法识别" in f.reason, f.reason
+    assert "KeyError" not in f.reason and "internal detail" not in f.reason
