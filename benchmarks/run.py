@@ -273,7 +273,7 @@ def machine() -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10k,100k,1M", help="comma-separated: 10k,100k,1M")
+    ap.add_argument("--sizes", default="10k,100k,1M", help="comma-separated, of " + ",".join(generate.SIZES))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1")
     ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0")
