@@ -35,7 +35,7 @@ from mentor_xl import gcpause
 from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
-from mentor_xl.workbook.report import problems_frame  # noqa: F401 (results sheets and buttons use it)
+from mentor_xl.workbook.report import problems_frame, write_problems_sheet  # noqa: F401 (buttons use problems_frame)
 from mentor_xl.workbook.xlsx import (Page, SheetSpec, new_workbook, page_setup, styles, text_width,
                                      write_frame_sheet, write_spec_sheet, write_text)
 
@@ -95,9 +95,7 @@ def write_results(path: str | Path, result: ComplianceResult, *,
                 wb, "合规明细", details, text_cols=("工号", "学号"), date_cols=("周期开始", "周期结束"),
                 status_col="是否达标", bad_values=BAD, widths={EVIDENCE: 30})),
             *((name, lambda name=name, spec=spec: write_spec_sheet(wb, name, spec)) for name, spec in extras.items()),
-            ("数据问题", lambda: write_frame_sheet(
-                wb, "数据问题", problems, int_cols=("行号",), status_col="级别", bad_values=("错误",),
-                widths={"说明": 60, "值": 20})),
+            ("数据问题", lambda: write_problems_sheet(wb, problems)),
         ]
         for title, write in sheets:
             page_setup(write(), page(title))

@@ -183,6 +183,28 @@ def test_demo_results_print_one_page_wide_with_headers_on_every_page(tmp_path):
         assert any(w.startswith(("各规则", "各学院", "人员合规率")) for _, _, w in words)
 
 
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_problem_messages_print_whole(tmp_path):
+    """数据问题 of an office-shaped 台账: every 说明 prints to its last character (wrapped in its
+    column, its row as tall as the lines need), not cut at the column's edge."""
+    from officebook import bit_office_book
+    from mentor_xl.office import open_office
+
+    office = open_office(bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True), policy="bit-2022")
+    xlsx = res.write_results(tmp_path / "结果.xlsx", office.compliance("2024-2025-1"), office="精工书院")
+    messages = [r[5] for r in _rows(openpyxl.load_workbook(xlsx)["数据问题"])[1:]]
+    assert any(res.text_width(m) > 2 * 60 for m in messages)  # some need more than one line
+    (pdf,) = lo.convert([xlsx], "pdf", tmp_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # the 级别 cell prints beside a message's first line: without it, each message reads on
+    text = "".join(line for line in text.split() if line not in ("提醒", "错误"))
+    for m in messages:
+        assert re.sub(r"\s+", "", m) in text, m
+
+
 def test_cli_full_writes_every_detail_row(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

@@ -200,17 +200,25 @@ def test_rewrite_is_atomic_with_backup(tmp_path):
 
 
 def test_constant_memory_mode_gives_the_same_cells(tmp_path, monkeypatch):
+    def result():
+        r = _result()
+        r.problems.add("活动记录", 12, "活动类型", "谈心淡话", "活动类型“谈心淡话”不是本制度规定的类型，该行不计入任何规则。"
+                       "可用类型：导学互动交流、社会实践、艺术文化熏陶、校史校情学习、学术科研活动、集体团建", "未知活动类型")
+        return r
     monkeypatch.setattr(res, "CONSTANT_MEMORY_CELLS", 10 ** 9)  # XlsxWriter's ordinary mode
-    normal = res.write_results(tmp_path / "a.xlsx", _result())
+    normal = res.write_results(tmp_path / "a.xlsx", result())
     with zipfile.ZipFile(normal) as z:
         assert b" spans=" in z.read("xl/worksheets/sheet2.xml")
     monkeypatch.setattr(res, "CONSTANT_MEMORY_CELLS", 0)
-    big = res.write_results(tmp_path / "b.xlsx", _result())
+    big = res.write_results(tmp_path / "b.xlsx", result())
     a, b = openpyxl.load_workbook(normal), openpyxl.load_workbook(big)
     with zipfile.ZipFile(big) as z:
         assert b" spans=" not in z.read("xl/worksheets/sheet2.xml")  # rows without spans: constant_memory was on
     for name in a.sheetnames:
         assert _rows(a[name]) == _rows(b[name]), name
+    # and the same row heights where 数据问题 wraps a long 说明 (both set one, set the same)
+    tall = lambda ws: {r: d.height for r, d in ws.row_dimensions.items() if d.height}  # noqa: E731
+    assert tall(a["数据问题"]) == tall(b["数据问题"]) and tall(b["数据问题"])
 
 
 def test_frame_sheet_dtypes_ids_and_limits(tmp_path):

@@ -35,14 +35,20 @@ def problems_frame(problems: Problems) -> pd.DataFrame:
     return df.drop(columns="_cat").reset_index(drop=True)
 
 
+def write_problems_sheet(wb, problems: pd.DataFrame):
+    """The 数据问题 sheet of every results workbook (``problems_frame``): errors red, 说明 wrapped
+    so that a long message prints whole."""
+    return write_frame_sheet(wb, "数据问题", problems, int_cols=("行号",), status_col="级别", bad_values=("错误",),
+                             wrap_cols=("说明",), widths={"说明": 60, "值": 20})
+
+
 def write_report(path: str | Path, sheets: Mapping[str, pd.DataFrame | SheetSpec], problems: Problems) -> Path:
     """Write ``sheets`` in order, then 数据问题, atomically (the old file kept as a backup)."""
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp)
         for name, spec in sheets.items():
             write_spec_sheet(wb, name, spec)
-        write_frame_sheet(wb, "数据问题", problems_frame(problems), int_cols=("行号",), status_col="级别",
-                          bad_values=("错误",), widths={"说明": 60, "值": 20})
+        write_problems_sheet(wb, problems_frame(problems))
         wb.close()
 
     return atomic_write(Path(path), build, backup=True)

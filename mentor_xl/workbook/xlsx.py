@@ -236,7 +236,8 @@ class SheetSpec:
 def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
                       percent_cols: Sequence[str] = (), money_cols: Sequence[str] = (),
                       int_cols: Sequence[str] = (), date_cols: Sequence[str] = (),
-                      text_cols: Sequence[str] = (), status_col: str | None = None,
+                      text_cols: Sequence[str] = (), wrap_cols: Sequence[str] = (),
+                      status_col: str | None = None,
                       bad_values: Sequence[str] = (), widths: dict[str, int] | None = None,
                       status_colours: dict[str, str] | None = None,
                       freeze: bool = True, autofilter: bool = True) -> Worksheet:
@@ -245,7 +246,8 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
     Formats come from the dtypes — datetime64 → date, integers → whole numbers, bool →
     是/否 — unless a column is listed: ``percent_cols`` (fractions shown as %),
     ``money_cols`` (万元, 0.00), ``int_cols``, ``date_cols``, ``text_cols`` (ids kept as
-    text). Lists in cells are joined with 、. Rows whose ``status_col`` is one of
+    text), ``wrap_cols`` (long text wrapped in its column, printed whole). Lists in cells are
+    joined with 、. Rows whose ``status_col`` is one of
     ``bad_values`` are highlighted light red; ``status_colours`` (status value → fill colour,
     default ``df.attrs["tier_colours"]`` when the producer put one there) colours other
     values, e.g. one colour per 考核 tier — bad values keep light red. Header row frozen, filter over the data, widths
@@ -264,7 +266,7 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
 
     forced = {}
     for kind, cols in (("percent", percent_cols), ("money", money_cols), ("int", int_cols),
-                       ("date", date_cols), ("id", text_cols)):
+                       ("date", date_cols), ("id", text_cols), ("wrap", wrap_cols)):
         for c in cols:
             if c in df.columns:
                 forced[c] = kind
@@ -285,11 +287,15 @@ def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
                     widths[str(c)] = _measure(str(c), _values(columns[j], 200), kind)
                 ws.set_column(j, j, widths[str(c)],
                               st.cell(kind) if kind in ("id", "date", "datetime", "percent", "money", "int") else None)
+        wrapped = [(columns[j], widths[str(c)]) for j, c in enumerate(df.columns) if plans[j][0] == "wrap"]
+        heights = _row_heights(wrapped, len(part)) if wrapped else None
         if rows_xml is not None:
-            rows_xml.write(start + 1, columns, describe)
+            rows_xml.write(start + 1, columns, describe, heights)
             continue
         values = [_values(col) for col in columns]
         for i, row in enumerate(zip(*values), start=start + 1):
+            if heights is not None and heights[i - start - 1]:
+                ws.set_row(i, float(heights[i - start - 1]))
             for j, v in enumerate(row):
                 if v is not None:
                     _emit(ws, i, j, describe[j](v))
@@ -364,10 +370,26 @@ def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: St
         return "text", convert, _text(st, "text")
     if forced == "id":
         return "id", lambda c: _texts(c, _id_text), _text(st, "id")
+    if forced == "wrap" and _all_text(s):  # long text printed whole: wrapped in its column
+        return "wrap", lambda c: _texts(c, cell_text), _text(st, "wrap")
     if _all_text(s):
         return "text", lambda c: _texts(c, cell_text), _text(st, "text")
     # Mixed object column (e.g. 数据问题/值): each cell by its own type.
     return "text", lambda c: _codes([_normalise(v) for v in c.tolist()]), _mixed(st, st.cell("date"))
+
+
+LINE_PT = 15  # one line of 11 pt text
+
+
+def _row_heights(wrapped: list[tuple["Coded", float]], n: int) -> np.ndarray:
+    """Per row, the height (points) its wrapped cells need to print whole, 0 for one line: no
+    reader sizes rows to wrapped text when it opens the file (LibreOffice prints one line)."""
+    lines = np.ones(n, dtype=np.int64)
+    for (codes, uniq), width in wrapped:
+        # CJK text renders a little wider than two width units a character: leave room
+        per = np.array([max(1, math.ceil(text_width(u) * 1.15 / max(width - 1, 1))) for u in uniq] + [1])
+        lines = np.maximum(lines, per[codes])  # code -1 (blank) takes the last entry: one line
+    return np.where(lines > 1, lines * LINE_PT + 3, 0)
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -745,8 +767,9 @@ class _RowsXml:
         return pc.binary_join_element_wise(pc.if_else(q, quoted[0], plain[0]), idx,
                                            pc.if_else(q, quoted[1], plain[1]), s(""))
 
-    def write(self, first: int, columns: list[Coded], describe: list) -> None:
-        """Rows ``first``, ``first`` + 1, … (0-based) from per-column ``Coded`` values."""
+    def write(self, first: int, columns: list[Coded], describe: list, heights: np.ndarray | None = None) -> None:
+        """Rows ``first``, ``first`` + 1, … (0-based) from per-column ``Coded`` values; ``heights``
+        (points per row, 0 for the default) as ``set_row`` would give them."""
         ws, cache = self.ws, self.cache
         if ws.previous_row < first:  # flush the header row XlsxWriter still holds
             ws._write_single_row(first)
@@ -761,7 +784,12 @@ class _RowsXml:
         # column with blanks joins its cells first (null = no cell, replaced by "" in the row).
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
-        pieces, used = [s('<row r="'), nums, s(f'"{self.row_tail}>')], []
+        tail = s(f'"{self.row_tail}>')
+        if heights is not None and heights.any():
+            tall, at = np.unique(heights, return_inverse=True)  # a few distinct heights
+            tail = pa.array([f'"{self.row_tail} ht="{h:g}" customHeight="1">' if h else f'"{self.row_tail}>'
+                             for h in tall.tolist()], _LSTR).take(pa.array(at.ravel()))
+        pieces, used = [s('<row r="'), nums, tail], []
         filled = np.zeros(n, dtype=bool)
         for j, col in enumerate(cols):
             if col.descs is None:

@@ -44,6 +44,7 @@ from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.model import OfficeBook
 from mentor_xl.results import BAD, details_frame, problems_frame, staff_frame, summary_frame
 from mentor_xl.workbook.schema import BY_NAME
+from mentor_xl.workbook.report import write_problems_sheet
 from mentor_xl.workbook.xlsx import new_workbook, styles, write_frame_sheet
 
 FORMULA_MEASURES = tuple(m.id for m in MEASURES.values() if m.formula)
@@ -356,8 +357,7 @@ def write_formula_results(path: str | Path, result: ComplianceResult, book: Offi
                                          date_cols=(DATE_VALUE,), widths={DATE_VALUE: 12, CANON_TYPE: 14}),
         }
         write_frame_sheet(wb, TYPE_SHEET, plan.types, widths={"写法": 24, CANON_TYPE: 24}, autofilter=False)
-        write_frame_sheet(wb, "数据问题", problems, int_cols=("行号",), status_col="级别", bad_values=("错误",),
-                          widths={"说明": 60, "值": 20})
+        write_problems_sheet(wb, problems)
         _note_sheet(wb, st, pack, plan)
         fmts = {"number": st.cell("number"), "int": st.cell("int"), "percent": st.cell("percent"),
                 "date": st.cell("date")}
