@@ -38,9 +38,7 @@ def _frame(columns: dict, n: int) -> pd.DataFrame:
         if isinstance(v, str) or v is None:
             v, fill = np.empty(n, dtype=object), v
             v.fill(fill)  # np.full takes 10× as long with an object
-        elif isinstance(v, pd.Series):
-            v = v.to_numpy()
-        if isinstance(v, np.ndarray) and v.dtype.kind == "U":  # np.select / np.where of labels
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "U":  # np.select / np.where of labels
             v = v.astype(object)
         if isinstance(v, np.ndarray) and v.dtype == object:
             v = pd.Series(v, dtype=object, copy=False)
@@ -166,7 +164,7 @@ def _subject_results(rule, subj, labels, required, met, value, shortfall, note) 
         "status": status, "required": n_req, "met": n_met, "rate": rate,
         "missed_periods": missed_periods, "shortfalls": shortfalls,
         "value": np.where(required, np.nan_to_num(value), 0.0).sum(axis=1),
-        "report_only": rule.report_only, "note": np.asarray(note, dtype=object),
+        "report_only": rule.report_only, "note": note,
     }, len(subj))
 
 
