@@ -68,8 +68,7 @@ _FAR_REF = re.compile(rb'r="([A-Za-z]{2,4}|[A-Za-z]?(?=0*[1-9]\d{6}))0*(\d*)')
 # which calamine reads as a cell too.
 _ODD_CELL = re.compile(rb'c(?=[\s/>])(?<=[<:]c)(?! r=")')
 _ROW_OR_CELL = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s/>])[^>]*>')
-_REF_ATTR = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
-# Every reference, for the cell-by-cell pass.
+# A reference in any form (a tag's own in ``_positions``; every one in the cell-by-cell pass).
 _ANY_REF = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{0,4})0*(\d*)["\']')
 
 
@@ -283,7 +282,7 @@ class _Scan:
         row, col = self.max_row, max(self.max_col, 26)
         for m in _ROW_OR_CELL.finditer(buf):
             tag = m.group(0)
-            ref = _REF_ATTR.search(tag)
+            ref = _ANY_REF.search(tag)
             if m.group(1) == b"row":
                 row = _row_number(ref.group(2)) if ref and ref.group(2) else row + 1
                 col = 0
