@@ -328,3 +328,31 @@ def test_a_dimension_with_thousands_of_digits_is_refused_in_words(setup):
     bad.write_bytes(data)
     with pytest.raises(FatalInputError, match="范围过大"):
         limits.check_workbook_file(bad)
+
+
+def test_naming_the_refused_sheet_reads_only_the_head_of_an_unchecked_workbook_part(setup):
+    """A far cell, and xl/workbook.xml stored after the log with 64 MB of padding (not yet checked
+    when the log is refused): the sheet is named from the part's first MB, not from all of it."""
+    import io
+    import tracemalloc
+    import zipfile
+
+    data = hostile.far_cell(setup["cs"].read_bytes())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != "xl/workbook.xml":
+                zout.writestr(info.filename, zin.read(info.filename))
+        wb = zin.read("xl/workbook.xml")
+        zout.writestr("xl/workbook.xml", wb.replace(b"</workbook>", b"<!--" + b" " * 64 * 1024 ** 2 + b"--></workbook>"))
+    bad = setup["tmp"] / "长目录.xlsx"
+    bad.write_bytes(out.getvalue())
+    del out, wb
+    tracemalloc.start()
+    try:
+        with pytest.raises(FatalInputError, match="工作表“活动记录”范围过大"):
+            limits.check_workbook_file(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 ** 2, peak

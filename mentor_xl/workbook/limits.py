@@ -55,6 +55,9 @@ _VERIFY = 1000  # far references in one chunk checked one by one (in a tag, afte
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")  # in xl/workbook.xml
+# what reading a part of a damaged zip may raise
+_UNREADABLE = (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError, EOFError)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 # References that can make a grid large, in the form every writer uses (r="…" right after the
@@ -169,7 +172,7 @@ def _declared_sheets(z: zipfile.ZipFile) -> set[str]:
     try:
         with z.open("[Content_Types].xml") as f:
             head = f.read(1024 ** 2)
-    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError):
+    except _UNREADABLE:
         return set()
     return {m.group(1).decode("utf-8", "replace") for m in _WS_OVERRIDE.finditer(head)}
 
@@ -355,13 +358,26 @@ def sheet_names(path: str | Path) -> list[str]:
     """The workbook's sheet names by regular expressions over the first MB of xl/workbook.xml,
     for use before the file is checked (no XML parser, a bounded read); [] when unreadable."""
     try:
-        with zipfile.ZipFile(path) as z, z.open("xl/workbook.xml") as f:
-            wb = f.read(1024 ** 2).decode("utf-8", "replace")
-    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError, EOFError):
+        with zipfile.ZipFile(path) as z:
+            wb = _head_text(z, "xl/workbook.xml")
+    except _UNREADABLE:
         return []
+    return [n for tag in _SHEET_TAG.finditer(wb) if (n := _attr(tag.group(0), "name")) is not None]
+
+
+def _head_text(z: zipfile.ZipFile, part: str) -> str:
+    """The first MB of a part as text: a bounded read, for a part not yet checked (a bomb)."""
+    with z.open(part) as f:
+        return f.read(1024 ** 2).decode("utf-8", "replace")
+
+
+def _attr(tag: str, name: str) -> str | None:
+    """An attribute's value in a tag, its entities replaced."""
+    m = re.search(r'\b' + name + r'="([^"]*)"', tag)
+    if m is None:
+        return None
     from xml.sax.saxutils import unescape
-    return [unescape(m.group(1), {"&quot;": '"', "&apos;": "'"})
-            for tag in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb) if (m := re.search(r'\bname="([^"]*)"', tag.group(0)))]
+    return unescape(m.group(1), {"&quot;": '"', "&apos;": "'"})
 
 
 def _in_tag(buf: bytes, pos: int) -> bool:
@@ -375,11 +391,11 @@ def _in_tag(buf: bytes, pos: int) -> bool:
 
 def _sheet_name(z: zipfile.ZipFile, part: str) -> str:
     """The name people see for a worksheet part (regular expressions only: no XML parser
-    runs on a file that is being refused)."""
+    runs on a file that is being refused; bounded reads: the parts named may not be checked yet)."""
     try:
-        wb = z.read("xl/workbook.xml")[:1024 ** 2].decode("utf-8", "replace")
-        rels = z.read("xl/_rels/workbook.xml.rels")[:1024 ** 2].decode("utf-8", "replace")
-    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error):
+        wb = _head_text(z, "xl/workbook.xml")
+        rels = _head_text(z, "xl/_rels/workbook.xml.rels")
+    except _UNREADABLE:
         return part
     target = part.removeprefix("xl/")
     rid = None
@@ -389,10 +405,9 @@ def _sheet_name(z: zipfile.ZipFile, part: str) -> str:
         if t and i and t.group(1) == target:
             rid = i.group(1)
             break
-    for tag in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb):
+    for tag in _SHEET_TAG.finditer(wb):
         if rid and re.search(r':id="' + re.escape(rid) + '"', tag.group(0)):
-            m = re.search(r'name="([^"]*)"', tag.group(0))
-            if m:
-                from xml.sax.saxutils import unescape
-                return unescape(m.group(1), {"&quot;": '"', "&apos;": "'"})
+            name = _attr(tag.group(0), "name")
+            if name is not None:
+                return name
     return part
