@@ -356,3 +356,24 @@ def test_naming_the_refused_sheet_reads_only_the_head_of_an_unchecked_workbook_p
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 ** 2, peak
+
+
+def test_a_wide_row_of_far_references_is_taken_whole(setup):
+    """Over ``_VERIFY`` far references in one chunk (a wide sheet's columns beyond Z) are all
+    taken without checking each: the farthest among them still decides."""
+    from mentor_xl.workbook.limits import _VERIFY, column_name
+    cells = b"".join(b'<c r="%s1048576"/>' % column_name(27 + i).encode() for i in range(_VERIFY + 500))
+    bad = _log_with(setup, "宽行.xlsx", b'<row r="1048576">' + cells + b'<c r="XFD1048576" t="inlineStr">'
+                    b"<is><t>x</t></is></c></row>")
+    with pytest.raises(FatalInputError, match="到 XFD1048576 单元格"):
+        limits.check_workbook_file(bad)
+
+
+def test_a_tag_longer_than_any_writer_makes_is_refused(setup):
+    """A start tag still open ``MAX_TAG`` bytes after its "<" at a chunk's end (it would be carried
+    from chunk to chunk whole) is refused in words."""
+    noise = os.urandom(limits.MAX_TAG * 3 // 2).hex().encode()  # 3 chunks; no compression: no ratio refusal first
+    row = b'<row r="41"><c r="A41" x="' + noise + b'" t="inlineStr"><is><t>x</t></is></c></row>'
+    bad = _log_with(setup, "长标记.xlsx", row)
+    with pytest.raises(FatalInputError, match="超长的 XML 标记"):
+        limits.check_workbook_file(bad)

@@ -46,7 +46,7 @@ MAX_ENTRIES = 10_000
 # the native reader needs ~32 bytes a cell, so 40M cells is about 1.3 GB.
 MAX_CELLS = 40_000_000
 CHUNK = 1024 ** 2
-MAX_TAG = CHUNK  # a start tag longer than this is not XML any writer makes: refused
+MAX_TAG = CHUNK  # a tag still open this far after its "<" at a chunk's end: no writer makes one, refused
 # Rows below this are not all seen by the fast pass (a 7-digit row always is): with columns A–Z
 # only, 26 × 999,999 cells stay under MAX_CELLS, so the fast pass decides alone.
 _UNSEEN_ROWS = 999_999
