@@ -495,6 +495,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
 
 
 _PARSE_AS = {"时长": "hours"}  # read as a number of hours (90分钟 is 1.5)
+_NO_YEAR = re.compile(r"^\s*[0-9]{1,2}\s*(?:月\s*[0-9]{1,2}\s*[日号]?|[/.][0-9]{1,2})\s*$")  # 9月10日, 9/10: no year
 
 
 def _as_text(col: pa.Array) -> pa.Array:
@@ -506,7 +507,6 @@ def _as_text(col: pa.Array) -> pa.Array:
 def _cell_at(coded: pa.DictionaryArray):
     """The raw text of one cell by position, looked up only for the cells reported."""
     return lambda i: coded[int(i)].as_py()
-_NO_YEAR = re.compile(r"^\s*[0-9]{1,2}\s*(?:月\s*[0-9]{1,2}\s*[日号]?|[/.][0-9]{1,2})\s*$")  # 90分钟 is 1.5 hours
 
 
 def _may_be_merged(texts: list[np.ndarray], key: list[int]) -> bool:
