@@ -77,14 +77,20 @@ def _children(monkeypatch) -> list:
     return started
 
 
+def _results(monkeypatch) -> list:
+    """Record what each child's ``result()`` gave (None: the parent read the sheet itself)."""
+    used = []
+    real = aside.Aside.result
+    monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real(self, **kw)) or r)
+    return used
+
+
 def test_the_child_reads_the_same_book(book, office_books, monkeypatch, how_started):
     books = [book, *office_books]
     errors_book = office_books[-1]
     plain = [read_book(p) for p in books]
     started = _children(monkeypatch)
-    used = []
-    real_result = aside.Aside.result
-    monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
+    used = _results(monkeypatch)
     for p, expected in zip(books, plain):
         _same(read_book(p), expected)
     assert len(started) == len(books) and all(a is not None for a in started)
@@ -98,9 +104,7 @@ def test_the_child_reads_the_same_book(book, office_books, monkeypatch, how_star
 def test_a_failing_child_falls_back_to_the_parents_read(book, monkeypatch, how, how_started):
     expected = read_book(book)
     started = _children(monkeypatch)
-    used = []
-    real_result = aside.Aside.result
-    monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
+    used = _results(monkeypatch)
     if how == "crash":
         _child_does(monkeypatch, "import os; os.abort()")
     elif how == "memory":
@@ -267,9 +271,7 @@ def test_a_parent_with_many_open_files_still_gets_the_childs_sheet(book, monkeyp
     resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
-        used = []
-        real_result = aside.Aside.result
-        monkeypatch.setattr(aside.Aside, "result", lambda self, **kw: used.append(r := real_result(self, **kw)) or r)
+        used = _results(monkeypatch)
         _children(monkeypatch)
         got = read_book(book)
         assert used and used[0] is not None and len(got.log) > 1000
