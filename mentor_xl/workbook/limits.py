@@ -305,8 +305,11 @@ class _Scan:
             found = [m.groups() for m in _FAR_REF.finditer(buf) if _in_tag(buf, m.start())]
             if not found:
                 return
-        # many (a wide sheet's columns beyond Z): all taken, the distinct values once each
-        letters, digits = zip(*found)
+        self._take(found)  # many (a wide sheet's columns beyond Z) are all taken, unchecked
+
+    def _take(self, refs: list[tuple[bytes, bytes]]) -> None:
+        """The farthest column and row among (letters, digits) references, each distinct value once."""
+        letters, digits = zip(*refs)
         cols = set(letters) - {b""}
         if cols:
             self.max_col = max(self.max_col, max(map(column_number, cols)))
@@ -320,9 +323,7 @@ class _Scan:
             buf = tail + chunk
             refs = _ANY_REF.findall(buf)
             if refs:
-                letters, digits = zip(*refs)
-                self.max_row = max(self.max_row, max(map(_row_number, set(digits))))
-                self.max_col = max(self.max_col, *map(column_number, set(letters) - {b""}), 0)
+                self._take(refs)
             rows = _ROW_TAG.findall(buf)
             if rows:
                 self.max_row = max(self.max_row, max(map(_row_number, set(rows))))
