@@ -377,3 +377,22 @@ def test_a_tag_longer_than_any_writer_makes_is_refused(setup):
     bad = _log_with(setup, "长标记.xlsx", row)
     with pytest.raises(FatalInputError, match="超长的 XML 标记"):
         limits.check_workbook_file(bad)
+
+
+def test_sheet_names_of_a_zip_with_a_name_not_in_utf8_is_nothing_not_an_error(tmp_path):
+    """A part name flagged UTF-8 that is not: the early look at the sheet names gives up quietly
+    (the check then refuses the file in words)."""
+    import io
+    import zipfile
+
+    from mentor_xl.workbook.limits import check_workbook_file, sheet_names
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="活动记录" sheetId="1"/></sheets></workbook>')
+        z.writestr("xl/é.xml", "x")
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(buf.getvalue().replace("é".encode(), b"\xff\xfe"))
+    assert sheet_names(bad) == []
+    with pytest.raises(FatalInputError, match="不是 Excel 工作簿"):
+        check_workbook_file(bad)

@@ -57,7 +57,8 @@ _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")  # in xl/workbook.xml
 # what reading a part of a damaged zip may raise
-_UNREADABLE = (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError, EOFError)
+_UNREADABLE = (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError, EOFError,
+               ValueError)  # a part name that is not UTF-8 as its flag says (UnicodeDecodeError)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 # References that can make a grid large, in the form every writer uses (r="…" right after the
