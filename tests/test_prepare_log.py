@@ -1,0 +1,63 @@
+"""The engine's preparation of the log, by distinct values (``engine.prepare``): the 学号 lists
+spread from each distinct cell, a person's roles joined once — each against the obvious way."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings, strategies as hst
+
+from mentor_xl.engine.prepare import _joined_roles, _listed
+
+ids = hst.sampled_from(["2024001", "2024002", "00123", "123", "全体", "甲班", "x"])
+
+
+def _listed_reference(cells) -> tuple[list, list]:
+    """(row, id) per listed id in row order, the obvious way."""
+    rows, ids = [], []
+    for r, cell in enumerate(cells):
+        for v in (cell if isinstance(cell, list) else [] if cell is None else [cell]):
+            if v is not None:
+                rows.append(r)
+                ids.append(v)
+    return rows, ids
+
+
+lists = hst.lists(hst.one_of(ids, hst.none()), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.lists(hst.tuples(hst.one_of(lists, hst.none()), hst.booleans()), max_size=30))
+def test_listed_ids_spread_from_shared_cells_are_those_of_every_row(spec):
+    """Cells as the reader makes them (equal cells often one shared list object, blanks None)."""
+    made, cells = {}, []
+    for cell, shared in spec:
+        key = None if cell is None else tuple(cell)
+        if cell is not None and shared:
+            cell = made.setdefault(key, cell)
+        cells.append(cell)
+    got = _listed(np.array(cells + [None], dtype=object)[:-1] if cells else np.zeros(0, dtype=object))
+    rows, want = _listed_reference(cells)
+    assert got["idx"].tolist() == rows
+    assert [got["names"][i] for i in got["item"]] == want
+    assert list(got["names"]) == list(dict.fromkeys(want))  # first seen first: the codes a factorize gives
+
+
+def test_listed_ids_of_a_hand_built_frame_with_scalars():
+    cells = np.array(["2024001", None, ["2024002", "2024001"], "x"], dtype=object)
+    got = _listed(cells)
+    rows, want = _listed_reference(list(cells))
+    assert got["idx"].tolist() == rows and [got["names"][i] for i in got["item"]] == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(hst.lists(hst.tuples(hst.integers(0, 5), hst.sampled_from(["本科生导师", "班主任", "辅导员"])), max_size=20))
+def test_roles_joined_per_person_in_first_seen_order(rows):
+    people = pd.DataFrame({"staff": [s for s, _ in rows], "role": [r for _, r in rows]})
+    want = {}
+    for s, r in rows:
+        want.setdefault(s, [])
+        if r not in want[s]:
+            want[s].append(r)
+    got = _joined_roles(people)
+    assert got.index.tolist() == sorted(want)
+    assert got.tolist() == ["、".join(want[s]) for s in sorted(want)]
