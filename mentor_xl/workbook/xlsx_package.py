@@ -477,7 +477,7 @@ def _write_zip_parallel(fh, parts, splices: dict) -> None:
     while pending:
         write_one()
     if any(e.csize >= ZIP32_LIMIT or e.offset >= ZIP32_LIMIT for e in entries):
-        raise OSError("zip part too large")  # cannot happen below ZIP32_LIMIT in total
+        raise OSError("结果工作簿超过 4 GB（zip 的上限），无法写出")  # cannot happen below ZIP32_LIMIT in total
     start = fh.tell() - base
     central = b"".join(_central_entry(e.name, e.crc, e.csize, e.usize, e.offset) for e in entries)
     fh.write(central)
