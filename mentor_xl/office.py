@@ -31,7 +31,14 @@ class Office:
 
     @property
     def problems(self) -> Problems:
+        self.confirm()
         return self.book.problems
+
+    def confirm(self) -> None:
+        """Wait for the check of the file still running (``open_office(later=True)``); raises
+        FatalInputError when the file is refused. Every method that gives something out calls it
+        (``compliance`` once its run is computed); code reading ``book`` itself calls it first."""
+        self.book.confirm()
 
     @property
     def prepared(self):
@@ -62,10 +69,12 @@ class Office:
         code = self.term(term).code  # every spelling of a term shares one run
         if code not in self._runs:
             self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
+        self.confirm()  # computed beside the file's last check; given out only once it passed
         return self._runs[code]
 
     def assess(self, *, year: str | None = None, term: str | None = None):
         """Assessment tiers; compliance is computed for each term the scheme needs."""
+        self.confirm()
         from mentor_xl.assess import assess, required_terms
 
         require_terms(self.book, year or term)
@@ -74,12 +83,14 @@ class Office:
                                                 compliance={t: self.compliance(t) for t in terms}))
 
     def eligibility(self, *, term: str | None = None):
+        self.confirm()
         from mentor_xl.eligibility import eligibility
         if term is not None:
             require_terms(self.book, term)
         return self._with_input_problems(eligibility(self.book, self.pack, term=term, prepared=self.prepared))
 
     def awards(self, year: str, *, budget_wan: str | None = None):
+        self.confirm()
         from mentor_xl.awards import awards
         from mentor_xl.periods import find_year
 
@@ -89,6 +100,7 @@ class Office:
         return self._with_input_problems(awards(self.book, self.pack, year=year, budget_wan=budget_wan))
 
     def allocate(self, total_yuan: int, *, by: str = "学院"):
+        self.confirm()
         from mentor_xl.allocate import allocate
         return allocate(self.book, total_yuan=total_yuan, by=by)
 
@@ -101,13 +113,15 @@ class Office:
 
     def all_problems(self) -> Problems:
         """Reader problems and the engine's (unknown types, unknown staff …), once each."""
+        self.confirm()
         out = Problems()
         out.extend(self.book.problems)
         out.extend(self.prepared.problems)
         return out
 
 
-def open_office(path: str | Path, policy: str | Pack | None = None, *, book: OfficeBook | None = None) -> Office:
+def open_office(path: str | Path, policy: str | Pack | None = None, *, book: OfficeBook | None = None,
+                later: bool = False) -> Office:
     """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides.
 
     ``policy`` is a pack id (as 设置/制度 names one) or a Pack the caller loaded itself
@@ -115,7 +129,11 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
 
     While a large 活动记录 is still loading, the pack is resolved and the engine's log-free
     half (``engine.prepare_people``) is computed beside it; the result and the problems, in
-    their order, are those of doing it after the read."""
+    their order, are those of doing it after the read.
+
+    ``later=True``: the check of a large 活动记录's part may still be running in the child that
+    loaded it (``read_book(later=True)``); the Office's methods wait for it before they give
+    anything out, ``compliance`` once its run is computed beside it (the CLI's compliance)."""
     from mentor_xl.workbook.reader import read_book
 
     path = Path(path)
@@ -138,7 +156,7 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     if book is None:
         if not path.exists():
             raise FatalInputError(f"找不到工作簿：{path}")
-        book = read_book(path, policy=policy, meanwhile=meanwhile)
+        book = read_book(path, policy=policy, meanwhile=meanwhile, later=later)
     if "office" in early:
         book.problems.extend(early["problems"])
         return early["office"]

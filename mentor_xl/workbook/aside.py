@@ -6,12 +6,15 @@ file. The child does not wait for them: it reads the one big sheet at once, alon
 memory and a CPU-time limit, killed with its parent, with its output off the terminal, like a
 returned workbook (``mail.isolated``), and hands back only data: the sheet's text cells,
 dictionary-encoded as the reader would encode them, as Arrow IPC, and its formula errors as
-JSON, written into two unnamed temporary files the parent opened (nothing is left on disk,
-whatever happens to either process). The parent meanwhile checks the file and reads the other
-sheets; it takes the child's sheet only when its own checks passed. Whatever goes wrong in the
-child — the file is refused, the sheet is not where the parent finds it, a crash, a limit, a
-timeout — the parent reads the sheet itself, exactly as it would have, so the child only ever
-saves time.
+JSON, written into unnamed temporary files the parent opened (nothing is left on disk,
+whatever happens to either process), and a byte on a pipe once they are complete. The parent
+meanwhile checks the rest of the file and reads the other sheets. That sheet's own part of the
+file is checked by whichever is free first: the parent while it waits for the sheet (a big log),
+or the child once it has handed the sheet over, while the parent goes on with it; nothing made
+from the book is given out before that check passed (``OfficeBook.confirm``). Whatever goes
+wrong in the child — the file is refused, the sheet is not where the parent finds it, a crash,
+a limit, a timeout — the parent checks and reads the sheet itself, exactly as it would have, so
+the child only ever saves time.
 
 POSIX only (the limits need ``resource``); used for files of ``MIN_BYTES`` and more, and never
 from a process that is itself under a memory limit (a returned workbook's reader in
@@ -85,24 +88,35 @@ class _Forked:
 
 
 class Aside:
-    """A sheet loading in a child; ``result()`` is (batch, cell errors) or None."""
+    """A sheet loading in a child; ``result()`` is (batch, cell errors) or None.
 
-    def __init__(self, proc: subprocess.Popen, sheet: str, files: tuple, timeout: float = TIMEOUT_S):
-        self.proc, self.sheet, self.files, self.timeout = proc, sheet, files, timeout
+    ``part``: the sheet's zip part. The parent's check then leaves it out
+    (``limits.check_all_but``, which gives ``spent``) and the child checks it with
+    ``limits.check_part`` once it has handed the sheet over, while the parent goes on with it;
+    ``verdict()`` waits for that check: the bytes the part inflates to, the refusal's words, or
+    None when the child gave none. Nothing may come of the sheet until then (``reader``, which
+    also checks the part itself while it has nothing else to do but wait: ``handed_over``)."""
+
+    def __init__(self, proc: subprocess.Popen, sheet: str, files: tuple, timeout: float = TIMEOUT_S,
+                 part: str | None = None, path: Path | None = None, ready: int | None = None):
+        self.proc, self.sheet, self.files, self.timeout, self.part = proc, sheet, files, timeout, part
+        self.path, self.ready = path, ready  # ready: read end of the pipe the child signals on
+        self.scanned: int | str | None = None
+        self.spent = 0  # bytes the parent's check inflated without the part (set by the reader)
 
     def result(self, timeout: float | None = None):
         """The child's sheet (waiting for it), or None when the parent must read it itself."""
         try:
-            code = self._wait(self.timeout if timeout is None else timeout)
+            ready = self._wait_ready(self.timeout if timeout is None else timeout)
         except Exception:  # noqa: BLE001 — over its time, or no way to wait for it: read it here
             self.cancel()
             return None
         try:
-            if code != 0:
+            if not ready:
                 return None
             import pyarrow as pa
 
-            sheet, errs = self.files
+            sheet, errs = self.files[:2]
             # mapped, not copied: the batch keeps the mapping alive after the file is closed
             batch = pa.ipc.open_file(pa.py_buffer(mmap.mmap(sheet.fileno(), 0, access=mmap.ACCESS_READ))).get_batch(0)
             errs.seek(0)
@@ -111,7 +125,51 @@ class Aside:
         except Exception:  # a truncated answer: read it here instead
             return None
         finally:
-            self._close()
+            if self.part is None or not ready:
+                self.cancel()  # no verdict to wait for: the child is done with
+            else:
+                for f in self.files[:2]:
+                    f.close()
+
+    def verdict(self, timeout: float | None = None) -> int | str | None:
+        """The child's check of ``part`` (waiting for it): its bytes, the refusal's words, or None."""
+        try:
+            if self.part is not None and not self.files[2].closed and \
+                    self._wait(self.timeout if timeout is None else timeout) == 0:
+                f = self.files[2]
+                f.seek(0)
+                got = json.loads(f.read().decode("utf-8") or "null")
+                if isinstance(got, dict):
+                    v = got.get("refused", got.get("bytes"))
+                    self.scanned = v if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+        except Exception:  # noqa: BLE001 — over its time, a truncated answer: no verdict
+            self.scanned = None
+        finally:
+            self.cancel()
+        return self.scanned
+
+    def handed_over(self) -> bool:
+        """Whether the child has handed its sheet over (or ended): ``result()`` would not wait."""
+        if self.ready is None:
+            return self.proc.poll() is not None
+        import select
+
+        waiter = select.poll()
+        waiter.register(self.ready, select.POLLIN)
+        return bool(waiter.poll(0))
+
+    def _wait_ready(self, timeout: float) -> bool:
+        """Whether the child handed its sheet over (it writes one byte to the pipe once its files
+        are complete; a child that ends without doing so closes the pipe)."""
+        if self.ready is None:  # started without a pipe: its exit says it
+            return self._wait(timeout) == 0
+        import select
+
+        waiter = select.poll()  # not select(): the pipe may be numbered 1024 and more
+        waiter.register(self.ready, select.POLLIN)
+        if not waiter.poll(max(0, int(timeout * 1000))):
+            raise subprocess.TimeoutExpired(self.proc.args, timeout)
+        return os.read(self.ready, 1) == b"1"
 
     def _wait(self, timeout: float) -> int:
         """The child's exit code, as soon as it exits (Popen.wait with a timeout polls every
@@ -149,34 +207,44 @@ class Aside:
     def _close(self) -> None:
         for f in self.files:
             f.close()
+        if self.ready is not None:
+            ready, self.ready = self.ready, None
+            os.close(ready)
 
 
-def start(path: Path, sheet: str, *, min_bytes: int | None = None) -> Aside | None:
-    """Start loading ``sheet`` of the workbook at ``path`` in a child; None when not worth it
-    or not possible here (the child only ever saves time: no error of its start reaches anyone)."""
+def start(path: Path, sheet: str, *, min_bytes: int | None = None, part: str | None = None) -> Aside | None:
+    """Start loading ``sheet`` of the workbook at ``path`` in a child (and scanning its zip
+    ``part``, when given); None when not worth it or not possible here (the child only ever
+    saves time: no error of its start reaches anyone)."""
     if resource is None or path.stat().st_size < (MIN_BYTES if min_bytes is None else min_bytes):
         return None
     try:
-        return _start(path, sheet)
+        return _start(path, sheet, part)
     except Exception:  # noqa: BLE001 — no processes, no temporary files, an embedded Python …
         return None
 
 
-def _start(path: Path, sheet: str) -> Aside | None:
+def _start(path: Path, sheet: str, part: str | None = None) -> Aside | None:
     if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
         return None  # this process is itself a limited reader: no child of its own
     timeout = min(TIMEOUT_S, 60 + TIMEOUT_PER_MB_S * path.stat().st_size / 1024 ** 2)
-    files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # unnamed: nothing to clean up
-    request = {"path": str(Path(path).resolve()), "sheet": sheet, "fds": [f.fileno() for f in files],
-               "memory": MEMORY_BYTES, "cpu": TIMEOUT_S, "ppid": os.getpid()}
+    # unnamed: nothing to clean up. The sheet (Arrow IPC), its cell errors, the part's verdict.
+    files = (tempfile.TemporaryFile(), tempfile.TemporaryFile(), tempfile.TemporaryFile())
+    ready, signal_end = os.pipe()  # the child writes b"1" once the sheet is handed over
+    request = {"path": str(Path(path).resolve()), "sheet": sheet, "fds": [*(f.fileno() for f in files), signal_end],
+               "memory": MEMORY_BYTES, "cpu": TIMEOUT_S, "ppid": os.getpid(), "part": part,
+               "name": Path(path).name}
     try:
         proc = _fork(request) if FORK else None
         proc = proc or _spawn(request)
     except BaseException:
         for f in files:
             f.close()
+        os.close(ready)
         raise
-    return Aside(proc, sheet, files, timeout)  # nothing that can fail after the fork
+    finally:
+        os.close(signal_end)  # the child's end: closed here, so its exit closes the pipe
+    return Aside(proc, sheet, files, timeout, part, path, ready)  # nothing that can fail after the fork
 
 
 _HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
@@ -188,6 +256,8 @@ def _fork(request: dict) -> _Forked | None:
         import fastexcel  # noqa: F401 — imported once here, not in every child
         import pyarrow.compute  # noqa: F401
         import pyarrow.ipc  # noqa: F401
+
+        from mentor_xl.workbook import limits  # noqa: F401
 
         request = dict(request, memory=_address_space() + request["memory"])  # what it inherits, plus its own
         # a Ctrl-C between the fork and the child's own session must not run this program twice:
@@ -280,15 +350,34 @@ def _load(req: dict) -> int:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    out, errs, verdict, ready = req["fds"]
     sheet = fastexcel.read_excel(req["path"]).load_sheet(req["sheet"], header_row=None, dtypes="string",
                                                         skip_rows=0)
     batch, cell_errors = sheet.to_arrow_with_errors()
     # dictionary-encoded here, as the parent's reader would: a third of the bytes to hand over
     batch = pa.record_batch([pc.dictionary_encode(c) for c in batch.columns], names=batch.schema.names)
-    out, errs = req["fds"]
     with os.fdopen(out, "wb") as f, pa.ipc.new_file(f, batch.schema) as w:
         w.write_batch(batch)
     errors = [[list(e.position), e.detail] for e in (getattr(cell_errors, "errors", None) or ())]
     with os.fdopen(errs, "wb") as f:
         f.write(json.dumps(errors, ensure_ascii=False).encode("utf-8"))
+    del batch, sheet
+    os.write(ready, b"1")  # handed over: the parent goes on with it while the part is checked here
+    os.close(ready)
+    if req.get("part"):
+        with os.fdopen(verdict, "wb") as f:
+            f.write(json.dumps(_scan(req), ensure_ascii=False).encode("utf-8"))
     return 0
+
+
+def _scan(req: dict) -> dict:
+    """The parent's check of the sheet's part, made here (``limits.check_part``)."""
+    from mentor_xl.problems import FatalInputError
+    from mentor_xl.workbook import limits
+
+    try:
+        return {"bytes": limits.check_part(req["path"], req["part"], name=req.get("name"))}
+    except FatalInputError as e:
+        return {"refused": str(e)}
+    except Exception:  # noqa: BLE001 — no verdict: the parent checks the part itself
+        return {}

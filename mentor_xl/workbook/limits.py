@@ -116,6 +116,25 @@ def check_workbook_file(path: str | Path, *, max_bytes: int = MAX_BYTES,
     Raises FatalInputError with a Chinese reason naming the file (``name``, default the
     path's file name: callers reading a temporary copy pass the user's name).
     """
+    return _check_file(path, max_bytes, max_uncompressed, max_ratio, max_entries, max_cells, name)[0]
+
+
+def check_all_but(path: str | Path, part: str) -> tuple[str, int]:
+    """``check_workbook_file`` (default limits) without the scan of one worksheet ``part``, which
+    another process scans meanwhile with ``check_part`` (``aside``: the child loading that sheet).
+    Returns the file's format and the bytes the other parts inflate to: with the part's own
+    bytes they must stay within ``MAX_UNCOMPRESSED`` (``within_budget``). The caller takes
+    nothing of ``part`` until its scan has passed. A refusal is the whole check's, word for word
+    (the first bad part in the file's order, ``part`` included)."""
+    try:
+        return _check_file(path, MAX_BYTES, MAX_UNCOMPRESSED, MAX_RATIO, MAX_ENTRIES, MAX_CELLS, None, skip=part)
+    except FatalInputError:
+        check_workbook_file(path)  # the very refusal the whole check gives (it may be ``part``'s)
+        raise
+
+
+def _check_file(path: str | Path, max_bytes: int, max_uncompressed: int, max_ratio: float, max_entries: int,
+                max_cells: int, name: str | None, skip: str | None = None) -> tuple[str, int]:
     p = Path(path)
     name = name or p.name
     if not p.is_file():
@@ -134,35 +153,85 @@ def check_workbook_file(path: str | Path, *, max_bytes: int = MAX_BYTES,
             raise FatalInputError(f"文件“{name}”是其他 Office 文档（{desc}），不是 Excel 工作簿")
         raise FatalInputError(f"文件“{name}”不是 Excel 工作簿（内容是{desc}），请在 Excel 或 WPS 中另存为 .xlsx 后再提交")
     if kind.kind == "xls":
-        return "xls"
+        return "xls", 0
     try:
         with zipfile.ZipFile(p) as z:
-            _check_zip(name, z, max_uncompressed, max_ratio, max_entries, max_cells)
+            total = _check_zip(name, z, max_uncompressed, max_ratio, max_entries, max_cells, skip)
     except zipfile.BadZipFile as e:
         raise FatalInputError(f"文件“{name}”已损坏，无法作为 Excel 工作簿打开（{e}）") from e
-    return "ods" if kind.kind == "ods" else "xlsx"
+    return ("ods" if kind.kind == "ods" else "xlsx"), total
+
+
+def within_budget(spent: int, part_bytes: int) -> bool:
+    """Whether the parts ``check_all_but`` scanned and the part it left stay within the budget."""
+    return spent + part_bytes <= MAX_UNCOMPRESSED
+
+
+def check_part(path: str | Path, part: str, *, name: str | None = None) -> int:
+    """The check of one part alone, as ``check_workbook_file`` makes it (inflated and counted,
+    compression ratio, DTDs, a worksheet's extent; default limits): the bytes it inflates to."""
+    steps = part_steps(path, part, name=name)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def part_steps(path: str | Path, part: str, *, name: str | None = None):
+    """``check_part`` a chunk at a time: a generator that yields after each MB and returns the
+    bytes (``StopIteration.value``), for a caller that checks while it waits for something else."""
+    p = Path(path)
+    try:
+        with zipfile.ZipFile(p) as z:
+            info = z.getinfo(part)
+            return (yield from _part_steps(name or p.name, z, info, _declared_sheets(z), MAX_UNCOMPRESSED,
+                                           MAX_RATIO, MAX_CELLS))
+    except zipfile.BadZipFile as e:
+        raise FatalInputError(f"文件“{name or p.name}”已损坏，无法作为 Excel 工作簿打开（{e}）") from e
 
 
 def _check_zip(name: str, z: zipfile.ZipFile, max_uncompressed: int, max_ratio: float,
-               max_entries: int, max_cells: int) -> None:
+               max_entries: int, max_cells: int, skip: str | None = None) -> int:
     infos = z.infolist()
     if len(infos) > max_entries:
         raise FatalInputError(f"文件“{name}”内部条目过多（{len(infos)} 个），疑似恶意文件，已拒绝读取")
     total = 0
     sheets = _declared_sheets(z)
+    if skip is not None and sum(i.filename == skip for i in infos) != 1:
+        skip = None  # two entries of that name (or none): which one a reader takes is its own affair
     for info in infos:
-        xml = bool(_XML_PART.search(info.filename)) or info.filename == "[Content_Types].xml"
-        sheet = bool(_SHEET_PART.match(info.filename)) or info.filename in sheets
-        scan = _Scan(name, info, xml, sheet, z)
-        n = 0
-        for chunk in _inflate(name, z, info, max_uncompressed - total):
-            n += len(chunk)
-            if n > RATIO_FLOOR and n > max_ratio * max(info.compress_size, 1):
-                raise FatalInputError(f"文件“{name}”中的“{info.filename}”压缩比异常（超过 {max_ratio:.0f} 倍），"
-                                      "疑似压缩炸弹，已拒绝读取")
-            scan.feed(chunk)
-        scan.done(n, max_cells)
-        total += n
+        if info.filename == skip:
+            continue
+        total += _check_part(name, z, info, sheets, max_uncompressed - total, max_ratio, max_cells)
+    return total
+
+
+def _check_part(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: set[str], budget: int,
+                max_ratio: float, max_cells: int) -> int:
+    steps = _part_steps(name, z, info, sheets, budget, max_ratio, max_cells)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: set[str], budget: int,
+                max_ratio: float, max_cells: int):
+    xml = bool(_XML_PART.search(info.filename)) or info.filename == "[Content_Types].xml"
+    sheet = bool(_SHEET_PART.match(info.filename)) or info.filename in sheets
+    scan = _Scan(name, info, xml, sheet, z)
+    n = 0
+    for chunk in _inflate(name, z, info, budget):
+        n += len(chunk)
+        if n > RATIO_FLOOR and n > max_ratio * max(info.compress_size, 1):
+            raise FatalInputError(f"文件“{name}”中的“{info.filename}”压缩比异常（超过 {max_ratio:.0f} 倍），"
+                                  "疑似压缩炸弹，已拒绝读取")
+        scan.feed(chunk)
+        yield
+    scan.done(n, max_cells)
+    return n
 
 
 _WS_OVERRIDE = re.compile(rb'<Override\b[^>]*?PartName="/?([^"]+)"[^>]*?ContentType="[^"]*worksheet\+xml"')
@@ -367,6 +436,28 @@ def sheet_names(path: str | Path) -> list[str]:
     return [n for tag in _SHEET_TAG.finditer(wb) if (n := _attr(tag.group(0), "name")) is not None]
 
 
+def sheet_part(path: str | Path, sheet: str) -> str | None:
+    """The part (xl/worksheets/sheet7.xml) of the sheet named ``sheet``, by the same bounded
+    regular expressions as ``sheet_names``; None when it is not plainly one existing part."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            wb = _head_text(z, "xl/workbook.xml")
+            rels = _head_text(z, "xl/_rels/workbook.xml.rels")
+            names = set(z.namelist())
+    except _UNREADABLE:
+        return None
+    ids = [_attr(t.group(0), r"[\w]+:id") for t in _SHEET_TAG.finditer(wb) if _attr(t.group(0), "name") == sheet]
+    if len(ids) != 1 or not ids[0]:
+        return None
+    targets = [_attr(r.group(0), "Target") for r in re.finditer(r"<Relationship\b[^>]*>", rels)
+               if _attr(r.group(0), "Id") == ids[0]]
+    if len(targets) != 1 or not targets[0]:
+        return None
+    t = targets[0]
+    part = t[1:] if t.startswith("/") else "xl/" + t
+    return part if part in names and _SHEET_PART.match(part) else None
+
+
 def _head_text(z: zipfile.ZipFile, part: str) -> str:
     """The first MB of a part as text: a bounded read, for a part not yet checked (a bomb)."""
     with z.open(part) as f:
@@ -378,8 +469,15 @@ def _attr(tag: str, name: str) -> str | None:
     m = re.search(r'\b' + name + r'="([^"]*)"', tag)
     if m is None:
         return None
-    from xml.sax.saxutils import unescape
-    return unescape(m.group(1), {"&quot;": '"', "&apos;": "'"})
+    return _unescape(m.group(1))
+
+
+def _unescape(text: str) -> str:
+    """``xml.sax.saxutils.unescape`` with &quot; and &apos;, without importing it (it imports
+    urllib.request, ssl and email: 25 ms before the log's child could start)."""
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return text
 
 
 def _in_tag(buf: bytes, pos: int) -> bool:

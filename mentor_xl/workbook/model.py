@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -57,6 +58,30 @@ class OfficeBook:
     sheet_names: dict[str, str] = field(default_factory=dict)  # canonical -> actual name
     recognised: dict = field(default_factory=dict)  # canonical -> recognise.Recognition (what check shows)
     problems: Problems = field(default_factory=Problems)
+    # a check of the file still running when the book was returned (``read_book(later=True)``)
+    pending: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    refused: str | None = field(default=None, repr=False, compare=False)  # that check's refusal
+
+    def confirm(self) -> None:
+        """Wait for the check of the file still running (a large 活动记录's part, checked by the
+        child that loaded it while the book was read): raises FatalInputError, in the whole
+        check's words, when the file is refused, and again at every later call. Nothing read
+        from the book may be delivered before; without a pending check this does nothing."""
+        from mentor_xl.problems import FatalInputError
+
+        if self.refused is not None:
+            raise FatalInputError(self.refused)
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        try:
+            pending()
+        except FatalInputError as e:
+            self.refused = str(e)
+            raise
+        except BaseException:
+            self.pending = pending  # not decided (an interrupt): asked again next time
+            raise
 
     def frame(self, sheet: str) -> pd.DataFrame:
         """The sheet's frame; an empty one with canonical columns when the sheet is absent."""

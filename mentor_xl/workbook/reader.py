@@ -11,7 +11,9 @@ of the result is Excel row i + 1 even when the used range starts lower (calamine
 """
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
@@ -43,7 +45,8 @@ SUPPLIABLE = {"人员": ("角色",)}
 
 @gcpause.during
 def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None,
-              policy: str | None = None, meanwhile: Callable[[OfficeBook], None] | None = None) -> OfficeBook:
+              policy: str | None = None, meanwhile: Callable[[OfficeBook], None] | None = None,
+              later: bool = False) -> OfficeBook:
     """Read the workbook at ``path``; never raises on bad data (FatalInputError only for a non-workbook).
 
     ``policy_pack`` (a ``packs.Pack``) may add column aliases in a ``[columns]`` section
@@ -52,14 +55,28 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     whose activity types recognise a 活动类型 column by its values when ``policy_pack`` is not given.
     ``meanwhile(book)`` runs once every other sheet is read while 活动记录 is still loading
     (``read_from``).
+
+    A large 活动记录 is loaded by a child (``aside``), which then checks that sheet's part of
+    the file while the book is read and used here. ``later=True`` returns the book before that
+    check ends: the caller must call ``book.confirm()`` before it delivers anything made from
+    the book (``Office`` does); by default the book is confirmed before it is returned.
     """
     path = Path(path)
     child = _log_aside(path) if sheets is None or "活动记录" in sheets else None
     try:
-        return _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy, meanwhile=meanwhile)
-    finally:
+        book = _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy, meanwhile=meanwhile)
+        if not later:
+            book.confirm()
+    except BaseException:
         if child is not None:
             child.cancel()
+        raise
+    if child is not None:
+        if book.pending is None:
+            child.cancel()
+        else:  # a book dropped unconfirmed leaves no child behind
+            weakref.finalize(book, child.cancel)
+    return book
 
 
 def _log_aside(path: Path) -> "aside.Aside | None":
@@ -72,11 +89,15 @@ def _log_aside(path: Path) -> "aside.Aside | None":
     except OSError:
         return None  # unreadable: the check says so, in words
     log = _find_sheets(sheet_names(path), Problems()).get("活动记录")
-    return aside.start(path, log) if log else None
+    # the child also checks the log's part, beside its load: the parent's check leaves it out
+    return aside.start(path, log, part=limits.sheet_part(path, log)) if log else None
 
 
 def _read_checked(path: Path, child, *, policy_pack, sheets, policy, meanwhile) -> OfficeBook:
-    kind = check_workbook_file(path)
+    if child is not None and child.part is not None:
+        kind, child.spent = limits.check_all_but(path, child.part)
+    else:
+        kind = check_workbook_file(path)
     # calamine picks its parser by file name; a misnamed file (an .xlsx saved as .xls, an
     # attachment without extension) is handed over as bytes so the content decides
     suffix = path.suffix.lower()
@@ -171,7 +192,19 @@ class _Context:
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
         ahead = self.ahead.pop(actual, None)
+        left = isinstance(ahead, aside.Aside) and ahead.part is not None  # the check left the part to it
+        own = _check_while_waiting(ahead) if left else None
         got = ahead.result() if ahead is not None else None  # None: the child gave up, read it here
+        if left:
+            if own is not None:  # checked here before the sheet came: the child's check is not needed
+                ahead.cancel()
+                ahead.scanned = own
+                _part_checked(ahead)
+            elif got is not None and got[0].num_rows * max(got[0].num_columns, 1) <= limits.MAX_CELLS:
+                self.book.pending = functools.partial(_part_checked, ahead)  # its check, still running
+            else:  # no sheet, or a grid the check would refuse: the whole check first, here
+                _part_checked(ahead)
+                got = None
         return got if got is not None else _load(self.source, actual)
 
     def load_ahead(self, opener, actual: str) -> None:
@@ -180,6 +213,38 @@ class _Context:
         pool = ThreadPoolExecutor(1, thread_name_prefix="mentor-xl-read")
         self.ahead[actual] = pool.submit(lambda: _load(opener(), actual))
         pool.shutdown(wait=False)
+
+
+def _check_while_waiting(child: "aside.Aside") -> int | None:
+    """The part's check, made here a MB at a time until the child hands its sheet over: on a big
+    log the parent is done with the other sheets long before, and its idle core checks the part
+    (the child's check then is not needed). The bytes, or None when the sheet came first. A
+    refused part is refused here, in the whole check's words."""
+    steps = limits.part_steps(child.path, child.part)
+    try:
+        while not child.handed_over():
+            next(steps)
+    except StopIteration as done:
+        return done.value
+    except FatalInputError:
+        child.cancel()
+        check_workbook_file(child.path)  # the first bad part in the file's order, as always
+        raise
+    finally:
+        steps.close()
+    return None
+
+
+def _part_checked(child: "aside.Aside") -> None:
+    """The part the parent's check left to the child (``limits.check_all_but``) passed its check
+    there, within the budget of the whole; otherwise (refused, no verdict, over the budget) the
+    whole check runs here and refuses the file in its own words."""
+    child.verdict()
+    if isinstance(child.scanned, int) and limits.within_budget(child.spent, child.scanned):
+        return
+    check_workbook_file(child.path)
+    if isinstance(child.scanned, str):  # the whole check passed what the child refused: never taken
+        raise FatalInputError(child.scanned)
 
 
 def _load(source, actual: str):
@@ -385,6 +450,8 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     problems = ctx.book.problems
     try:
         batch, cell_errors = ctx.load(actual)
+    except FatalInputError:  # the file's check refused it (a part left to the log's child)
+        raise
     except Exception as e:  # an empty or unreadable sheet
         if "empty" not in str(e).lower():
             problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")

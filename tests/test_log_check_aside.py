@@ -1,0 +1,239 @@
+"""The check of a large 活动记录's part, left to the child that loads it (``aside``).
+
+The parent's check leaves that one part out (``limits.check_all_but``); the child checks it
+(``limits.check_part``) once it has handed the sheet over, while the parent reads, prepares and
+computes with it. Nothing made from the book is given out before that verdict: a refused file
+is refused in the whole check's words, whether the book is confirmed before ``read_book``
+returns (the default) or later (``open_office(later=True)``, the CLI's compliance). No verdict
+(a crash, a reaped child) or a total over the budget means the whole check runs in the parent.
+"""
+from __future__ import annotations
+
+import gc
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import hostile
+from mentor_xl.demo import build_demo_book
+from mentor_xl.office import open_office
+from mentor_xl.problems import FatalInputError
+from mentor_xl.workbook import aside, limits
+from mentor_xl.workbook.reader import read_book
+
+TERM = "2024-2025-1"
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("logcheck") / "台账.xlsx"
+    build_demo_book(path, "bit-2022", seed=5, messy=True, staff=40, students=200, log_rows=3000)
+    return path
+
+
+@pytest.fixture(params=[True, False], ids=["forked", "new-interpreter"])
+def how_started(request, monkeypatch):
+    if request.param and not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", request.param)
+    return request.param
+
+
+@pytest.fixture
+def children(monkeypatch) -> list:
+    """Every workbook big enough for the child; the children started."""
+    started = []
+    real = aside.start
+
+    def spy(path, sheet, **kw):
+        started.append(real(path, sheet, **kw))
+        return started[-1]
+    monkeypatch.setattr(aside, "start", spy)
+    monkeypatch.setattr(aside, "MIN_BYTES", 0)
+    return started
+
+
+def _spy_whole_check(monkeypatch) -> list:
+    calls = []
+    real = limits.check_workbook_file
+    monkeypatch.setattr(limits, "check_workbook_file", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    import mentor_xl.workbook.reader as reader
+    monkeypatch.setattr(reader, "check_workbook_file", limits.check_workbook_file)
+    return calls
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(FatalInputError) as e:
+        limits.check_workbook_file(path)
+    return str(e.value)
+
+
+def _far_empty(data: bytes) -> bytes:
+    """A far cell without a value: the native reader loads the sheet, the check refuses it."""
+    return hostile.add_rows(data, b'<row r="1048576"><c r="XFD1048576"/></row>')
+
+
+def _squeezed(data: bytes) -> bytes:
+    """60 MB of spaces after the rows: over the compression ratio; the native reader stops before."""
+    return hostile._edit_log(data, lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + b" " * (60 * 1024 ** 2), 1))
+
+
+HOSTILE = {"dtd": hostile.dtd_after_padding, "ratio": _squeezed, "far-empty": _far_empty, "far": hostile.far_cell}
+
+
+def test_the_part_left_out_and_the_rest_add_up_to_the_whole_check(book):
+    part = limits.sheet_part(book, "活动记录")
+    with zipfile.ZipFile(book) as z:
+        total = sum(len(z.read(i)) for i in z.infolist())
+        assert part in z.namelist() and part.startswith("xl/worksheets/")
+    kind, spent = limits.check_all_but(book, part)
+    assert kind == limits.check_workbook_file(book) == "xlsx"
+    assert spent + limits.check_part(book, part) == total
+    assert limits.within_budget(spent, total - spent)
+    assert not limits.within_budget(spent, limits.MAX_UNCOMPRESSED)
+
+
+def test_sheet_part_only_for_one_plain_existing_part(book, tmp_path):
+    assert limits.sheet_part(book, "没有这张表") is None
+    data = book.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        wb = z.read("xl/workbook.xml")
+    two = tmp_path / "两个.xlsx"  # two sheets of that name: not plainly one part
+    two.write_bytes(hostile.rezip(data, replace={"xl/workbook.xml": wb.replace(
+        b"</sheets>", b'<sheet name="\xe6\xb4\xbb\xe5\x8a\xa8\xe8\xae\xb0\xe5\xbd\x95" sheetId="99" r:id="rId1"/></sheets>')}))
+    assert limits.sheet_part(two, "活动记录") is None
+    assert limits.sheet_part(tmp_path / "无.xlsx", "活动记录") is None
+
+
+@pytest.mark.parametrize("waiting", ["parent-checks-while-waiting", "child-checks-after"])
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_a_refused_log_part_is_refused_in_the_whole_checks_words(book, tmp_path, children, how_started, kind,
+                                                                 waiting, monkeypatch):
+    import mentor_xl.workbook.reader as reader
+
+    if waiting == "child-checks-after":  # the sheet always comes before the parent could check it
+        monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    bad = tmp_path / f"{kind}.xlsx"
+    bad.write_bytes(HOSTILE[kind](book.read_bytes()))
+    words = _refusal(bad)
+    with pytest.raises(FatalInputError) as e:
+        read_book(bad)  # confirmed before it returns
+    assert str(e.value) == words
+    # later: opened, and computed on, while the child checks; given out never
+    try:
+        office = open_office(bad, later=True)
+    except FatalInputError as e:  # refused at once: checked while waiting, or the child could not load it
+        assert str(e) == words
+        assert kind == "far" or waiting == "parent-checks-while-waiting"
+    else:
+        assert kind != "far"
+        for _ in range(2):  # and every time it is asked again
+            with pytest.raises(FatalInputError) as e:
+                office.compliance(TERM)
+            assert str(e.value) == words
+        with pytest.raises(FatalInputError):
+            office.problems  # noqa: B018
+        with pytest.raises(FatalInputError):
+            office.assess(term=TERM)
+    assert all(c is not None and c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
+
+
+def test_a_good_book_confirmed_later_is_the_same_book(book, children, how_started, monkeypatch):
+    import mentor_xl.workbook.reader as reader
+
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict, later
+    plain = open_office(book).compliance(TERM)
+    office = open_office(book, later=True)
+    assert office.book.pending is not None  # the child still has the part's check to give
+    got = office.compliance(TERM)
+    assert office.book.pending is None and office.book.refused is None
+    assert got.results.equals(plain.results) and got.details.equals(plain.details)
+    [child] = children[1:]
+    assert isinstance(child.scanned, int) and child.proc.poll() is not None
+
+
+def test_no_verdict_or_over_the_budget_means_the_whole_check(book, children, monkeypatch):
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    import mentor_xl.workbook.reader as reader
+
+    expected = read_book(book)
+    calls = _spy_whole_check(monkeypatch)
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict it is
+    monkeypatch.setattr(aside, "_scan", lambda req: {})  # the forked child's check gives nothing
+    got = read_book(book)
+    assert len(calls) == 1 and children[-1].scanned is None
+    assert got.log.equals(expected.log)
+    monkeypatch.undo()
+    monkeypatch.setattr(aside, "MIN_BYTES", 0)
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    calls = _spy_whole_check(monkeypatch)
+    monkeypatch.setattr(limits, "within_budget", lambda spent, n: False)
+    assert read_book(book).log.equals(expected.log)
+    assert len(calls) == 1
+
+
+def test_a_bad_part_before_the_log_is_the_one_named(book, tmp_path):
+    """The first bad part in the file's order is the one named, as by the whole check, even when
+    it is the part left out."""
+    data = hostile.far_cell(book.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        log = limits.sheet_part(io.BytesIO(data), "活动记录")
+        later = next(n for n in names[names.index(log) + 1:] if n.startswith("xl/worksheets/"))
+        xml = z.read(later)
+    bad = tmp_path / "两处.xlsx"
+    bad.write_bytes(hostile.rezip(data, replace={later: xml.replace(b"?>", b"?><!DOCTYPE x>", 1)}))
+    words = _refusal(bad)
+    assert "范围过大" in words  # the log's far cell comes first
+    with pytest.raises(FatalInputError) as e:
+        limits.check_all_but(bad, log)
+    assert str(e.value) == words
+
+
+def test_the_parent_checks_the_part_while_it_waits(book, children, how_started, monkeypatch):
+    """The child is slow to hand its sheet over: the parent checks the part meanwhile, takes its
+    own verdict, and stops the child's check; the same book."""
+    expected = read_book(book)
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)  # as if the sheet were far off
+    got = read_book(book, later=True)
+    assert got.pending is None  # nothing left to wait for
+    child = children[-1]
+    assert isinstance(child.scanned, int) and child.proc.poll() is not None and all(f.closed for f in child.files)
+    assert got.log.equals(expected.log)
+
+
+def test_a_book_dropped_unconfirmed_leaves_no_child(book, children, monkeypatch):
+    import mentor_xl.workbook.reader as reader
+
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    b = read_book(book, later=True)
+    [child] = children
+    assert b.pending is not None
+    del b
+    gc.collect()
+    assert child.proc.poll() is not None and all(f.closed for f in child.files) and child.ready is None
+
+
+def test_the_cli_gives_out_nothing_for_a_refused_log(book, tmp_path):
+    """Through a real process, with a file big enough for the child: the refusal, exit 1, no
+    results workbook."""
+    pad = {"xl/media/pad.bin": os.urandom(aside.MIN_BYTES + 1024 ** 2)}  # stored as it is: random bytes
+    good, bad = tmp_path / "好.xlsx", tmp_path / "坏.xlsx"
+    good.write_bytes(hostile.rezip(book.read_bytes(), add=pad))
+    bad.write_bytes(hostile.rezip(_far_empty(book.read_bytes()), add=pad))
+    assert bad.stat().st_size > aside.MIN_BYTES
+    run = lambda p: subprocess.run([sys.executable, "-m", "mentor_xl", "compliance", str(p), "-t", TERM],  # noqa: E731
+                                   capture_output=True, text=True, encoding="utf-8")
+    r = run(bad)
+    assert r.returncode == 1 and _refusal(bad) in r.stderr and "Traceback" not in r.stderr
+    assert not list(tmp_path.glob("坏-*"))
+    r = run(good)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / f"好-{TERM}-合规.xlsx").exists()
