@@ -7,7 +7,10 @@ import subprocess
 import sys
 from datetime import date
 
+import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bookfactory import make_book
 from helpers_xlsx import write_xlsx
@@ -100,3 +103,19 @@ def test_cli_unknown_term_is_exit_1_with_the_list(tmp_path, cmd):
     r = subprocess.run([sys.executable, "-m", "mentor_xl", cmd[0], str(book), *cmd[1:], "--json"],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "已登记的学期：2024-2025-1" in r.stderr and "Traceback" not in r.stderr
+
+
+@given(st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{4}-[0-9]", fullmatch=True),
+    st.builds(lambda y, t, tail: f"{y}-{y + 1}-{t}{tail}", st.integers(0, 9999), st.sampled_from("0123"),
+              st.sampled_from(["", " ", "\n", "学期", "x"])),
+    st.text(alphabet="0123456789-２０学年第一期 ", max_size=14)))
+@example("0999-1000-1")  # a leading zero: the column reads 999-1000-1
+@example("２０２４-２０２５-１")
+@example("2024-2025-1\n")
+@settings(max_examples=300, deadline=None)
+def test_a_term_code_read_alone_reads_as_in_a_column(text):
+    """parse_term takes a plain code as it is (the CLI's -t); anything else the column's way."""
+    from mentor_xl.workbook.values import parse_term, parse_term_series
+
+    assert parse_term(text) == parse_term_series(pd.Series([text], dtype=object))[0].iloc[0]

@@ -28,6 +28,7 @@ from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems, reading
 from mentor_xl.workbook import aside, limits, values
 from mentor_xl.workbook.limits import check_workbook_file, sheet_names
+from mentor_xl.workbook.merges import merged_ranges
 from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
 from mentor_xl.workbook import recognise as rec
@@ -111,8 +112,6 @@ def _read_checked(path: Path, child, *, policy_pack, sheets, policy, meanwhile) 
             reader.sheet_names  # noqa: B018 — opening errors surface here
         except Exception as e:  # calamine's errors are not a stable type set
             raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
-        from mentor_xl.workbook.merges import merged_ranges
-
         # read per sheet, only for the sheets actually read (a big log's XML is streamed once)
         merges = (lambda name: merged_ranges(path, names={name}).get(name)) if kind == "xlsx" else {}
         return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets, merges=merges, policy=policy,

@@ -468,7 +468,12 @@ def parse_term(value) -> str | None:
     """One 学期 code from any accepted form; None when blank or unreadable."""
     if value is None:
         return None
+    if isinstance(value, str) and (m := _PLAIN_TERM.match(value)) and int(m[2]) == int(m[1]) + 1:
+        return value  # already a code (the CLI's -t, every later step's term): no frame for it
     return parse_term_series(pd.Series([value], dtype=object))[0].iloc[0]
+
+
+_PLAIN_TERM = re.compile(r"([1-9][0-9]{3})-([0-9]{4})-[12]\Z")  # ASCII digits only: full-width ones take the long way
 
 
 # per distinct value: every kind reads a cell alone, so a column is parsed once per distinct
