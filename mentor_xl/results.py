@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from xlsxwriter.workbook import Workbook
 
 from mentor_xl import gcpause
+from mentor_xl.beside import Beside
 from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
@@ -83,7 +84,9 @@ def write_results(path: str | Path, result: ComplianceResult, *,
 
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp, constant_memory=cells > CONSTANT_MEMORY_CELLS)
-        _overview_sheet(wb, result, summary, office=office, left_out=left_out, shown=len(details))
+        overview = wb.add_worksheet("总览")  # first in the book, filled last
+        # the small pages' figures (a dozen group-bys) are computed beside the big sheets
+        pages = Beside(lambda: _pages_data(result, summary, staff))
         sheets = [
             ("合规汇总", lambda: write_frame_sheet(
                 wb, "合规汇总", summary, percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"),
@@ -99,7 +102,9 @@ def write_results(path: str | Path, result: ComplianceResult, *,
         ]
         for title, write in sheets:
             page_setup(write(), page(title))
-        _chart_sheet(wb, result, summary, staff, page("图表"))
+        data = pages.result()
+        _overview_sheet(wb, overview, result, data["overview"], office=office, left_out=left_out, shown=len(details))
+        _chart_sheet(wb, result, data["charts"], page("图表"))
         wb.close()
 
     return atomic_write(path, build, backup=True)
@@ -358,14 +363,24 @@ OVERVIEW_KINDS = {"全部达标比例": "percent", "平均合规率": "percent",
                   "合规率": "percent"}
 
 
-def _overview_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFrame, *, office: str,
+def _pages_data(result: ComplianceResult, summary: pd.DataFrame, staff: pd.DataFrame) -> dict:
+    """Everything 总览 and 图表 show, as frames and figures (``Beside``: no workbook in it)."""
+    return {"overview": (*_overview_frames(result, summary), _college_pages(result, summary)),
+            "charts": [
+                ("各规则达标率（达标对象 ÷ 应考核对象）", rule_rates(summary), "达标率", "rate"),
+                ("各学院合规率（达标周期 ÷ 应达标周期）", college_rates(staff), "合规率", "rate"),
+                ("人员合规率分布（人数）", rate_bands(staff), "人数", "count"),
+            ]}
+
+
+def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, office: str,
                     left_out: int, shown: int) -> None:
+    """总览 into ``ws`` (added first, filled last) from ``_pages_data``'s overview part."""
     st = styles(wb)
-    ws = wb.add_worksheet("总览")
     last = len(OVERVIEW_WIDTHS) - 1
     for j, w in enumerate(OVERVIEW_WIDTHS):
         ws.set_column(j, j, w)
-    table, per, whole = _overview_frames(result, summary)
+    table, per, whole, pages = data
     breaks: list[int] = []
 
     def paragraph(row: int, text: str, fmt=None) -> int:
@@ -400,7 +415,6 @@ def _overview_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFram
         chart.set_size({"width": 720, "height": h})
         ws.insert_chart(top, 0, chart)
         row = top + h // ROW_PX + 2
-    pages = _college_pages(result, summary)
     for college, f in per.items():
         breaks.append(row)
         row = _college_page(ws, st, row, result, *pages.get(college, pages[None]), college, f, office, paragraph)
@@ -465,18 +479,13 @@ def _college_page(ws, st, row: int, result: ComplianceResult, rates: pd.DataFram
 
 # --------------------------------------------------------------------------- charts
 
-def _chart_sheet(wb: Workbook, result: ComplianceResult, summary: pd.DataFrame, staff: pd.DataFrame,
-                 page: Page) -> None:
-    """Each chart beside its table, each table-and-chart block on a printed page of its own."""
+def _chart_sheet(wb: Workbook, result: ComplianceResult, tables: list, page: Page) -> None:
+    """Each chart beside its table (``_pages_data``'s charts part), each table-and-chart block on a
+    printed page of its own."""
     st = styles(wb)
     ws = wb.add_worksheet("图表")
     ws.write_string(0, 0, f"合规情况图表　制度：{result.policy}　学期：{result.term}"
                           f"（{result.term_start:%Y-%m-%d} 至 {result.term_end:%Y-%m-%d}）", st.title)
-    tables = [
-        ("各规则达标率（达标对象 ÷ 应考核对象）", rule_rates(summary), "达标率", "rate"),
-        ("各学院合规率（达标周期 ÷ 应达标周期）", college_rates(staff), "合规率", "rate"),
-        ("人员合规率分布（人数）", rate_bands(staff), "人数", "count"),
-    ]
     widths = [30, 12, 12, 10, 18]
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)

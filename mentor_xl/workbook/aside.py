@@ -20,7 +20,7 @@ POSIX only (the limits need ``resource``); used for files of ``MIN_BYTES`` and m
 from a process that is itself under a memory limit (a returned workbook's reader in
 ``mail.isolated``). On Linux the child is this process forked: it starts in milliseconds with
 fastexcel and pyarrow already imported (a new interpreter took ~0.15 s), then drops everything
-it inherited but its two output files before it opens the workbook. Elsewhere, or where a fork
+it inherited but its output files and pipe before it opens the workbook. Elsewhere, or where a fork
 cannot be made, it is a new interpreter running ``main``.
 """
 from __future__ import annotations

@@ -1,0 +1,87 @@
+"""A computation run beside the caller's own work, in a forked child, its result handed back pickled.
+
+The results workbook's small pages (总览, 图表) need a dozen group-bys over the results that take
+as long as writing the big sheets; computed in a child, they cost the caller nothing. Only on
+Linux, where a fork starts in milliseconds with everything already in memory; elsewhere, and
+whenever the child fails in any way (it crashed, was killed, was reaped by someone else, its
+answer is cut short), ``result()`` computes it here: the child only ever saves time, and the
+answer is the same either way (a pickle round trip of frames and plain objects).
+
+The child never returns into the caller's code: Ctrl-C and the like are held across the fork,
+and it leaves through ``os._exit`` without flushing or closing anything it inherited.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import warnings
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+
+
+class Beside(Generic[T]):
+    """``fn()`` computing in a forked child; ``result()`` waits for it (or computes it here)."""
+
+    def __init__(self, fn: Callable[[], T]):
+        self.fn, self.pid, self.file = fn, None, None
+        if not FORK:
+            return
+        try:
+            self.file = tempfile.TemporaryFile()
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        except (OSError, ValueError, AttributeError):
+            self._close()
+            return
+        try:
+            with warnings.catch_warnings():  # Python 3.12+ warns of a fork with threads: the child
+                warnings.simplefilter("ignore", DeprecationWarning)  # runs no other thread's code
+                pid = os.fork()
+            if pid == 0:
+                _child(fn, self.file.fileno(), mask)  # never returns
+            self.pid = pid
+        except OSError:
+            self._close()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def result(self) -> T:
+        """The child's answer, or ``fn()`` computed here when there is none."""
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            try:
+                _, status = os.waitpid(pid, 0)
+                if os.waitstatus_to_exitcode(status) == 0:
+                    self.file.seek(0)
+                    return pickle.load(self.file)
+            except Exception:  # noqa: BLE001 — reaped by someone else, a truncated answer: compute it here
+                pass
+            finally:
+                self._close()
+        return self.fn()
+
+    def _close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def _child(fn: Callable, fd: int, mask) -> None:
+    code = 1
+    try:
+        null = os.open(os.devnull, os.O_RDWR)  # whatever it might print is the caller's to print
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        code = 0
+    finally:
+        os._exit(code)

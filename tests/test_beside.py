@@ -1,0 +1,86 @@
+"""``beside.Beside``: a computation in a forked child, handed back pickled; the same answer as
+computing it here, and computed here whenever the child fails. The results workbook computes its
+small pages (总览, 图表) that way: the same workbook either way."""
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from mentor_xl import beside
+from mentor_xl import results as res
+
+needs_fork = pytest.mark.skipif(not beside.FORK, reason="no fork here")
+
+
+def _frames():
+    return {"a": pd.DataFrame({"x": [1, 2], "y": ["一", None], "t": pd.to_datetime(["2024-09-01", None])}),
+            "s": pd.Series([0.5, np.nan], name="率"), "n": 3}
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a["a"], b["a"])
+    pd.testing.assert_series_equal(a["s"], b["s"])
+    assert a["n"] == b["n"]
+
+
+@needs_fork
+def test_the_childs_answer_is_the_one_computed_here():
+    here = os.getpid()
+    job = beside.Beside(lambda: (_frames(), os.getpid()))
+    assert job.pid is not None
+    got, pid = job.result()
+    assert pid != here  # it was computed over there
+    _same(got, _frames())
+    assert job.file is None  # its file closed
+
+
+@needs_fork
+@pytest.mark.parametrize("how", ["raises", "exits", "killed", "reaped"])
+def test_a_failing_child_means_it_is_computed_here(how, monkeypatch):
+    here = os.getpid()
+    calls = []
+
+    def fn():
+        calls.append(os.getpid())
+        if os.getpid() != here:
+            if how == "raises":
+                raise RuntimeError("失败")
+            if how == "exits":
+                os._exit(3)
+            if how in ("killed", "reaped"):
+                signal.pause()  # until killed
+        return _frames()
+    job = beside.Beside(fn)
+    if how == "killed":
+        os.kill(job.pid, signal.SIGKILL)
+    elif how == "reaped":
+        os.kill(job.pid, signal.SIGKILL)
+        os.waitpid(job.pid, 0)  # a host's SIGCHLD handler got there first
+    _same(job.result(), _frames())
+    assert calls == [here]  # the parent's own call (the child's calls stay in the child)
+
+
+def test_without_fork_it_is_computed_here(monkeypatch):
+    monkeypatch.setattr(beside, "FORK", False)
+    job = beside.Beside(lambda: os.getpid())
+    assert job.pid is None and job.result() == os.getpid()
+
+
+def test_the_results_workbook_is_the_same_with_the_pages_computed_beside(tmp_path, monkeypatch):
+    from test_results_workbook import _result, _rows
+
+    forked = res.write_results(tmp_path / "a.xlsx", _result(), office="某学院")
+    monkeypatch.setattr(beside, "FORK", False)
+    here = res.write_results(tmp_path / "b.xlsx", _result(), office="某学院")
+    a, b = openpyxl.load_workbook(forked), openpyxl.load_workbook(here)
+    assert a.sheetnames == b.sheetnames and a.sheetnames[0] == "总览" and a.sheetnames[-1] == "图表"
+    for name in a.sheetnames:
+        assert _rows(a[name]) == _rows(b[name]), name
+        assert [c.number_format for r in a[name].iter_rows() for c in r] == \
+            [c.number_format for r in b[name].iter_rows() for c in r], name
+    assert len(a["总览"]._charts) == len(b["总览"]._charts) and len(a["图表"]._charts) == len(b["图表"]._charts) == 3
