@@ -237,3 +237,64 @@ def test_the_cli_gives_out_nothing_for_a_refused_log(book, tmp_path):
     r = run(good)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / f"好-{TERM}-合规.xlsx").exists()
+
+
+def _ambiguous(data: bytes, how: str) -> bytes:
+    """The demo book with xl/workbook.xml (or its rels) written so that the regular expressions
+    and the native reader may disagree on which part is 活动记录's (sheet7; 人员 is sheet4)."""
+    log, staff = "活动记录".encode(), "人员".encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        wb, rels = z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels")
+    tag = b'<sheet name="' + log + b'" sheetId="7" r:id="rId7"/>'
+    assert tag in wb
+    edits = {
+        # a commented-out tag only the regular expressions see; the log under an alias
+        "comment": {"xl/workbook.xml": wb.replace(tag, b'<!--<sheet name="' + log + b'" sheetId="99" r:id="rId4"/>-->'
+                                                  + tag.replace(log, "谈话记录".encode()))},
+        # the native reader takes the last attribute named id (any prefix), the regex the first with a prefix
+        "x:id": {"xl/workbook.xml": wb.replace(tag, tag.replace(b'r:id="rId7"', b'x:id="rId4" r:id="rId7"'))},
+        "bare id": {"xl/workbook.xml": wb.replace(tag, tag.replace(b'r:id="rId7"', b'r:id="rId4" id="rId7"'))},
+        # 人员 read from the log's part too: by its relationship, or by a second one to the same part
+        "shared id": {"xl/workbook.xml": wb.replace(b'name="' + staff + b'" sheetId="4" r:id="rId4"',
+                                                    b'name="' + staff + b'" sheetId="4" r:id="rId7"')},
+        "second relationship": {"xl/_rels/workbook.xml.rels": rels.replace(
+            b'Target="worksheets/sheet4.xml"', b'Target="worksheets/Sheet7.xml"')},
+    }
+    return hostile.rezip(data, replace=edits[how])
+
+
+AMBIGUOUS = ["comment", "x:id", "bare id", "shared id", "second relationship"]
+
+
+@pytest.mark.parametrize("how", AMBIGUOUS)
+def test_no_part_is_left_out_where_the_native_reader_may_read_another(book, tmp_path, how):
+    """The part left to the child must be the one the native reader reads for 活动记录 and for no
+    other sheet: else the parent's native reader reads a part nobody has checked yet."""
+    odd = tmp_path / "odd.xlsx"
+    odd.write_bytes(_ambiguous(book.read_bytes(), how))
+    assert limits.sheet_part(odd, "活动记录") is None
+
+
+@pytest.mark.parametrize("how", AMBIGUOUS)
+def test_a_refused_part_behind_an_ambiguous_sheet_list_is_refused(book, tmp_path, children, how_started, how,
+                                                                    monkeypatch):
+    """Whatever part the regular expressions name, the file the whole check refuses is refused,
+    in its words, before the parent's native reader reads anything: here 人员's part (sheet4; for
+    the shared ones the log's part) has a far empty cell."""
+    data = _ambiguous(book.read_bytes(), how)
+    part = "xl/worksheets/sheet7.xml" if how in ("shared id", "second relationship") else "xl/worksheets/sheet4.xml"
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read(part)
+    bad = tmp_path / "odd.xlsx"
+    bad.write_bytes(hostile.rezip(data, replace={part: xml.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"/></row></sheetData>', 1)}))
+    words = _refusal(bad)
+    import mentor_xl.workbook.reader as reader
+
+    loaded = []
+    real_load = reader._load
+    monkeypatch.setattr(reader, "_load", lambda source, actual: loaded.append(actual) or real_load(source, actual))
+    with pytest.raises(FatalInputError) as e:
+        read_book(bad)
+    assert str(e.value) == words
+    assert loaded == []  # not one sheet read natively here

@@ -437,25 +437,66 @@ def sheet_names(path: str | Path) -> list[str]:
 
 
 def sheet_part(path: str | Path, sheet: str) -> str | None:
-    """The part (xl/worksheets/sheet7.xml) of the sheet named ``sheet``, by the same bounded
-    regular expressions as ``sheet_names``; None when it is not plainly one existing part."""
+    """The part (xl/worksheets/sheet7.xml) of the sheet named ``sheet``, by bounded regular
+    expressions; None when it is not plainly one existing part that the native reader reads for
+    that sheet and for no other. The part is left out of the parent's check (``check_all_but``):
+    a part the native reader could also read for another sheet would be read here unchecked.
+    So any doubt is None (the whole check then runs first): a part list longer than a MB; a
+    comment, CDATA or character reference (seen by one reader and not the other); attributes in
+    other quotes or with spaces around "="; a tag with two names or two ids (calamine takes an
+    id of any prefix, the last); a relationship named by two sheets or twice in the rels; a
+    second relationship or zip entry reaching the part by another case or slash; a workbook
+    that ``_rels/.rels`` puts elsewhere (newer calamine follows it)."""
     try:
         with zipfile.ZipFile(path) as z:
-            wb = _head_text(z, "xl/workbook.xml")
-            rels = _head_text(z, "xl/_rels/workbook.xml.rels")
-            names = set(z.namelist())
+            names = z.namelist()
+            if not all(_only(names, p) for p in ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")):
+                return None
+            top, wb, rels = (_whole_text(z, p) for p in ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
     except _UNREADABLE:
         return None
-    ids = [_attr(t.group(0), r"[\w]+:id") for t in _SHEET_TAG.finditer(wb) if _attr(t.group(0), "name") == sheet]
-    if len(ids) != 1 or not ids[0]:
+    texts = (top, wb, rels)
+    if any(t is None or _ODD_XML.search(t) or any(_ODD_ATTR.search(tag) for tag in re.findall(r"<[^>]*>", t))
+           for t in texts):
         return None
-    targets = [_attr(r.group(0), "Target") for r in re.finditer(r"<Relationship\b[^>]*>", rels)
-               if _attr(r.group(0), "Id") == ids[0]]
-    if len(targets) != 1 or not targets[0]:
+    docs = [r for r in _REL_TAG.findall(top) if (_attr(r, "Type") or "").endswith("/relationships/officeDocument")]
+    if top.count("/relationships/officeDocument\"") != 1 or len(docs) != 1 or \
+            _attr(docs[0], "Target") not in ("xl/workbook.xml", "/xl/workbook.xml"):
         return None
-    t = targets[0]
+    if len(re.findall(r"<[\w.:-]*sheet[\s/>]", wb)) != len(_SHEET_TAG.findall(wb)):
+        return None  # a sheet tag the regular expression would miss (<a.b:sheet …>)
+    tags = [t.group(0) for t in _SHEET_TAG.finditer(wb) if _attr(t.group(0), "name") == sheet]
+    if len(tags) != 1 or not re.match(r"<(?:[\w.-]+:)?sheet[\s/>]", tags[0]) or tags[0].count('name="') != 1:
+        return None
+    ids = re.findall(r'(?:^|[\s:])id="([^"]*)"', tags[0])
+    if len(ids) != 1 or not ids[0] or wb.count(f'"{ids[0]}"') != 1 or rels.count(f'"{ids[0]}"') != 1:
+        return None
+    found = [r for r in _REL_TAG.findall(rels) if re.search(r'(?:^|[\s:])Id="' + re.escape(ids[0]) + '"', r)]
+    if len(found) != 1 or found[0].count('Target="') != 1 or not (t := _attr(found[0], "Target")):
+        return None
     part = t[1:] if t.startswith("/") else "xl/" + t
-    return part if part in names and _SHEET_PART.match(part) else None
+    if part not in names or not _SHEET_PART.match(part) or not _only(names, part):
+        return None
+    base = part.rsplit("/", 1)[-1].lower()
+    return part if rels.replace("\\", "/").lower().count(base) == 1 else None
+
+
+_REL_TAG = re.compile(r"<(?:[\w.-]+:)?Relationship\b[^>]*>")
+_ODD_XML = re.compile(r"<!|&#|<\?(?!xml\s)")  # comments, CDATA, DTDs, character references, processing instructions
+_ODD_ATTR = re.compile(r"\s=|=\s|='")  # an attribute the regular expressions would not read as the XML parser does
+
+
+def _only(names: list[str], part: str) -> bool:
+    """Whether ``part`` is one zip entry, however a reader that ignores case and slashes looks it up."""
+    key = part.lower()
+    return sum(n.replace("\\", "/").lower() == key for n in names) == 1
+
+
+def _whole_text(z: zipfile.ZipFile, part: str) -> str | None:
+    """A part as text when it is at most a MB (a bounded read; the part may not be checked yet)."""
+    with z.open(part) as f:
+        data = f.read(1024 ** 2 + 1)
+    return data.decode("utf-8", "replace") if len(data) <= 1024 ** 2 else None
 
 
 def _head_text(z: zipfile.ZipFile, part: str) -> str:
