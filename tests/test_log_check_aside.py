@@ -298,3 +298,28 @@ def test_a_refused_part_behind_an_ambiguous_sheet_list_is_refused(book, tmp_path
         read_book(bad)
     assert str(e.value) == words
     assert loaded == []  # not one sheet read natively here
+
+
+def test_a_child_whose_sheet_the_native_reader_does_not_find_leaves_no_part_unchecked(book, tmp_path, children,
+                                                                                       how_started, monkeypatch):
+    """The regular expressions name a log (and a part) the native reader does not: the child is
+    not used, so nobody would check its part, and the parent reads the sheets natively. The
+    part (人员's here, with a far empty cell) is checked before any sheet is read."""
+    import mentor_xl.workbook.reader as reader
+
+    data = _ambiguous(book.read_bytes(), "comment")  # the regex's 活动记录 is a comment; the native reader's is 谈话记录
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("xl/worksheets/sheet4.xml")
+    bad = tmp_path / "odd.xlsx"
+    bad.write_bytes(hostile.rezip(data, replace={"xl/worksheets/sheet4.xml": xml.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"/></row></sheetData>', 1)}))
+    words = _refusal(bad)
+    monkeypatch.setattr(limits, "sheet_part", lambda path, sheet: "xl/worksheets/sheet4.xml")  # any disagreement
+    loaded = []
+    real_load = reader._load
+    monkeypatch.setattr(reader, "_load", lambda source, actual: loaded.append(actual) or real_load(source, actual))
+    with pytest.raises(FatalInputError) as e:
+        read_book(bad, later=True)
+    assert str(e.value) == words and loaded == []
+    assert children[-1].part == "xl/worksheets/sheet4.xml" or children[-1].part is None
+    assert children[-1].proc.poll() is not None and all(f.closed for f in children[-1].files)

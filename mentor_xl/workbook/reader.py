@@ -145,8 +145,16 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
     log = book.sheet_names.get("活动记录")
     if child is not None and log is not None and child.sheet == log and "活动记录" in wanted:
         ctx.ahead[log] = child
-    elif opener is not None and log is not None and "活动记录" in wanted:
-        ctx.load_ahead(opener, log)
+    else:
+        if child is not None and child.part is not None:
+            # the parent's check left a part to a child whose sheet is not the log found here (the
+            # native reader names the sheets otherwise): nobody would check that part, and any
+            # sheet read here may be it. The whole check first, before any sheet is read.
+            child.cancel()
+            check_workbook_file(child.path)
+            child.part = None
+        if opener is not None and log is not None and "活动记录" in wanted:
+            ctx.load_ahead(opener, log)
     for name in _FIRST:
         _read_one(ctx, name, pack_columns, mapping)
         if name == "列映射" and book.column_map is not None:
