@@ -323,3 +323,30 @@ def test_a_child_whose_sheet_the_native_reader_does_not_find_leaves_no_part_unch
     assert str(e.value) == words and loaded == []
     assert children[-1].part == "xl/worksheets/sheet4.xml" or children[-1].part is None
     assert children[-1].proc.poll() is not None and all(f.closed for f in children[-1].files)
+
+
+def test_the_parent_reading_the_log_itself_trusts_no_verdict_of_the_child(book, tmp_path, children, monkeypatch):
+    """The child ran the native reader on the part before it checked it: a child that hands over
+    nothing usable and then a passing verdict (as one the file took over would) does not make
+    the parent's own native reader read a part only that child checked."""
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    import mentor_xl.workbook.reader as reader
+
+    def liar(req):  # runs in the forked child
+        out, errs, verdict, ready = req["fds"]
+        os.write(out, b"garbage")
+        os.write(errs, b"[]")
+        os.write(ready, b"1")
+        os.write(verdict, b'{"bytes": 1}')
+        return 0
+    monkeypatch.setattr(aside, "_load", liar)
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    bad = tmp_path / "far-empty.xlsx"
+    bad.write_bytes(_far_empty(book.read_bytes()))
+    words = _refusal(bad)
+    with pytest.raises(FatalInputError) as e:
+        read_book(bad, later=True)
+    assert str(e.value) == words
+    assert children[-1].proc.poll() is not None and all(f.closed for f in children[-1].files)

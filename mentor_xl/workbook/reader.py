@@ -209,7 +209,11 @@ class _Context:
                 _part_checked(ahead)
             elif got is not None and got[0].num_rows * max(got[0].num_columns, 1) <= limits.MAX_CELLS:
                 self.book.pending = functools.partial(_part_checked, ahead)  # its check, still running
-            else:  # no sheet, or a grid the check would refuse: the whole check first, here
+            else:  # no sheet, or a grid the check would refuse: the whole check first, here. Not
+                # the child's verdict: it ran the native reader on the part before it checked it,
+                # and the parent's own native reader is about to read that part.
+                ahead.cancel()
+                ahead.scanned = None
                 _part_checked(ahead)
                 got = None
         return got if got is not None else _load(self.source, actual)
