@@ -66,9 +66,13 @@ class Office:
         all ask for the same terms (the book does not change after it is opened)."""
         from mentor_xl.engine import compliance
 
-        code = self.term(term).code  # every spelling of a term shares one run
-        if code not in self._runs:
-            self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
+        try:
+            code = self.term(term).code  # every spelling of a term shares one run
+            if code not in self._runs:
+                self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
+        except Exception:
+            self.confirm()  # a refused file is refused in the check's words, not by an error made from it
+            raise
         self.confirm()  # computed beside the file's last check; given out only once it passed
         return self._runs[code]
 
@@ -160,7 +164,11 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     if "office" in early:
         book.problems.extend(early["problems"])
         return early["office"]
-    return _office(book, policy, book.problems)
+    try:
+        return _office(book, policy, book.problems)
+    except Exception:
+        book.confirm()  # later=True: a refused file is refused in the check's words first
+        raise
 
 
 def _office(book: OfficeBook, policy: str | Pack | None, problems: Problems) -> Office:

@@ -350,3 +350,22 @@ def test_the_parent_reading_the_log_itself_trusts_no_verdict_of_the_child(book, 
         read_book(bad, later=True)
     assert str(e.value) == words
     assert children[-1].proc.poll() is not None and all(f.closed for f in children[-1].files)
+
+
+def test_an_error_before_the_check_passed_gives_way_to_the_refusal(book, tmp_path, children, monkeypatch):
+    """Opened with later=True, a refused file is refused in the whole check's words even when
+    something else goes wrong first (an unknown term, an unknown pack): no message made from
+    the book before the check passed."""
+    import mentor_xl.workbook.reader as reader
+
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict, later
+    bad = tmp_path / "far-empty.xlsx"
+    bad.write_bytes(_far_empty(book.read_bytes()))
+    words = _refusal(bad)
+    office = open_office(bad, later=True)
+    with pytest.raises(FatalInputError) as e:
+        office.compliance("2030-2031-1")  # not in 学期
+    assert str(e.value) == words
+    with pytest.raises(FatalInputError) as e:
+        open_office(bad, "没有这个制度", later=True)
+    assert str(e.value) == words
