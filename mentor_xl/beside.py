@@ -7,11 +7,14 @@ whenever the child fails in any way (it crashed, was killed, was reaped by someo
 answer is cut short), ``result()`` computes it here: the child only ever saves time, and the
 answer is the same either way (a pickle round trip of frames and plain objects).
 
-The child never returns into the caller's code: Ctrl-C and the like are held across the fork,
-and it leaves through ``os._exit`` without flushing or closing anything it inherited.
+The child never returns into the caller's code: Ctrl-C and the like are held across the fork
+and then end the child (the caller's Python handlers never run there), the objects it inherited
+are never collected there (no finaliser of the caller's runs twice), and it leaves through
+``os._exit`` without flushing or closing anything it inherited.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -74,6 +77,9 @@ class Beside(Generic[T]):
 def _child(fn: Callable, fd: int, mask) -> None:
     code = 1
     try:
+        gc.freeze()  # the caller's garbage is not finalised here (a buffered file flushed twice)
+        for signum in _HELD:  # nor are the caller's signal handlers run here: a signal ends the child
+            signal.signal(signum, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDWR)  # whatever it might print is the caller's to print
         os.dup2(null, 1)
         os.dup2(null, 2)

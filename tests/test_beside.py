@@ -84,3 +84,46 @@ def test_the_results_workbook_is_the_same_with_the_pages_computed_beside(tmp_pat
         assert [c.number_format for r in a[name].iter_rows() for c in r] == \
             [c.number_format for r in b[name].iter_rows() for c in r], name
     assert len(a["总览"]._charts) == len(b["总览"]._charts) and len(a["图表"]._charts) == len(b["图表"]._charts) == 3
+
+
+class _Finalised:
+    """Garbage in a cycle whose finaliser writes to the caller's file (a buffered writer flushed
+    twice, a temporary file removed by the wrong process)."""
+
+    def __init__(self, path):
+        self.path, self.me = path, self
+
+    def __del__(self):
+        with open(self.path, "a") as f:
+            f.write(f"{os.getpid()}\n")
+
+
+@needs_fork
+def test_the_child_runs_none_of_the_callers_signal_handlers_or_finalisers(tmp_path):
+    import gc
+    import time
+
+    here = os.getpid()
+    log = tmp_path / "caller.txt"
+
+    def handler(signum, frame):  # a host's handler: it writes to the host's own file
+        with open(log, "a") as f:
+            f.write(f"handler {os.getpid()}\n")
+
+    def fn():
+        if os.getpid() != here:
+            gc.collect()  # as the collector may run any time in the child
+            os.kill(os.getpid(), signal.SIGTERM)  # as a terminal or a supervisor may send
+            time.sleep(0.5)
+        return 1
+
+    old = signal.signal(signal.SIGTERM, handler)
+    gc.disable()
+    try:
+        _Finalised(log)
+        assert beside.Beside(fn).result() == 1
+        gc.collect()  # the caller's own collection finalises it, here
+    finally:
+        gc.enable()
+        signal.signal(signal.SIGTERM, old)
+    assert log.read_text() == f"{here}\n"
