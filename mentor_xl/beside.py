@@ -68,10 +68,27 @@ class Beside(Generic[T]):
                 self._close()
         return self.fn()
 
+    def cancel(self) -> None:
+        """Stop the child if it still runs (its answer no longer wanted: the caller failed on the
+        way) and close its file; never raises. Nothing to do after ``result()``."""
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            _end(pid)
+        self._close()
+
     def _close(self) -> None:
         if self.file is not None:
             self.file.close()
             self.file = None
+
+
+def _end(pid: int) -> None:
+    """Kill and reap the child (it may have ended already, or been reaped by someone else)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:  # ProcessLookupError, ChildProcessError: gone already
+        pass
 
 
 def _child(fn: Callable, fd: int, mask) -> None:

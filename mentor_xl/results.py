@@ -100,9 +100,12 @@ def write_results(path: str | Path, result: ComplianceResult, *,
             *((name, lambda name=name, spec=spec: write_spec_sheet(wb, name, spec)) for name, spec in extras.items()),
             ("数据问题", lambda: write_problems_sheet(wb, problems)),
         ]
-        for title, write in sheets:
-            page_setup(write(), page(title))
-        data = pages.result()
+        try:
+            for title, write in sheets:
+                page_setup(write(), page(title))
+            data = pages.result()
+        finally:
+            pages.cancel()  # a sheet that failed on the way leaves no child behind
         _overview_sheet(wb, overview, result, data["overview"], office=office, left_out=left_out, shown=len(details))
         _chart_sheet(wb, result, data["charts"], page("图表"))
         wb.close()

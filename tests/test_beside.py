@@ -127,3 +127,27 @@ def test_the_child_runs_none_of_the_callers_signal_handlers_or_finalisers(tmp_pa
         gc.enable()
         signal.signal(signal.SIGTERM, old)
     assert log.read_text() == f"{here}\n"
+
+
+@needs_fork
+def test_a_failed_write_leaves_no_child_behind(tmp_path, monkeypatch):
+    from test_results_workbook import _result
+
+    jobs, pids = [], []
+    real = beside.Beside
+
+    def spy(fn):
+        jobs.append(real(fn))
+        pids.append(jobs[-1].pid)
+        return jobs[-1]
+    monkeypatch.setattr(res, "Beside", spy)
+
+    def fail(*a, **kw):
+        raise OSError("磁盘已满")
+    monkeypatch.setattr(res, "write_problems_sheet", fail)
+    with pytest.raises(OSError):
+        res.write_results(tmp_path / "a.xlsx", _result(), office="某学院")
+    [job], [pid] = jobs, pids
+    assert job.file is None and pid is not None  # its file closed
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped, not a zombie
