@@ -20,11 +20,13 @@ import pickle
 import signal
 import sys
 import tempfile
+import time
 import warnings
 from typing import Callable, Generic, TypeVar
 
 T = TypeVar("T")
 FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+MIN_WAIT_S = 60  # the least a child is waited for once its answer is asked for
 _HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
 
 
@@ -33,6 +35,7 @@ class Beside(Generic[T]):
 
     def __init__(self, fn: Callable[[], T]):
         self.fn, self.pid, self.file = fn, None, None
+        self.started = time.monotonic()
         if not FORK:
             return
         try:
@@ -53,20 +56,31 @@ class Beside(Generic[T]):
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
-    def result(self) -> T:
-        """The child's answer, or ``fn()`` computed here when there is none."""
+    def result(self, timeout: float | None = None) -> T:
+        """The child's answer, or ``fn()`` computed here when there is none. The child is waited
+        for at most ``timeout`` seconds, by default as long again as it has had (a minute at
+        least): a fork in a process with threads may leave it stuck on a lock for ever."""
         pid, self.pid = self.pid, None
         if pid is not None:
+            gone = False
             try:
-                _, status = os.waitpid(pid, 0)
-                if os.waitstatus_to_exitcode(status) == 0:
+                status = _wait(pid, self._patience() if timeout is None else timeout)
+                gone = status is not None
+                if gone and os.waitstatus_to_exitcode(status) == 0:
                     self.file.seek(0)
                     return pickle.load(self.file)
-            except Exception:  # noqa: BLE001 — reaped by someone else, a truncated answer: compute it here
+            except ChildProcessError:  # reaped by someone else: nothing to kill, compute it here
+                gone = True
+            except Exception:  # noqa: BLE001 — a truncated answer: compute it here
                 pass
             finally:
+                if not gone:  # over its time, or the caller interrupted: killed and reaped
+                    _end(pid)
                 self._close()
         return self.fn()
+
+    def _patience(self) -> float:
+        return max(MIN_WAIT_S, time.monotonic() - self.started)
 
     def cancel(self) -> None:
         """Stop the child if it still runs (its answer no longer wanted: the caller failed on the
@@ -80,6 +94,35 @@ class Beside(Generic[T]):
         if self.file is not None:
             self.file.close()
             self.file = None
+
+
+def _wait(pid: int, timeout: float) -> int | None:
+    """The child's wait status once it has ended, or None when it still runs after ``timeout``
+    seconds (woken at once by a pidfd where Linux has one). ChildProcessError: reaped elsewhere."""
+    import select
+
+    end = time.monotonic() + timeout
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    try:
+        while True:
+            got, status = os.waitpid(pid, os.WNOHANG)
+            if got:
+                return status
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            if fd is not None:
+                waiter = select.poll()  # not select(): a pidfd may be numbered 1024 and more
+                waiter.register(fd, select.POLLIN)
+                waiter.poll(max(1, int(left * 1000)))
+            else:
+                time.sleep(min(0.02, left))
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _end(pid: int) -> None:

@@ -151,3 +151,32 @@ def test_a_failed_write_leaves_no_child_behind(tmp_path, monkeypatch):
     assert job.file is None and pid is not None  # its file closed
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped, not a zombie
+
+
+@needs_fork
+@pytest.mark.timeout(60)
+def test_a_child_that_hangs_does_not_hang_the_caller(monkeypatch):
+    """A fork in a process with threads may leave a lock held for ever in the child: the caller
+    waits for it a bounded time, then computes it here."""
+    import threading
+    import time
+
+    here = os.getpid()
+
+    def fn():
+        if os.getpid() != here:
+            signal.pause()  # as a child stuck on a lock
+        return 7
+    monkeypatch.setattr(beside, "MIN_WAIT_S", 1, raising=False)
+    job = beside.Beside(fn)
+    pid = job.pid
+    watchdog = threading.Timer(20, lambda: os.kill(pid, signal.SIGKILL))  # the test's own bound
+    watchdog.start()
+    try:
+        t0 = time.monotonic()
+        assert job.result() == 7
+        assert time.monotonic() - t0 < 10
+    finally:
+        watchdog.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
