@@ -369,3 +369,47 @@ def test_an_error_before_the_check_passed_gives_way_to_the_refusal(book, tmp_pat
     with pytest.raises(FatalInputError) as e:
         open_office(bad, "没有这个制度", later=True)
     assert str(e.value) == words
+
+
+def _broken_entry(data: bytes, how: str) -> bytes:
+    """The 活动记录 entry's central directory record edited: its compressed size running past
+    the end of the file, or flagged as compressed patched data. The native reader (which goes by
+    the local header) still reads the sheet."""
+    import struct
+
+    out, part = bytearray(data), hostile.log_part(data).encode()
+    i = 0
+    while True:
+        i = out.index(b"PK\x01\x02", i)
+        n = struct.unpack("<H", out[i + 28:i + 30])[0]
+        if out[i + 46:i + 46 + n] == part:
+            break
+        i += 4
+    if how == "past the end":
+        struct.pack_into("<I", out, i + 20, struct.unpack("<I", out[i + 20:i + 24])[0] + 50_000_000)
+    else:
+        struct.pack_into("<H", out, i + 8, struct.unpack("<H", out[i + 8:i + 10])[0] | 0x20)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("waiting", ["parent-checks-while-waiting", "child-checks-after"])
+@pytest.mark.parametrize("how", ["past the end", "patched data"])
+def test_a_broken_log_entry_is_refused_in_words_and_gives_nothing_out(book, tmp_path, children, how, waiting,
+                                                                     monkeypatch):
+    """zipfile raises EOFError / NotImplementedError on such an entry: the whole check refuses
+    it in Chinese words, and the part's check (here while waiting, or in the child) in the same
+    words; before, the parent's check while waiting turned it into an unreadable 活动记录 and
+    the rest of the book was given out."""
+    import mentor_xl.workbook.reader as reader
+
+    if waiting == "child-checks-after":
+        monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    else:
+        monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(_broken_entry(book.read_bytes(), how))
+    words = _refusal(bad)
+    assert "已损坏" in words
+    with pytest.raises(FatalInputError) as e:
+        read_book(bad)
+    assert str(e.value) == words

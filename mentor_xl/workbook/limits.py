@@ -159,6 +159,8 @@ def _check_file(path: str | Path, max_bytes: int, max_uncompressed: int, max_rat
             total = _check_zip(name, z, max_uncompressed, max_ratio, max_entries, max_cells, skip)
     except zipfile.BadZipFile as e:
         raise FatalInputError(f"文件“{name}”已损坏，无法作为 Excel 工作簿打开（{e}）") from e
+    except _BROKEN as e:
+        raise _broken(name) from e
     return ("ods" if kind.kind == "ods" else "xlsx"), total
 
 
@@ -189,6 +191,18 @@ def part_steps(path: str | Path, part: str, *, name: str | None = None):
                                            MAX_RATIO, MAX_CELLS))
     except zipfile.BadZipFile as e:
         raise FatalInputError(f"文件“{name or p.name}”已损坏，无法作为 Excel 工作簿打开（{e}）") from e
+    except _BROKEN as e:
+        raise _broken(name or p.name) from e
+
+
+# what zipfile raises, besides BadZipFile, on an entry whose record does not hold: data running
+# past the end of the file (EOFError), flags it does not read (compressed patched data …), a
+# name not in the encoding its flag says
+_BROKEN = (EOFError, NotImplementedError, UnicodeDecodeError)
+
+
+def _broken(name: str) -> FatalInputError:
+    return FatalInputError(f"文件“{name}”已损坏（压缩包中的条目记录与内容不符），无法作为 Excel 工作簿打开")
 
 
 def _check_zip(name: str, z: zipfile.ZipFile, max_uncompressed: int, max_ratio: float,
