@@ -413,3 +413,32 @@ def test_a_broken_log_entry_is_refused_in_words_and_gives_nothing_out(book, tmp_
     with pytest.raises(FatalInputError) as e:
         read_book(bad)
     assert str(e.value) == words
+
+
+@pytest.mark.parametrize("waiting", ["parent-checks-while-waiting", "child-checks-after"])
+def test_a_check_that_fails_unexpectedly_gives_nothing_out(book, tmp_path, children, waiting, monkeypatch):
+    """The part's check raising something else than a refusal (a bug a crafted part could reach)
+    is never taken for an unreadable 活动记录 sheet to go on without: the whole check decides
+    (here it fails too, as it would have before the part was checked apart)."""
+    import mentor_xl.workbook.reader as reader
+
+    class Boom(Exception):
+        pass
+
+    def boom(*a, **kw):
+        raise Boom("扫描出错")
+        yield  # noqa: unreachable — a generator, as part_steps is
+
+    if waiting == "child-checks-after":
+        monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+        monkeypatch.setattr(aside, "_scan", lambda req: {})  # no verdict: the whole check here
+    else:
+        monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)
+        monkeypatch.setattr(limits, "part_steps", boom)
+    real = limits.check_workbook_file
+    monkeypatch.setattr(reader, "check_workbook_file", lambda *a, **kw: boom().__next__() or real(*a, **kw))
+    with pytest.raises(Boom):
+        read_book(book)
+    with pytest.raises(Boom):
+        open_office(book, later=True).compliance(TERM)
+    assert all(c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)

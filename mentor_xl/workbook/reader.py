@@ -199,23 +199,16 @@ class _Context:
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
         ahead = self.ahead.pop(actual, None)
-        left = isinstance(ahead, aside.Aside) and ahead.part is not None  # the check left the part to it
-        own = _check_while_waiting(ahead) if left else None
-        got = ahead.result() if ahead is not None else None  # None: the child gave up, read it here
-        if left:
-            if own is not None:  # checked here before the sheet came: the child's check is not needed
+        if isinstance(ahead, aside.Aside) and ahead.part is not None:  # the check left the part to it
+            try:
+                got = _take_checked(ahead, self.book)
+            except FatalInputError:
+                raise
+            except Exception as e:  # noqa: BLE001 — not an unreadable sheet to go on without
                 ahead.cancel()
-                ahead.scanned = own
-                _part_checked(ahead)
-            elif got is not None and got[0].num_rows * max(got[0].num_columns, 1) <= limits.MAX_CELLS:
-                self.book.pending = functools.partial(_part_checked, ahead)  # its check, still running
-            else:  # no sheet, or a grid the check would refuse: the whole check first, here. Not
-                # the child's verdict: it ran the native reader on the part before it checked it,
-                # and the parent's own native reader is about to read that part.
-                ahead.cancel()
-                ahead.scanned = None
-                _part_checked(ahead)
-                got = None
+                raise _CheckFailed(ahead.path, e) from e
+        else:
+            got = ahead.result() if ahead is not None else None  # None: the child gave up, read it here
         return got if got is not None else _load(self.source, actual)
 
     def load_ahead(self, opener, actual: str) -> None:
@@ -224,6 +217,37 @@ class _Context:
         pool = ThreadPoolExecutor(1, thread_name_prefix="mentor-xl-read")
         self.ahead[actual] = pool.submit(lambda: _load(opener(), actual))
         pool.shutdown(wait=False)
+
+
+def _take_checked(ahead: "aside.Aside", book: OfficeBook):
+    """The child's sheet (None: read it here) once the part the parent's check left to it is
+    checked, or ``book.pending`` = its check, still running in the child."""
+    own = _check_while_waiting(ahead)
+    got = ahead.result()  # None: the child gave up, read it here
+    if own is not None:  # checked here before the sheet came: the child's check is not needed
+        ahead.cancel()
+        ahead.scanned = own
+        _part_checked(ahead)
+    elif got is not None and got[0].num_rows * max(got[0].num_columns, 1) <= limits.MAX_CELLS:
+        book.pending = functools.partial(_part_checked, ahead)  # its check, still running
+    else:  # no sheet, or a grid the check would refuse: the whole check first, here. Not the
+        # child's verdict: it ran the native reader on the part before it checked it, and the
+        # parent's own native reader is about to read that part.
+        ahead.cancel()
+        ahead.scanned = None
+        _part_checked(ahead)
+        got = None
+    return got
+
+
+class _CheckFailed(Exception):
+    """The check of a part left to the log's child failed otherwise than by a refusal (a bug a
+    crafted part reaches, an I/O error): ``_read_sheet`` lets the whole check decide instead of
+    taking it for an unreadable sheet (the book would be given out with that part unchecked)."""
+
+    def __init__(self, path: Path, error: Exception):
+        super().__init__(str(error))
+        self.path, self.error = path, error
 
 
 def _check_while_waiting(child: "aside.Aside") -> int | None:
@@ -463,6 +487,9 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         batch, cell_errors = ctx.load(actual)
     except FatalInputError:  # the file's check refused it (a part left to the log's child)
         raise
+    except _CheckFailed as failed:  # that part's check failed otherwise: the whole check decides,
+        check_workbook_file(failed.path)  # as before the part was checked apart (its words, or its error)
+        raise failed.error from None
     except Exception as e:  # an empty or unreadable sheet
         if "empty" not in str(e).lower():
             problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")
