@@ -136,10 +136,12 @@ def test_a_refused_log_part_is_refused_in_the_whole_checks_words(book, tmp_path,
             with pytest.raises(FatalInputError) as e:
                 office.compliance(TERM)
             assert str(e.value) == words
-        with pytest.raises(FatalInputError):
-            office.problems  # noqa: B018
-        with pytest.raises(FatalInputError):
-            office.assess(term=TERM)
+        for ask in (lambda: office.problems, lambda: office.assess(term=TERM), lambda: office.all_problems(),
+                    lambda: office.eligibility(term=TERM), lambda: office.awards("2024-2025"),
+                    lambda: office.allocate(10_000)):
+            with pytest.raises(FatalInputError) as e:
+                ask()
+            assert str(e.value) == words
     assert all(c is not None and c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
 
 
@@ -442,3 +444,19 @@ def test_a_check_that_fails_unexpectedly_gives_nothing_out(book, tmp_path, child
     with pytest.raises(Boom):
         open_office(book, later=True).compliance(TERM)
     assert all(c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
+
+
+def test_the_merged_cells_scan_inflates_an_unchecked_part_no_further_than_the_check(book, tmp_path):
+    """While the log's part is still being checked by the child, the reader may look for its merged
+    cells: that pass stops where the check would refuse the part (a bomb behind valid rows)."""
+    from mentor_xl.workbook.merges import merged_ranges
+
+    merge = b'<mergeCells count="1"><mergeCell ref="B2:B4"/></mergeCells>'
+    plain = tmp_path / "合并.xlsx"
+    plain.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge, 1)))
+    assert (1, 1, 3, 1) in merged_ranges(plain, names={"活动记录"})["活动记录"].ranges
+    bomb = tmp_path / "炸弹.xlsx"
+    bomb.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(
+        b"</sheetData>", b"</sheetData>" + b" " * (60 * 1024 ** 2) + merge, 1)))
+    assert "压缩比异常" in _refusal(bomb)
+    assert merged_ranges(bomb, names={"活动记录"}) == {}  # stopped before the merges, past the ratio

@@ -158,7 +158,7 @@ def _check_file(path: str | Path, max_bytes: int, max_uncompressed: int, max_rat
         with zipfile.ZipFile(p) as z:
             total = _check_zip(name, z, max_uncompressed, max_ratio, max_entries, max_cells, skip)
     except zipfile.BadZipFile as e:
-        raise FatalInputError(f"文件“{name}”已损坏，无法作为 Excel 工作簿打开（{e}）") from e
+        raise _damaged(name) from e
     except _BROKEN as e:
         raise _broken(name) from e
     return ("ods" if kind.kind == "ods" else "xlsx"), total
@@ -190,7 +190,7 @@ def part_steps(path: str | Path, part: str, *, name: str | None = None):
             return (yield from _part_steps(name or p.name, z, info, _declared_sheets(z), MAX_UNCOMPRESSED,
                                            MAX_RATIO, MAX_CELLS))
     except zipfile.BadZipFile as e:
-        raise FatalInputError(f"文件“{name or p.name}”已损坏，无法作为 Excel 工作簿打开（{e}）") from e
+        raise _damaged(name or p.name) from e
     except _BROKEN as e:
         raise _broken(name or p.name) from e
 
@@ -199,6 +199,11 @@ def part_steps(path: str | Path, part: str, *, name: str | None = None):
 # past the end of the file (EOFError), flags it does not read (compressed patched data …), a
 # name not in the encoding its flag says
 _BROKEN = (EOFError, NotImplementedError, UnicodeDecodeError)
+
+
+def _damaged(name: str) -> FatalInputError:
+    """zipfile's own reason is English: the user gets it in words, the traceback keeps it."""
+    return FatalInputError(f"文件“{name}”已损坏（不是完整的压缩包），无法作为 Excel 工作簿打开")
 
 
 def _broken(name: str) -> FatalInputError:
@@ -291,8 +296,8 @@ def _inflate(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int):
                 break
             try:
                 chunk = d.decompress(data, CHUNK)
-            except zlib.error as e:
-                raise FatalInputError(f"文件“{name}”中的“{info.filename}”已损坏，无法解压（{e}）") from None
+            except zlib.error:
+                raise FatalInputError(f"文件“{name}”中的“{info.filename}”已损坏，无法解压（压缩数据不完整或有误）") from None
             budget -= len(chunk)
             if budget < 0:
                 raise over

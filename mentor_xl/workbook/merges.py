@@ -16,6 +16,8 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from mentor_xl.workbook import limits
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -78,15 +80,22 @@ def merged_ranges(path: str | Path, names=None) -> dict[str, SheetMerges]:
 def _scan(z: zipfile.ZipFile, part: str) -> SheetMerges | None:
     try:
         f = z.open(part)
+        # The part may not be checked yet (a big log's part, checked by the child that loaded
+        # it): never inflated further than the check allows it (``limits``), which refuses it then.
+        most = min(limits.MAX_UNCOMPRESSED, max(limits.RATIO_FLOOR, limits.MAX_RATIO * z.getinfo(part).compress_size))
     except KeyError:
         return None
     m = SheetMerges()
     tail = b""
+    seen = 0
     with f:
         while True:
             chunk = f.read(CHUNK)
             if not chunk:
                 break
+            seen += len(chunk)
+            if seen > most:
+                return None
             buf = tail + chunk
             if m.first_col is None:
                 d = _DIMENSION.search(buf)
