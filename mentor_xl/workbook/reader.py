@@ -68,15 +68,15 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
         book = _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy, meanwhile=meanwhile)
         if not later:
             book.confirm()
-    except BaseException:
+        if child is not None:
+            if book.pending is None:
+                child.cancel()
+            else:  # a book dropped unconfirmed leaves no child behind
+                weakref.finalize(book, child.cancel)
+    except BaseException:  # an interrupt too, wherever it lands: no child, no pipe left
         if child is not None:
             child.cancel()
         raise
-    if child is not None:
-        if book.pending is None:
-            child.cancel()
-        else:  # a book dropped unconfirmed leaves no child behind
-            weakref.finalize(book, child.cancel)
     return book
 
 
