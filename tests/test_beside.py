@@ -13,6 +13,7 @@ import pytest
 
 from mentor_xl import beside
 from mentor_xl import results as res
+from test_results_workbook import _rows
 
 needs_fork = pytest.mark.skipif(not beside.FORK, reason="no fork here")
 
@@ -85,6 +86,52 @@ def test_the_results_workbook_is_the_same_with_the_pages_computed_beside(tmp_pat
             [c.number_format for r in b[name].iter_rows() for c in r], name
     assert len(a["总览"]._charts) == len(b["总览"]._charts) and len(a["图表"]._charts) == len(b["图表"]._charts) == 3
 
+
+
+def _layout(ws) -> dict:
+    """What a reader sees of a sheet beyond its values: formats, merges, row heights, highlighting,
+    charts, page breaks and print scale."""
+    return {"formats": [c.number_format for r in ws.iter_rows() for c in r],
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+            "heights": {i: d.height for i, d in ws.row_dimensions.items() if d.height},
+            "highlight": [(str(cf.sqref), [r.formula for r in cf.rules]) for cf in ws.conditional_formatting],
+            "charts": len(ws._charts), "breaks": [b.id for b in ws.row_breaks.brk], "scale": ws.page_setup.scale}
+
+
+def test_an_office_books_results_with_later_sheets_are_the_same_with_the_pages_computed_beside(tmp_path,
+                                                                                              monkeypatch):
+    """On an office-shaped 台账 (two 书院, merged cells, title and footer rows) with 考核结果 and
+    奖励预算/奖励汇总 as later stages add them: 总览 and 图表 are the same cell for cell, merge for
+    merge, whether their figures came from the child or were computed here."""
+    from officebook import bit_office_book, ustb_office_book
+    from mentor_xl.office import open_office
+
+    office = open_office(bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True), policy="bit-2022")
+    result = office.compliance("2024-2025-1")
+    awards = open_office(ustb_office_book(tmp_path / "学工台账.xlsx"), "ustb-2022").awards("2024-2025")
+    extra = {**office.assess(term="2024-2025-1").sheets(), **awards.sheets()}
+    assert len(extra["考核结果"].df) == 3 and len(extra["奖励汇总"].df)
+    pids = []
+    real = beside.Beside
+
+    def spy(fn):
+        job = real(fn)
+        pids.append(job.pid)
+        return job
+    monkeypatch.setattr(res, "Beside", spy)
+    forked = res.write_results(tmp_path / "a.xlsx", result, extra_sheets=extra, office="精工书院")
+    assert pids[0] is not None or not beside.FORK  # computed over there
+    monkeypatch.setattr(beside, "FORK", False)
+    here = res.write_results(tmp_path / "b.xlsx", result, extra_sheets=extra, office="精工书院")
+    a, b = openpyxl.load_workbook(forked), openpyxl.load_workbook(here)
+    assert a.sheetnames == b.sheetnames == ["总览", "合规汇总", "人员汇总", "合规明细", "考核结果", "奖励预算",
+                                            "奖励汇总", "数据问题", "图表"]
+    for name in a.sheetnames:
+        assert _rows(a[name]) == _rows(b[name]), name
+        assert _layout(a[name]) == _layout(b[name]), name
+    pages = [r[0] for r in _rows(a["总览"]) if isinstance(r[0], str) and r[0].endswith("学期导师工作合规情况")]
+    assert len(pages) == 2 and len(_layout(a["总览"])["breaks"]) >= 2  # one page per 书院, each its own
+    assert _layout(a["图表"])["charts"] == 3
 
 class _Finalised:
     """Garbage in a cycle whose finaliser writes to the caller's file (a buffered writer flushed
