@@ -62,11 +62,22 @@ def test_the_pipeline_runs_paused(tmp_path, monkeypatch):
     from mentor_xl.results import write_results
     import mentor_xl.engine as engine
 
+    import mentor_xl.results as results
+    from mentor_xl.workbook import reader
+
     seen = []
     real = engine._rule_details
     monkeypatch.setattr(engine, "_rule_details", lambda *a: seen.append(gc.isenabled()) or real(*a))
     path = tmp_path / "demo.xlsx"
     build_demo_book(path, "bit-2022", staff=10, students=60, log_rows=300)
+    # each step on its own: the book read, the results written (not only the compute)
+    steps = {}
+    for module, name in ((reader, "_read_sheet"), (results, "write_frame_sheet")):
+        def spy(*a, _real=getattr(module, name), _name=name, **kw):
+            steps.setdefault(_name, []).append(gc.isenabled())
+            return _real(*a, **kw)
+        monkeypatch.setattr(module, name, spy)
     office = open_office(path)
     write_results(tmp_path / "out.xlsx", office.compliance("2024-2025-1"))
     assert seen and not any(seen) and gc.isenabled()
+    assert set(steps) == {"_read_sheet", "write_frame_sheet"} and not any(sum(steps.values(), [])), steps
