@@ -18,16 +18,14 @@ import gc
 import os
 import pickle
 import signal
-import sys
 import tempfile
 import time
-import warnings
 from typing import Callable, Generic, TypeVar
 
+from mentor_xl.forking import FORK, HELD, fork
+
 T = TypeVar("T")
-FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
 MIN_WAIT_S = 60  # the least a child is waited for once its answer is asked for
-_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
 
 
 class Beside(Generic[T]):
@@ -40,21 +38,12 @@ class Beside(Generic[T]):
             return
         try:
             self.file = tempfile.TemporaryFile()
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-        except (OSError, ValueError, AttributeError):
-            self._close()
-            return
-        try:
-            with warnings.catch_warnings():  # Python 3.12+ warns of a fork with threads: the child
-                warnings.simplefilter("ignore", DeprecationWarning)  # runs no other thread's code
-                pid = os.fork()
-            if pid == 0:
-                _child(fn, self.file.fileno(), mask)  # never returns
-            self.pid = pid
         except OSError:
+            return
+        fd = self.file.fileno()
+        self.pid = fork(lambda mask: _child(fn, fd, mask))
+        if self.pid is None:
             self._close()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def result(self, timeout: float | None = None) -> T:
         """The child's answer, or ``fn()`` computed here when there is none. The child is waited
@@ -138,7 +127,7 @@ def _child(fn: Callable, fd: int, mask) -> None:
     code = 1
     try:
         gc.freeze()  # the caller's garbage is not finalised here (a buffered file flushed twice)
-        for signum in _HELD:  # nor are the caller's signal handlers run here: a signal ends the child
+        for signum in HELD:  # nor are the caller's signal handlers run here: a signal ends the child
             signal.signal(signum, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDWR)  # whatever it might print is the caller's to print
         os.dup2(null, 1)

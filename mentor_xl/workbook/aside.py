@@ -33,9 +33,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 from types import SimpleNamespace
+
+from mentor_xl.forking import FORK, fork
 
 try:
     import resource
@@ -49,9 +50,6 @@ TIMEOUT_S = 600  # wall clock the parent waits at most, and CPU seconds the chil
 # in under 4 s here, so a child that hangs (however unlikely) costs minutes, not ten of them
 TIMEOUT_PER_MB_S = 4
 _ENTRY = "import sys; from mentor_xl.workbook.aside import main; sys.exit(main())"
-
-
-FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 class _Forked:
@@ -247,9 +245,6 @@ def _start(path: Path, sheet: str, part: str | None = None) -> Aside | None:
     return Aside(proc, sheet, files, timeout, part, path, ready)  # nothing that can fail after the fork
 
 
-_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
-
-
 def _fork(request: dict) -> _Forked | None:
     """This process forked into the child (None: no fork here, a new interpreter instead)."""
     try:
@@ -260,22 +255,10 @@ def _fork(request: dict) -> _Forked | None:
         from mentor_xl.workbook import limits  # noqa: F401
 
         request = dict(request, memory=_address_space() + request["memory"])  # what it inherits, plus its own
-        # a Ctrl-C between the fork and the child's own session must not run this program twice:
-        # the signals wait until each side is ready for them
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     except (ImportError, OSError, ValueError, AttributeError):
         return None
-    try:
-        with warnings.catch_warnings():  # Python 3.12+ warns of a fork with threads: the child
-            warnings.simplefilter("ignore", DeprecationWarning)  # runs no Python thread's code
-            pid = os.fork()
-            if pid == 0:
-                _child(request, mask)  # never returns
-    except OSError:
-        return None
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    return _Forked(pid)
+    pid = fork(lambda mask: _child(request, mask))  # Ctrl-C held until the child has its own session
+    return None if pid is None else _Forked(pid)
 
 
 def _child(request: dict, mask) -> None:
