@@ -45,15 +45,15 @@ class Beside(Generic[T]):
         if self.pid is None:
             self._close()
 
-    def result(self, timeout: float | None = None) -> T:
+    def result(self) -> T:
         """The child's answer, or ``fn()`` computed here when there is none. The child is waited
-        for at most ``timeout`` seconds, by default as long again as it has had (a minute at
-        least): a fork in a process with threads may leave it stuck on a lock for ever."""
+        for as long again as it has had (a minute at least): a fork in a process with threads
+        may leave it stuck on a lock for ever."""
         pid, self.pid = self.pid, None
         if pid is not None:
             gone = False
             try:
-                status = _wait(pid, self._patience() if timeout is None else timeout)
+                status = _wait(pid, max(MIN_WAIT_S, time.monotonic() - self.started))
                 gone = status is not None
                 if gone and os.waitstatus_to_exitcode(status) == 0:
                     self.file.seek(0)
@@ -67,9 +67,6 @@ class Beside(Generic[T]):
                     _end(pid)
                 self._close()
         return self.fn()
-
-    def _patience(self) -> float:
-        return max(MIN_WAIT_S, time.monotonic() - self.started)
 
     def cancel(self) -> None:
         """Stop the child if it still runs (its answer no longer wanted: the caller failed on the
