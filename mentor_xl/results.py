@@ -330,8 +330,8 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
 
 # --------------------------------------------------------------------------- 总览
 
-def _overview_frames(result: ComplianceResult, summary: pd.DataFrame):
-    """(per-学院 table with the whole office last, per-学院 Figures)."""
+def _overview_frames(result: ComplianceResult):
+    """(per-学院 table with the whole office last, per-学院 Figures, the whole office's Figures)."""
     per = fig.by_college(result)
     whole = fig.figures(result)
     rows = [*per.values(), whole]
@@ -368,7 +368,7 @@ OVERVIEW_KINDS = {"全部达标比例": "percent", "平均合规率": "percent",
 
 def _pages_data(result: ComplianceResult, summary: pd.DataFrame, staff: pd.DataFrame) -> dict:
     """Everything 总览 and 图表 show, as frames and figures (``Beside``: no workbook in it)."""
-    return {"overview": (*_overview_frames(result, summary), _college_pages(result, summary)),
+    return {"overview": (*_overview_frames(result), _college_pages(result, summary)),
             "charts": [
                 ("各规则达标率（达标对象 ÷ 应考核对象）", rule_rates(summary), "达标率", "rate"),
                 ("各学院合规率（达标周期 ÷ 应达标周期）", college_rates(staff), "合规率", "rate"),
