@@ -2,10 +2,10 @@
 
 Those steps build hundreds of thousands of objects (cells, ids, lists of 学号) that hold no
 reference cycles; each full pass of the collector walks all of them, and on a 200k-row log the
-passes cost ~0.03–0.04 s of the compute (measured at 200k and 1M). Memory is still freed as usual (reference
-counting); what cycles there are get collected when the last paused step ends. Nested and
-concurrent steps share one pause; a collector that was off when the first step began stays off
-(one turned off while a step runs is turned on again when the steps end).
+passes cost ~0.03–0.04 s of the compute (measured at 200k and 1M). Memory is still freed as
+usual (reference counting); what cycles there are get collected when the last paused step ends.
+Nested and concurrent steps share one pause; a collector that was off when the first step began
+stays off (one turned off while a step runs is turned on again when the steps end).
 """
 from __future__ import annotations
 
