@@ -36,14 +36,6 @@ def book(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(params=[True, False], ids=["forked", "new-interpreter"])
-def how_started(request, monkeypatch):
-    if request.param and not aside.FORK:
-        pytest.skip("no fork here")
-    monkeypatch.setattr(aside, "FORK", request.param)
-    return request.param
-
-
 @pytest.fixture
 def children(monkeypatch) -> list:
     """Every workbook big enough for the child; the children started."""

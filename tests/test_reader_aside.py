@@ -18,15 +18,6 @@ from mentor_xl.workbook.model import ATTRS
 from mentor_xl.workbook.reader import read_book
 
 
-@pytest.fixture(params=[True, False], ids=["forked", "new-interpreter"])
-def how_started(request, monkeypatch):
-    """Each test runs with the child forked (Linux) and as a new interpreter (elsewhere, or no fork)."""
-    if request.param and not aside.FORK:
-        pytest.skip("no fork here")
-    monkeypatch.setattr(aside, "FORK", request.param)
-    return request.param
-
-
 def _child_does(monkeypatch, code: str) -> None:
     """Make the child run ``code`` instead of loading the sheet, however it is started."""
     monkeypatch.setattr(aside, "_ENTRY", code)  # a new interpreter
