@@ -452,3 +452,21 @@ def test_the_merged_cells_scan_inflates_an_unchecked_part_no_further_than_the_ch
         b"</sheetData>", b"</sheetData>" + b" " * (60 * 1024 ** 2) + merge, 1)))
     assert "压缩比异常" in _refusal(bomb)
     assert merged_ranges(bomb, names={"活动记录"}) == {}  # stopped before the merges, past the ratio
+
+
+def test_a_check_that_fails_unexpectedly_on_a_refused_file_gives_the_refusal(book, tmp_path, children, monkeypatch):
+    """The part's check raising something else than a refusal while the parent waits: the whole
+    check decides, and a file it refuses is refused in its words, not by that error."""
+    def boom(*a, **kw):
+        raise RuntimeError("扫描出错")
+        yield  # noqa: unreachable — a generator, as part_steps is
+
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)
+    monkeypatch.setattr(limits, "part_steps", boom)
+    bad = tmp_path / "far-empty.xlsx"
+    bad.write_bytes(_far_empty(book.read_bytes()))
+    words = _refusal(bad)
+    with pytest.raises(FatalInputError) as e:
+        read_book(bad)
+    assert str(e.value) == words
+    assert children and all(c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
