@@ -199,17 +199,28 @@ class _Context:
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
         ahead = self.ahead.pop(actual, None)
-        if isinstance(ahead, aside.Aside) and ahead.part is not None:  # the check left the part to it
-            try:
-                got = _take_checked(ahead, self.book)
-            except FatalInputError:
-                raise
-            except Exception as e:  # noqa: BLE001 — not an unreadable sheet to go on without
-                ahead.cancel()
-                raise _CheckFailed(ahead.path, e) from e
-        else:
-            got = ahead.result() if ahead is not None else None  # None: the child gave up, read it here
+        got = ahead.result() if ahead is not None else None  # None: the child gave up, read it here
         return got if got is not None else _load(self.source, actual)
+
+    def take_checked(self, actual: str):
+        """The child's sheet of ``actual`` when the parent's check left its part to that child
+        (``_take_checked``; None: ``load`` reads it here). Whatever that check raises is raised:
+        a failed check is never an unreadable sheet to go on without (the book would be given out
+        with that part unchecked). One failing otherwise than by a refusal (a bug a crafted part
+        reaches, an I/O error) lets the whole check decide first, as before the part was checked
+        apart: its words, or its error."""
+        ahead = self.ahead.get(actual)
+        if not isinstance(ahead, aside.Aside) or ahead.part is None:
+            return None
+        del self.ahead[actual]
+        try:
+            return _take_checked(ahead, self.book)
+        except FatalInputError:
+            raise
+        except Exception:  # noqa: BLE001
+            ahead.cancel()
+            check_workbook_file(ahead.path)
+            raise
 
     def load_ahead(self, opener, actual: str) -> None:
         """Start loading ``actual`` in a thread with a reader of its own (``opener()``): the native
@@ -238,16 +249,6 @@ def _take_checked(ahead: "aside.Aside", book: OfficeBook):
         _part_checked(ahead)
         got = None
     return got
-
-
-class _CheckFailed(Exception):
-    """The check of a part left to the log's child failed otherwise than by a refusal (a bug a
-    crafted part reaches, an I/O error): ``_read_sheet`` lets the whole check decide instead of
-    taking it for an unreadable sheet (the book would be given out with that part unchecked)."""
-
-    def __init__(self, path: Path, error: Exception):
-        super().__init__(str(error))
-        self.path, self.error = path, error
 
 
 def _check_while_waiting(child: "aside.Aside") -> int | None:
@@ -483,13 +484,11 @@ def _header(rows: list[list], aliases: dict[str, str]) -> tuple[int, list[str]] 
 # one sheet -----------------------------------------------------------------------------
 def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str], how: str) -> pd.DataFrame:
     problems = ctx.book.problems
+    got = ctx.take_checked(actual)  # outside the try: a failed check is no unreadable sheet
     try:
-        batch, cell_errors = ctx.load(actual)
-    except FatalInputError:  # the file's check refused it (a part left to the log's child)
+        batch, cell_errors = got if got is not None else ctx.load(actual)
+    except FatalInputError:  # a refusal is never an unreadable sheet either
         raise
-    except _CheckFailed as failed:  # that part's check failed otherwise: the whole check decides,
-        check_workbook_file(failed.path)  # as before the part was checked apart (its words, or its error)
-        raise failed.error from None
     except Exception as e:  # an empty or unreadable sheet
         if "empty" not in str(e).lower():
             problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")
