@@ -152,7 +152,6 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
             # sheet read here may be it. The whole check first, before any sheet is read.
             child.cancel()
             check_workbook_file(child.path)
-            child.part = None
         if opener is not None and log is not None and "活动记录" in wanted:
             ctx.load_ahead(opener, log)
     for name in _FIRST:
