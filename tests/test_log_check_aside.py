@@ -470,3 +470,41 @@ def test_a_check_that_fails_unexpectedly_on_a_refused_file_gives_the_refusal(boo
         read_book(bad)
     assert str(e.value) == words
     assert children and all(c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
+
+
+def test_a_refusal_by_the_child_alone_is_still_a_refusal(book, children, monkeypatch):
+    """The child refuses the part and the whole check, run here, passes the file: the child's
+    refusal stands (its words), the book is never given out."""
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    import mentor_xl.workbook.reader as reader
+
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict it is
+    monkeypatch.setattr(aside, "_scan", lambda req: {"refused": "文件“台账.xlsx”已被子进程拒绝"})
+    calls = _spy_whole_check(monkeypatch)
+    with pytest.raises(FatalInputError, match="已被子进程拒绝"):
+        read_book(book)
+    assert len(calls) == 1
+
+
+def test_a_grid_over_the_cell_limit_is_not_taken_from_the_child(book, children, monkeypatch):
+    """The child hands over a sheet of more cells than the check allows (``limits.MAX_CELLS``):
+    the whole check runs at once, before the book is returned, and the parent reads the sheet
+    itself; nothing is left to the child's verdict (``later=True`` leaves nothing pending)."""
+    import fastexcel
+
+    import mentor_xl.workbook.reader as reader
+
+    expected = read_book(book)
+    sheet = fastexcel.read_excel(str(book)).load_sheet("活动记录", header_row=None, dtypes="string", skip_rows=0)
+    monkeypatch.setattr(limits, "MAX_CELLS", sheet.height * sheet.width - 1)  # the log's grid alone is over it
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the sheet comes first
+    calls = _spy_whole_check(monkeypatch)
+    loaded = []
+    real_load = reader._load
+    monkeypatch.setattr(reader, "_load", lambda source, actual: loaded.append(actual) or real_load(source, actual))
+    got = read_book(book, later=True)
+    assert got.pending is None and len(calls) == 1 and "活动记录" in loaded
+    assert got.log.equals(expected.log)
+    assert children and all(c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
