@@ -1,8 +1,9 @@
 """Hostile and odd variants of a genuine returned workbook, made from its bytes.
 
-Each function takes the bytes of a filled return (``simulate.fill_return``) and returns the
-bytes of a variant that keeps its stamp, so that only the damage decides what happens.
-Used by test_ingest_isolation.py and the corpus test.
+Each function takes the bytes of a genuine workbook (a filled return, ``simulate.fill_return``,
+or a demo book) and returns the bytes of a variant that keeps everything else (a return its
+stamp), so that only the damage decides what happens. Used by the tests of hostile files
+(test_ingest_isolation.py, test_log_check_aside.py, test_reader_aside.py …) and the corpus test.
 """
 from __future__ import annotations
 

@@ -214,7 +214,7 @@ def test_where_no_child_can_start_the_parent_reads_alone(book, monkeypatch):
 
 
 def test_a_forked_child_keeps_none_of_the_parents_files(book, monkeypatch):
-    """The fork closes every descriptor it inherited but its two outputs: a pipe the parent closes
+    """The fork closes every descriptor it inherited but its output files and pipe: a pipe the parent closes
     ends at once (a child holding its write end would keep the reader waiting)."""
     import os
 

@@ -312,7 +312,8 @@ def main() -> int:
 
 
 def run(req: dict) -> int:
-    """The child: limit itself, load the sheet as text, write it out; any failure is exit 1."""
+    """The child: limit itself, load the sheet as text, write it out, signal on the pipe, then
+    check the sheet's part when asked (``_scan``); any failure is exit 1."""
     _die_with_parent()
     if os.getppid() != req.get("ppid", os.getppid()) or os.getppid() == 1:
         return 1  # the parent is already gone

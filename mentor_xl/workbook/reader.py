@@ -57,8 +57,9 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     ``meanwhile(book)`` runs once every other sheet is read while 活动记录 is still loading
     (``read_from``).
 
-    A large 活动记录 is loaded by a child (``aside``), which then checks that sheet's part of
-    the file while the book is read and used here. ``later=True`` returns the book before that
+    A large 活动记录 is loaded by a child (``aside``); that sheet's part of the file is checked
+    by whichever is free first: here while the sheet is awaited, else by the child while the
+    book is read and used here. ``later=True`` returns the book before that
     check ends: the caller must call ``book.confirm()`` before it delivers anything made from
     the book (``Office`` does); by default the book is confirmed before it is returned.
     """
