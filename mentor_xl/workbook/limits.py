@@ -236,15 +236,21 @@ def _check_part(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: se
             return done.value
 
 
+def ratio_cap(info: zipfile.ZipInfo, max_ratio: float = MAX_RATIO) -> float:
+    """The most bytes ``info``'s entry may inflate to before its compression ratio is refused."""
+    return max(RATIO_FLOOR, max_ratio * max(info.compress_size, 1))
+
+
 def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: set[str], budget: int,
                 max_ratio: float, max_cells: int):
     xml = bool(_XML_PART.search(info.filename)) or info.filename == "[Content_Types].xml"
     sheet = bool(_SHEET_PART.match(info.filename)) or info.filename in sheets
     scan = _Scan(name, info, xml, sheet, z)
+    most = ratio_cap(info, max_ratio)
     n = 0
     for chunk in _inflate(name, z, info, budget):
         n += len(chunk)
-        if n > RATIO_FLOOR and n > max_ratio * max(info.compress_size, 1):
+        if n > most:
             raise FatalInputError(f"文件“{name}”中的“{info.filename}”压缩比异常（超过 {max_ratio:.0f} 倍），"
                                   "疑似压缩炸弹，已拒绝读取")
         scan.feed(chunk)

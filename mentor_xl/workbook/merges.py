@@ -82,7 +82,7 @@ def _scan(z: zipfile.ZipFile, part: str) -> SheetMerges | None:
         f = z.open(part)
         # The part may not be checked yet (a big log's part, checked by the child that loaded
         # it): never inflated further than the check allows it (``limits``), which refuses it then.
-        most = min(limits.MAX_UNCOMPRESSED, max(limits.RATIO_FLOOR, limits.MAX_RATIO * z.getinfo(part).compress_size))
+        most = min(limits.MAX_UNCOMPRESSED, limits.ratio_cap(z.getinfo(part)))
     except KeyError:
         return None
     m = SheetMerges()
