@@ -172,7 +172,11 @@ def within_budget(spent: int, part_bytes: int) -> bool:
 def check_part(path: str | Path, part: str, *, name: str | None = None) -> int:
     """The check of one part alone, as ``check_workbook_file`` makes it (inflated and counted,
     compression ratio, DTDs, a worksheet's extent; default limits): the bytes it inflates to."""
-    steps = part_steps(path, part, name=name)
+    return _to_the_end(part_steps(path, part, name=name))
+
+
+def _to_the_end(steps) -> int:
+    """A part's check (``_part_steps``) run through: its return value."""
     while True:
         try:
             next(steps)
@@ -222,18 +226,8 @@ def _check_zip(name: str, z: zipfile.ZipFile, max_uncompressed: int, max_ratio: 
     for info in infos:
         if info.filename == skip:
             continue
-        total += _check_part(name, z, info, sheets, max_uncompressed - total, max_ratio, max_cells)
+        total += _to_the_end(_part_steps(name, z, info, sheets, max_uncompressed - total, max_ratio, max_cells))
     return total
-
-
-def _check_part(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: set[str], budget: int,
-                max_ratio: float, max_cells: int) -> int:
-    steps = _part_steps(name, z, info, sheets, budget, max_ratio, max_cells)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
 
 
 def ratio_cap(info: zipfile.ZipInfo, max_ratio: float = MAX_RATIO) -> float:
