@@ -150,22 +150,14 @@ class Aside:
         """Whether the child has handed its sheet over (or ended): ``result()`` would not wait."""
         if self.ready is None:
             return self.proc.poll() is not None
-        import select
-
-        waiter = select.poll()
-        waiter.register(self.ready, select.POLLIN)
-        return bool(waiter.poll(0))
+        return _readable(self.ready, 0)
 
     def _wait_ready(self, timeout: float) -> bool:
         """Whether the child handed its sheet over (it writes one byte to the pipe once its files
         are complete; a child that ends without doing so closes the pipe)."""
         if self.ready is None:  # started without a pipe: its exit says it
             return self._wait(timeout) == 0
-        import select
-
-        waiter = select.poll()  # not select(): the pipe may be numbered 1024 and more
-        waiter.register(self.ready, select.POLLIN)
-        if not waiter.poll(max(0, int(timeout * 1000))):
+        if not _readable(self.ready, timeout):
             raise subprocess.TimeoutExpired(self.proc.args, timeout)
         return os.read(self.ready, 1) == b"1"
 
@@ -173,15 +165,11 @@ class Aside:
         """The child's exit code, as soon as it exits (Popen.wait with a timeout polls every
         50 ms; a pidfd wakes at once where Linux has one)."""
         try:
-            import select
-
             fd = os.pidfd_open(self.proc.pid)
         except (AttributeError, OSError):
             return self.proc.wait(timeout=timeout)
         try:
-            waiter = select.poll()  # not select(): a pidfd may be numbered 1024 and more
-            waiter.register(fd, select.POLLIN)
-            if not waiter.poll(max(0, int(timeout * 1000))):
+            if not _readable(fd, timeout):
                 raise subprocess.TimeoutExpired(self.proc.args, timeout)
         finally:
             os.close(fd)
@@ -208,6 +196,16 @@ class Aside:
         if self.ready is not None:
             ready, self.ready = self.ready, None
             os.close(ready)
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` (the child's pipe, its pidfd) is readable within ``timeout`` seconds. Not
+    select(): a descriptor may be numbered 1024 and more."""
+    import select
+
+    waiter = select.poll()
+    waiter.register(fd, select.POLLIN)
+    return bool(waiter.poll(max(0, int(timeout * 1000))))
 
 
 def start(path: Path, sheet: str, *, min_bytes: int | None = None, part: str | None = None) -> Aside | None:
