@@ -300,3 +300,28 @@ def test_two_columns_for_one_standard_name(tmp_path):
     book = read_book(write_xlsx(tmp_path / "d.xlsx", {"人员": rows}))
     assert book.staff.loc[0, "学院"] == "数学学院" and book.staff.loc[0, "单位"] == "理学院"
     assert [(p.column, p.category) for p in book.problems if p.sheet == "人员"] == [("单位", "重复列")]
+
+
+def test_the_native_readers_english_reasons_never_reach_the_office(tmp_path, monkeypatch):
+    """calamine's reasons are English ("Invalid checksum"): the office reads the Chinese sentence
+    alone, for a sheet that cannot be read and for a workbook that cannot be opened."""
+    import fastexcel
+
+    import mentor_xl.workbook.reader as reader
+
+    path = tmp_path / "台账.xlsx"
+    write_xlsx(path, {"人员": [["工号", "姓名", "角色"], ["T1", "张老师", "学育导师"]],
+                      "活动记录": [["日期", "工号", "活动类型", "学号"], ["2024-09-10", "T1", "谈心谈话", "S1"]]})
+    real = reader._load
+
+    def broken(source, actual):
+        if actual == "活动记录":
+            raise RuntimeError("Invalid checksum")
+        return real(source, actual)
+    monkeypatch.setattr(reader, "_load", broken)
+    [p] = [p for p in read_book(path).problems if p.category == "工作表无法读取"]
+    assert p.message.startswith("工作表“活动记录”无法读取") and "Invalid" not in p.message
+    monkeypatch.setattr(fastexcel, "read_excel", lambda *a, **k: (_ for _ in ()).throw(ValueError("Invalid checksum")))
+    with pytest.raises(FatalInputError) as e:
+        read_book(path)
+    assert "无法打开工作簿" in str(e.value) and "Invalid" not in str(e.value)

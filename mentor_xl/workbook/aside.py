@@ -155,7 +155,7 @@ class Aside:
     def _wait_ready(self, timeout: float) -> bool:
         """Whether the child handed its sheet over (it writes one byte to the pipe once its files
         are complete; a child that ends without doing so closes the pipe)."""
-        if self.ready is None:  # started without a pipe: its exit says it
+        if self.ready is None:  # its pipe already closed (cancelled): its exit says it
             return self._wait(timeout) == 0
         if not _readable(self.ready, timeout):
             raise subprocess.TimeoutExpired(self.proc.args, timeout)

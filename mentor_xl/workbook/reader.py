@@ -112,7 +112,7 @@ def _read_checked(path: Path, child, *, policy_pack, sheets, policy, meanwhile) 
             reader = fastexcel.read_excel(source)
             reader.sheet_names  # noqa: B018 — opening errors surface here
         except Exception as e:  # calamine's errors are not a stable type set
-            raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式（{e}）") from e
+            raise FatalInputError(f"无法打开工作簿“{path.name}”：文件已损坏或不是 Excel 格式{_reason(e)}") from e
         # read per sheet, only for the sheets actually read (a big log's XML is streamed once)
         merges = (lambda name: merged_ranges(path, names={name}).get(name)) if kind == "xlsx" else {}
         return read_from(reader, path=path, policy_pack=policy_pack, sheets=sheets, merges=merges, policy=policy,
@@ -281,6 +281,16 @@ def _part_checked(child: "aside.Aside") -> None:
     check_workbook_file(child.path)
     if isinstance(child.scanned, str):  # the whole check passed what the child refused: never taken
         raise FatalInputError(child.scanned)
+
+
+def _reason(e: Exception) -> str:
+    """The native reader's own reason, in brackets, when it is in Chinese; its English reasons
+    ("Invalid checksum" …) stay in the traceback, not in what the office reads."""
+    text = str(e)
+    return f"（{text}）" if _CJK.search(text) else ""
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _load(source, actual: str):
@@ -491,7 +501,8 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         raise
     except Exception as e:  # an empty or unreadable sheet
         if "empty" not in str(e).lower():
-            problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：{e}", "工作表无法读取")
+            problems.add(actual, None, None, None, f"工作表“{actual}”无法读取：内容已损坏或格式不受支持{_reason(e)}",
+                         "工作表无法读取")
         batch, cell_errors = pa.record_batch([], names=[]), None
     errors = _error_cells(cell_errors)
     cols = [_as_text(batch.column(j)) for j in range(batch.num_columns)]
