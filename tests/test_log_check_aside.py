@@ -508,3 +508,23 @@ def test_a_grid_over_the_cell_limit_is_not_taken_from_the_child(book, children, 
     assert got.pending is None and len(calls) == 1 and "活动记录" in loaded
     assert got.log.equals(expected.log)
     assert children and all(c.proc.poll() is not None and all(f.closed for f in c.files) for c in children)
+
+
+def test_an_office_shaped_book_through_the_child_gives_the_same_run(tmp_path, children, monkeypatch):
+    """The office's own 台账 (its own sheet and column names, title and footer rows, merged cells),
+    its log loaded by the child and its part checked apart while the run is computed: the same
+    results, staff and problems as read all at once."""
+    from officebook import bit_office_book
+
+    path = bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True)
+    term = "2024-2025学年第一学期"
+    with monkeypatch.context() as m:
+        m.setattr(aside, "MIN_BYTES", 10 ** 12)  # too small for a child: read all at once
+        plain = open_office(path, "bit-2022").compliance(term).to_json()
+    office = open_office(path, "bit-2022", later=True)
+    child = children[-1]
+    assert child is not None and child.part == limits.sheet_part(path, "活动记录")
+    got = office.compliance(term).to_json()
+    assert isinstance(child.scanned, int) and office.book.refused is None
+    for key in ("results", "staff", "problems"):
+        assert got[key] == plain[key], key
