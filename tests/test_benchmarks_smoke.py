@@ -58,6 +58,8 @@ def test_fast_rows_write_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
     import re
 
     import datetime as dt
+
+    from openpyxl.utils import column_index_from_string, get_column_letter
     import zipfile
 
     import numpy as np
@@ -107,10 +109,29 @@ def test_fast_rows_write_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
                                                      parts["xl/_rels/workbook.xml.rels"])
         return parts
 
+    def placed(parts):
+        """Every cell's reference written out where it was left out: a cell without one goes to
+        the column after the row's previous cell, as every reader places it."""
+        def row(m):
+            col = -1
+
+            def cell(c):
+                nonlocal col
+                col = column_index_from_string(c.group(1).decode()) - 1 if c.group(1) else col + 1
+                return b'<c r="%s%s"' % (get_column_letter(col + 1).encode(), m.group(1))
+            return m.group(0)[:m.start(2) - m.start(0)] + re.sub(rb'<c(?= r="([A-Z]+)\d+"|[ />])(?: r="[A-Z]+\d+")?',
+                                                                  cell, m.group(2)) + b"</row>"
+        for name in [n for n in parts if n.startswith("xl/worksheets/")]:
+            parts[name] = re.sub(rb'<row r="(\d+)"[^>]*>(.*?)</row>', row, parts[name], flags=re.S)
+        return parts
+
     monkeypatch.setattr(xlsx, "CHUNK_ROWS", 7)  # several chunks, rows flushed across them
     fast = write(tmp_path / "fast.xlsx")
     assert b't="s"' in fast["xl/worksheets/sheet1.xml"] and "xl/sharedStrings.xml" in fast
-    fast = inline(fast)
+    sheet = fast["xl/worksheets/sheet1.xml"]
+    assert b'<row r="3"' in sheet and re.search(rb'<row r="3"[^>]*><c s=', sheet)  # references left out …
+    assert re.search(rb'</c><c r="[B-Z]3"', sheet)  # … but not after a blank
+    fast = placed(inline(fast))
     monkeypatch.setattr(xlsx._RowsXml, "for_sheet", classmethod(lambda cls, ws: None))
     slow = write(tmp_path / "slow.xlsx")
     assert fast.keys() == slow.keys()

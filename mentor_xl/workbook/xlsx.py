@@ -597,7 +597,10 @@ class _RowsXml:
     every text inline, which makes the repeated 规则名称/学院/状态 cells three times longer and the
     file slower to write and to zip); strings are numbered in the order XlsxWriter's row-by-row
     writes would number them, so the file is the one its per-cell API writes without
-    constant_memory, row spans aside. Only for constant_memory sheets, where XlsxWriter itself
+    constant_memory, row spans aside, and with the references (``r="B2"``) of cells that follow
+    the row's previous cell left out: optional in the format (ECMA-376), and a cell without one
+    goes to the next column (LibreOffice, calamine and openpyxl are tested on it,
+    ``tests/test_xlsx_cell_refs.py``). Only for constant_memory sheets, where XlsxWriter itself
     streams rows to that file; ``for_sheet`` returns None (the per-cell path) for anything else.
     """
 
@@ -791,6 +794,7 @@ class _RowsXml:
                              for h in tall.tolist()], _LSTR).take(pa.array(at.ravel()))
         pieces, used = [s('<row r="'), nums, tail], []
         filled = np.zeros(n, dtype=bool)
+        prev_valid = None  # which rows have a cell in the previous column
         for j, col in enumerate(cols):
             if col.descs is None:
                 table = self._text_frags(j, col)
@@ -807,15 +811,20 @@ class _RowsXml:
             idx = col.codes
             valid = idx >= 0
             if not valid.any():
+                prev_valid = valid
                 continue
             used.append(j)
             filled |= valid
-            cell = s(f'<c r="{self.letters[j]}')
-            if valid.all():
-                pieces += [cell, nums, table.take(pa.array(idx))]
-            else:
-                frags = table.take(pa.array(idx, mask=~valid))
-                pieces.append(pc.binary_join_element_wise(cell, nums, frags, s("")))  # null where blank
+            take = pa.array(idx) if valid.all() else pa.array(idx, mask=~valid)  # null where blank
+            # No reference where the cell is in the column after the row's previous cell, where
+            # every reader puts it: a third less XML, and rows that repeat deflate 3× faster
+            follows = pc.binary_join_element_wise(s("<c"), pc.utf8_slice_codeunits(table, 1), s("")).take(take)
+            if j == 0 or prev_valid.all():
+                pieces.append(follows)
+            else:  # after a blank the cell says where it is
+                placed = pc.binary_join_element_wise(s(f'<c r="{self.letters[j]}'), nums, table.take(take), s(""))
+                pieces.append(pc.if_else(pa.array(~prev_valid), placed, follows))
+            prev_valid = valid
         pieces.append(s("</row>"))
         rows = pc.binary_join_element_wise(*pieces, s(""), null_handling="replace", null_replacement="")
         if not filled.all():  # XlsxWriter writes no <row> for a row without cells
