@@ -223,9 +223,31 @@ def active_days(seg_lo: np.ndarray, seg_hi: np.ndarray, p_start: np.ndarray, p_e
 
 
 def merge_segments(seg: pd.DataFrame, key: str = "subject") -> pd.DataFrame:
-    """Union overlapping or touching [lo, hi] segments per key (vectorised)."""
+    """Union overlapping or touching [lo, hi] segments per key (vectorised): ``key``, ``lo``,
+    ``hi`` and the other columns as the first segment of each union has them."""
     if seg.empty:
         return seg
+    k, lo, hi = (seg[c].to_numpy() for c in (key, "lo", "hi"))
+    if not all(a.dtype.kind in "iu" for a in (k, lo, hi)):
+        return _merge_segments_pandas(seg, key)
+    order = np.lexsort((lo, k))  # stable, as sort_values(kind="stable")
+    k, lo, hi = k[order], lo[order], hi[order]
+    first = np.concatenate([[True], k[1:] != k[:-1]])
+    # the running max of hi within each key, in one pass: each key's values lifted above the last's
+    base = int(hi.min())
+    lift = (np.cumsum(first) - 1) * (int(hi.max()) - base + 1)
+    reach = np.maximum.accumulate(hi - base + lift) - lift + base
+    new = first.copy()
+    new[1:] |= lo[1:] > reach[:-1] + 1
+    starts = np.flatnonzero(new)
+    out = pd.DataFrame({key: k[starts], "lo": np.minimum.reduceat(lo, starts), "hi": np.maximum.reduceat(hi, starts)})
+    rest = [c for c in seg.columns if c not in (key, "lo", "hi")]
+    for c in rest:
+        out[c] = seg[c].to_numpy()[order[starts]]
+    return out
+
+
+def _merge_segments_pandas(seg: pd.DataFrame, key: str) -> pd.DataFrame:
     seg = seg.sort_values([key, "lo"], kind="stable").reset_index(drop=True)
     reach = seg.groupby(key, sort=False)["hi"].cummax()
     prev_reach = reach.groupby(seg[key], sort=False).shift()

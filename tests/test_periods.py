@@ -2,9 +2,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bookfactory import frame
-from mentor_xl.periods import Holidays, active_days, day, find_term, merge_segments, periods, year_terms
+from mentor_xl.periods import (Holidays, _merge_segments_pandas, active_days, day, find_term, merge_segments, periods,
+                               year_terms)
 from mentor_xl.problems import FatalInputError
 
 TERMS = frame("学期", [
@@ -71,3 +74,15 @@ def test_merge_segments_unions_overlaps_and_touching():
     seg = pd.DataFrame({"subject": [0, 0, 0, 1], "lo": [1, 5, 11, 3], "hi": [6, 10, 12, 4]})
     m = merge_segments(seg)
     assert m.values.tolist() == [[0, 1, 12], [1, 3, 4]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-20, 20), st.integers(-15, 10), st.integers(0, 3)),
+                min_size=1, max_size=40))
+def test_merge_segments_in_one_pass_is_the_grouped_merge(rows):
+    """The numpy pass (one running max over every key, lifted apart) gives what the pandas
+    groupby merge gives, segment for segment, other columns from each union's first segment;
+    segments that end before they start (callers drop them) included."""
+    seg = pd.DataFrame({"subject": [r[0] for r in rows], "lo": [r[1] for r in rows],
+                        "hi": [r[1] + r[2] for r in rows], "x": [r[3] for r in rows]})
+    pd.testing.assert_frame_equal(merge_segments(seg), _merge_segments_pandas(seg, "subject"))

@@ -59,8 +59,8 @@ def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | 
     problems.extend(prep.problems)
     parts = [_rule_details(prep, rule, t, problems) for rule in pack.rules]
     parts = [p for p in parts if p is not None]
-    details = _with_names(pd.concat([d for d, _ in parts], ignore_index=True) if parts else _empty_details(), prep)
-    results = _with_names(pd.concat([r for _, r in parts], ignore_index=True) if parts else _empty_results(), prep)
+    details = pd.concat([d for d, _ in parts], ignore_index=True) if parts else _with_names(_empty_details(), prep)
+    results = pd.concat([r for _, r in parts], ignore_index=True) if parts else _with_names(_empty_results(), prep)
     results = results[RESULT_COLS].sort_values("staff_id", kind="stable").reset_index(drop=True)
     staff = _staff(results, prep)
     return ComplianceResult(pack.id, t.code, timestamp(t.start), timestamp(t.end), details, results, staff, problems)
@@ -120,13 +120,15 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
     met = required & ok & ~rule.report_only
     shortfall = np.where(required & ~ok & ~rule.report_only, np.nan_to_num(gap, nan=0.0), 0.0)
 
+    name, college = _names(prep, subj["staff"].to_numpy())
     subj = _decoded(prep, subj)
     n = len(subj) * P
     rep = lambda a: np.repeat(np.asarray(a), P)  # noqa: E731 — subject columns, one per period
     labels = plist["label"].to_numpy()
     common = {"rule": rule.id, "title": rule.title, "clause": rule.clause, "scope": rule.scope}
     details = _frame({
-        "staff_id": rep(subj["staff_id"]), "role": rep(subj["role"]), **common,
+        "staff_id": rep(subj["staff_id"]), "name": rep(name), "role": rep(subj["role"]), "college": rep(college),
+        **common,
         "student_id": rep(subj["student_id"]), "class": rep(subj["class"]),
         "period": np.tile(labels, len(subj)),
         "period_start": pd.to_datetime(np.tile(plist["start"].to_numpy(), len(subj)), unit="D"),
@@ -137,12 +139,12 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
         "met": met.reshape(n), "shortfall": shortfall.reshape(n),
         "report_only": rule.report_only, "note": rep(note), "evidence": ev_text,
     }, n)
-    results = _subject_results(rule, subj, labels, required, met, value, shortfall, note)
+    results = _subject_results(rule, subj, labels, required, met, value, shortfall, note, name, college)
     results["evidence_rows"], results["evidence_count"] = ev_rows, ev_count
     return details, results
 
 
-def _subject_results(rule, subj, labels, required, met, value, shortfall, note) -> pd.DataFrame:
+def _subject_results(rule, subj, labels, required, met, value, shortfall, note, name, college) -> pd.DataFrame:
     """Status per subject straight from its subjects × periods matrices."""
     n_req = required.sum(axis=1)
     n_met = met.sum(axis=1)
@@ -158,7 +160,8 @@ def _subject_results(rule, subj, labels, required, met, value, shortfall, note) 
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where((n_req > 0) & ~rule.report_only, n_met / np.maximum(n_req, 1), np.nan)
     return _frame({
-        "staff_id": subj["staff_id"].to_numpy(), "role": subj["role"].to_numpy(), "rule": rule.id,
+        "staff_id": subj["staff_id"].to_numpy(), "name": name, "role": subj["role"].to_numpy(),
+        "college": college, "rule": rule.id,
         "title": rule.title, "clause": rule.clause, "scope": rule.scope,
         "student_id": subj["student_id"].to_numpy(), "class": subj["class"].to_numpy(),
         "status": status, "required": n_req, "met": n_met, "rate": rate,
@@ -205,6 +208,17 @@ def _duties(prep: Prepared, rule: Rule, t: Term, subj: pd.DataFrame, h, P: int, 
 
 
 _ZH_YEAR = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def _names(prep: Prepared, staff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """姓名 and 学院 of each staff code (NaN for one without a row in ``prep.names``): looked up by
+    code, not by 工号 text over every detail row."""
+    n = prep.names
+    row = np.full(len(prep.staff_ids) + 1, -1, dtype=np.int64)  # code -> its row of names; -1: none
+    at = pd.Index(prep.staff_ids).get_indexer(n["staff_id"].to_numpy(dtype=object))
+    row[at[at >= 0]] = np.flatnonzero(at >= 0)
+    pick = row[staff]
+    return tuple(np.append(n[col].to_numpy(dtype=object), np.nan)[pick] for col in ("name", "college"))
 
 
 def _with_names(details: pd.DataFrame, prep: Prepared) -> pd.DataFrame:

@@ -29,10 +29,17 @@ def subjects(prep: Prepared, rule: Rule, lo: int, hi: int) -> tuple[pd.DataFrame
         seg = intersect_segments(appt, prep.classes).assign(student=NONE)
     seg = seg.assign(lo=np.maximum(seg["lo"].to_numpy(), lo), hi=np.minimum(seg["hi"].to_numpy(), hi))
     seg = seg[seg["hi"] >= seg["lo"]]
-    key = ["staff", "student", "cls"]
-    # One subject per person even if two of their roles carry the rule: the first role names it.
-    subj = seg.drop_duplicates(key)[["staff", "role", "student", "cls"]].sort_values(key, kind="stable")
-    subj = subj.reset_index(drop=True)
+    # One subject per (staff, student, class), numbered in that order, even if two of a person's
+    # roles carry the rule: the first role names it (a stable sort keeps the first row first).
+    staff, student, cls = (seg[c].to_numpy() for c in ("staff", "student", "cls"))
+    order = np.lexsort((cls, student, staff))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.diff(staff[order]) != 0
+    first[1:] |= np.diff(student[order]) != 0
+    first[1:] |= np.diff(cls[order]) != 0
+    subject = np.empty(len(order), dtype=np.int64)
+    subject[order] = np.cumsum(first) - 1
+    subj = seg.iloc[order[first]][["staff", "role", "student", "cls"]].reset_index(drop=True)
     subj.insert(0, "subject", np.arange(len(subj), dtype=np.int64))
-    seg = seg.merge(subj[["subject", *key]], on=key)[["subject", "lo", "hi"]]
+    seg = pd.DataFrame({"subject": subject, "lo": seg["lo"].to_numpy(), "hi": seg["hi"].to_numpy()})
     return subj, merge_segments(seg)

@@ -746,12 +746,14 @@ class _RowsXml:
             if all(f is None or f.xf_index is not None for f in (*col.distinct_fmts, col_fmt)):
                 continue
             fmts = [f if f is not None else col_fmt for f in col.fmts]
-            uniq, rows = np.unique(col.codes, return_index=True)  # first row of each distinct value
-            for c, i in zip(uniq.tolist(), rows.tolist()):
-                if c < 0:
-                    continue
-                f = fmts[c]
-                if f is not None and f.xf_index is None and (id(f) not in first or (i, j) < first[id(f)][:2]):
+            new = list({id(f): f for f in fmts if f is not None and f.xf_index is None}.values())
+            number = {id(f): k for k, f in enumerate(new)}
+            # per row the number of its new format (-1: none, or one already numbered): a few formats
+            which = np.array([number.get(id(f), -1) for f in fmts] + [-1])[col.codes]
+            for k, f in enumerate(new):
+                hit = which == k
+                i = int(hit.argmax())
+                if hit[i] and (id(f) not in first or (i, j) < first[id(f)][:2]):
                     first[id(f)] = (i, j, f)
         for _, _, f in sorted(first.values(), key=lambda x: x[:2]):
             f._get_xf_index()
