@@ -34,7 +34,7 @@ def compliance(book: str, out: str, **_) -> dict:
     from mentor_xl.results import write_results
 
     t0 = time.perf_counter()
-    office = open_office(book, later=True)  # as the CLI's compliance opens it
+    office = open_office(book, later=True, terms=[TERM])  # as the CLI's compliance opens it
     t1 = time.perf_counter()
     result = office.compliance(TERM)
     t2 = time.perf_counter()

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class Office:
     _prepared: object = field(default=None, repr=False)
     _people: object = field(default=None, repr=False)  # engine.prepare_people, when done ahead
     _runs: dict = field(default_factory=dict, repr=False)  # term code -> ComplianceResult
+    _frames: dict = field(default_factory=dict, repr=False)  # term code -> engine.rule_frames, done ahead
 
     @property
     def name(self) -> str:
@@ -69,7 +71,8 @@ class Office:
         try:
             code = self.term(term).code  # every spelling of a term shares one run
             if code not in self._runs:
-                self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared)
+                self._runs[code] = compliance(self.book, self.pack, code, prepared=self.prepared,
+                                              frames=self._frames.pop(code, None))
         except Exception:
             self.confirm()  # a refused file is refused in the check's words, not by an error made from it
             raise
@@ -125,15 +128,17 @@ class Office:
 
 
 def open_office(path: str | Path, policy: str | Pack | None = None, *, book: OfficeBook | None = None,
-                later: bool = False) -> Office:
+                later: bool = False, terms: Iterable[str] = ()) -> Office:
     """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides.
 
     ``policy`` is a pack id (as 设置/制度 names one) or a Pack the caller loaded itself
     (the CLI's ``--policy FILE.toml``); a 设置 cell can never name a file.
 
     While a large 活动记录 is still loading, the pack is resolved and the engine's log-free
-    half (``engine.prepare_people``) is computed beside it; the result and the problems, in
-    their order, are those of doing it after the read.
+    half (``engine.prepare_people``) is computed beside it, and for ``terms`` (those the caller
+    will ask ``compliance`` for: the CLI's --term) the log-free half of every rule
+    (``engine.rule_frames``); the result and the problems, in their order, are those of doing it
+    after the read.
 
     ``later=True``: the check of a large 活动记录's part may still be running in the child that
     loaded it (``read_book(later=True)``); the Office's methods wait for it before they give
@@ -144,6 +149,7 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     early: dict = {}
 
     def meanwhile(read: OfficeBook) -> None:
+        from mentor_xl.engine import rule_frames
         from mentor_xl.engine.prepare import prepare_people
 
         pending = Problems()  # added after the reader's own problems, as below
@@ -153,8 +159,12 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
             return
         early["problems"] = pending
         try:
-            early["office"]._people = prepare_people(read, early["office"].pack)
-        except Exception:  # noqa: BLE001 — prepare raises it again where it always did
+            office = early["office"]
+            office._people = prepare_people(read, office.pack)
+            for term in terms:
+                t = office.term(term)
+                office._frames[t.code] = rule_frames(office._people, office.pack, t)
+        except Exception:  # noqa: BLE001 — prepare and compliance raise it again where they always did
             pass
 
     if book is None:

@@ -8,6 +8,8 @@ then status per subject × rule and the compliance rate per staff member.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -22,7 +24,7 @@ from mentor_xl.periods import Term, active_days, find_term, periods, timestamp, 
 from mentor_xl.problems import Problems
 from mentor_xl.workbook.model import OfficeBook
 
-__all__ = ["compliance", "prepare", "Prepared", "ComplianceResult"]
+__all__ = ["compliance", "prepare", "Prepared", "ComplianceResult", "rule_frames", "RuleFrames"]
 
 EPS = 1e-9
 
@@ -47,18 +49,22 @@ def _frame(columns: dict, n: int) -> pd.DataFrame:
 
 
 @gcpause.during
-def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | None = None) -> ComplianceResult:
+def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | None = None,
+               frames: dict | None = None) -> ComplianceResult:
     """Per-term compliance of every subject with every rule of ``pack``.
 
-    ``prepared`` lets a caller (a yearly assessment) reuse one preparation across terms.
+    ``prepared`` lets a caller (a yearly assessment) reuse one preparation across terms;
+    ``frames`` (``rule_frames`` of the same book and pack) may be computed ahead, while the log is
+    still loading (``office.open_office``); frames of another term or pack are made again.
     """
     t = find_term(book.frame("学期"), term)
     prep = prepared or prepare(book, pack)
+    if frames is None or frames.term != t or frames.pack is not pack:
+        frames = rule_frames(prep, pack, t)
     problems = Problems()
     problems.extend(book.problems)
     problems.extend(prep.problems)
-    parts = [_rule_details(prep, rule, t, problems) for rule in pack.rules]
-    parts = [p for p in parts if p is not None]
+    parts = [_rule_details(prep, rule, t, fr, problems) for rule, fr in zip(pack.rules, frames.rules) if fr]
     details = pd.concat([d for d, _ in parts], ignore_index=True) if parts else _with_names(_empty_details(), prep)
     results = pd.concat([r for _, r in parts], ignore_index=True) if parts else _with_names(_empty_results(), prep)
     results = results[RESULT_COLS].sort_values("staff_id", kind="stable").reset_index(drop=True)
@@ -66,19 +72,66 @@ def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | 
     return ComplianceResult(pack.id, t.code, timestamp(t.start), timestamp(t.end), details, results, staff, problems)
 
 
-def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd.DataFrame:
+@dataclass
+class RuleFrame:
+    """A rule's subjects and periods in one term, and every column of its 合规明细 rows that does
+    not need 活动记录 (who, which period, active days): the half of a rule computed ahead."""
+    lo: int  # the rule's window
+    hi: int
+    subj: pd.DataFrame  # codes (``subjects``)
+    plist: pd.DataFrame  # periods
+    active: np.ndarray  # active days, subjects × periods
+    who: pd.DataFrame  # staff_id, name, role, college, student_id, class per subject (text)
+    details: dict  # the log-free 合规明细 columns, one value per subject × period
+
+
+@dataclass
+class RuleFrames:
+    term: Term
+    pack: Pack
+    rules: list  # a RuleFrame per rule of ``pack``, in its order (None: a rule without subjects)
+
+
+def rule_frames(people, pack: Pack, t: Term) -> RuleFrames:
+    """``RuleFrame`` of every rule of ``pack`` in term ``t``, from ``prepare_people`` (or
+    ``prepare``) alone."""
+    return RuleFrames(t, pack, [_rule_frame(people, rule, t) for rule in pack.rules])
+
+
+def _rule_frame(people, rule: Rule, t: Term) -> RuleFrame | None:
     lo, hi = window(rule.period, t)
-    subj, seg = subjects(prep, rule, lo, hi)
+    subj, seg = subjects(people, rule, lo, hi)
     if subj.empty:
         return None
     plist = periods(rule.period, t)
     P = len(plist)
-
     # Active days: every merged segment against every period, summed per subject.
     act = active_days(seg["lo"].to_numpy()[:, None], seg["hi"].to_numpy()[:, None],
-                      plist["start"].to_numpy()[None, :], plist["end"].to_numpy()[None, :], prep.holidays)
+                      plist["start"].to_numpy()[None, :], plist["end"].to_numpy()[None, :], people.holidays)
     active = np.zeros((len(subj), P), dtype=np.int64)
     np.add.at(active, seg["subject"].to_numpy(), act)
+
+    name, college = _names(people, subj["staff"].to_numpy())
+    who = _decoded(people, subj)
+    who.insert(1, "name", pd.Series(name, dtype=object, copy=False))
+    who.insert(3, "college", pd.Series(college, dtype=object, copy=False))
+    rep = lambda a: np.repeat(np.asarray(a), P)  # noqa: E731 — subject columns, one per period
+    labels = plist["label"].to_numpy()
+    details = {
+        "staff_id": rep(who["staff_id"]), "name": rep(name), "role": rep(who["role"]), "college": rep(college),
+        "rule": rule.id, "title": rule.title, "clause": rule.clause, "scope": rule.scope,
+        "student_id": rep(who["student_id"]), "class": rep(who["class"]),
+        "period": np.tile(labels, len(subj)),
+        "period_start": pd.to_datetime(np.tile(plist["start"].to_numpy(), len(subj)), unit="D"),
+        "period_end": pd.to_datetime(np.tile(plist["end"].to_numpy(), len(subj)), unit="D"),
+        "active_days": active.reshape(-1), "calendar_days": np.tile(plist["calendar_days"].to_numpy(), len(subj)),
+    }
+    return RuleFrame(lo, hi, subj, plist, active, who, details)
+
+
+def _rule_details(prep: Prepared, rule: Rule, t: Term, fr: RuleFrame, problems: Problems) -> pd.DataFrame:
+    lo, hi, subj, plist, active = fr.lo, fr.hi, fr.subj, fr.plist, fr.active
+    P = len(plist)
 
     bound = np.full((len(subj), P), np.nan if rule.bound is None else float(rule.bound))
     note = np.full(len(subj), "", dtype=object)
@@ -120,55 +173,43 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, problems: Problems) -> pd
     met = required & ok & ~rule.report_only
     shortfall = np.where(required & ~ok & ~rule.report_only, np.nan_to_num(gap, nan=0.0), 0.0)
 
-    name, college = _names(prep, subj["staff"].to_numpy())
-    subj = _decoded(prep, subj)
     n = len(subj) * P
-    rep = lambda a: np.repeat(np.asarray(a), P)  # noqa: E731 — subject columns, one per period
-    labels = plist["label"].to_numpy()
-    common = {"rule": rule.id, "title": rule.title, "clause": rule.clause, "scope": rule.scope}
     details = _frame({
-        "staff_id": rep(subj["staff_id"]), "name": rep(name), "role": rep(subj["role"]), "college": rep(college),
-        **common,
-        "student_id": rep(subj["student_id"]), "class": rep(subj["class"]),
-        "period": np.tile(labels, len(subj)),
-        "period_start": pd.to_datetime(np.tile(plist["start"].to_numpy(), len(subj)), unit="D"),
-        "period_end": pd.to_datetime(np.tile(plist["end"].to_numpy(), len(subj)), unit="D"),
-        "active_days": active.reshape(n), "calendar_days": np.tile(plist["calendar_days"].to_numpy(), len(subj)),
+        **fr.details,
         "required": required.reshape(n), "value": value.reshape(n).astype(float),
         "bound": bound.reshape(n), "op": "<=" if rule.maximum is not None else ">=",
         "met": met.reshape(n), "shortfall": shortfall.reshape(n),
-        "report_only": rule.report_only, "note": rep(note), "evidence": ev_text,
+        "report_only": rule.report_only, "note": np.repeat(note, P), "evidence": ev_text,
     }, n)
-    results = _subject_results(rule, subj, labels, required, met, value, shortfall, note, name, college)
+    results = _subject_results(rule, fr.who, plist["label"].to_numpy(), required, met, value, shortfall, note)
     results["evidence_rows"], results["evidence_count"] = ev_rows, ev_count
     return details, results
 
 
-def _subject_results(rule, subj, labels, required, met, value, shortfall, note, name, college) -> pd.DataFrame:
+def _subject_results(rule, who, labels, required, met, value, shortfall, note) -> pd.DataFrame:
     """Status per subject straight from its subjects × periods matrices."""
     n_req = required.sum(axis=1)
     n_met = met.sum(axis=1)
     missed = required & ~met & ~rule.report_only
     rows, cols = np.nonzero(missed)
-    bounds = np.searchsorted(rows, np.arange(len(subj) + 1)).tolist()
+    bounds = np.searchsorted(rows, np.arange(len(who) + 1)).tolist()
     # per subject a slice of one flat list: np.split would make an array per subject first
     flat_labels, flat_short = list(labels[cols]), list(np.round(shortfall[rows, cols], 4))
     missed_periods = [flat_labels[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     shortfalls = [flat_short[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    status = np.select([np.full(len(subj), rule.report_only), n_req == 0, n_met == n_req],
+    status = np.select([np.full(len(who), rule.report_only), n_req == 0, n_met == n_req],
                        ["report", "n/a", "met"], "missed")
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where((n_req > 0) & ~rule.report_only, n_met / np.maximum(n_req, 1), np.nan)
     return _frame({
-        "staff_id": subj["staff_id"].to_numpy(), "name": name, "role": subj["role"].to_numpy(),
-        "college": college, "rule": rule.id,
+        **{c: who[c].to_numpy() for c in ("staff_id", "name", "role", "college")}, "rule": rule.id,
         "title": rule.title, "clause": rule.clause, "scope": rule.scope,
-        "student_id": subj["student_id"].to_numpy(), "class": subj["class"].to_numpy(),
+        "student_id": who["student_id"].to_numpy(), "class": who["class"].to_numpy(),
         "status": status, "required": n_req, "met": n_met, "rate": rate,
         "missed_periods": missed_periods, "shortfalls": shortfalls,
         "value": np.where(required, np.nan_to_num(value), 0.0).sum(axis=1),
         "report_only": rule.report_only, "note": note,
-    }, len(subj))
+    }, len(who))
 
 
 def _decoded(prep: Prepared, subj: pd.DataFrame) -> pd.DataFrame:
