@@ -56,4 +56,4 @@ def test_each_detail_row_names_its_rows_or_none():
     cap = d[d["规则"] == "bit.ratio-cap"][EVIDENCE]
     assert len(cap) and cap.isna().all()
     assert list(d.columns)[-2:] == [EVIDENCE, "规则"]  # the rule id last, for filtering
-    assert pd.api.types.is_object_dtype(d[EVIDENCE])
+    assert pd.api.types.is_string_dtype(d[EVIDENCE]) and d[EVIDENCE].dtype != object  # text, Arrow-backed

@@ -135,7 +135,7 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, fr: RuleFrame, problems: 
 
     bound = np.full((len(subj), P), np.nan if rule.bound is None else float(rule.bound))
     note = np.full(len(subj), "", dtype=object)
-    ev_text, ev_rows, ev_count = None, [None] * len(subj), np.full(len(subj), -1)  # -1: not from the log
+    ev_text, ev_rows, ev_count = evidence.blank(len(subj) * P), [None] * len(subj), np.full(len(subj), -1)  # -1: not from the log
     kind = MEASURES[rule.measure].kind
     if kind == "structural":
         value = np.repeat(measures.max_concurrent(prep, subj, lo, hi)[:, None], P, axis=1)
@@ -287,7 +287,9 @@ def _staff(results: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     s = per_rule.groupby(level="staff_id", sort=False).agg(
         rules_required=("req", "sum"), rules_met=("ok", "sum"),
         periods_required=("pr", "sum"), periods_met=("pm", "sum")).reset_index()
-    names = prep.names[prep.names["staff_id"].isin(pd.unique(results["staff_id"]))]  # distinct: isin lists its values
+    # those with a result: a hash of the distinct 工号 (isin of Arrow strings against objects took 13 ms)
+    present = pd.Index(pd.unique(results["staff_id"].to_numpy(dtype=object)))
+    names = prep.names[present.get_indexer(prep.names["staff_id"].to_numpy(dtype=object)) >= 0]
     s = names.merge(s, on="staff_id", how="left")
     for c in ("rules_required", "rules_met", "periods_required", "periods_met"):
         s[c] = s[c].fillna(0).astype(int)

@@ -99,7 +99,7 @@ def prepare_people(book: OfficeBook, pack: Pack) -> People:
     problems = Problems()
     person = book.frame("人员")
     staff_ids = pd.unique(person["工号"].dropna().to_numpy(dtype=object))
-    staff_index = pd.Index(staff_ids)
+    staff_index = pd.Index(staff_ids, dtype=object)  # object, as the ids it is matched with: no Arrow conversion
     staff = _staff(book, pack, staff_index, problems)
     people = pd.DataFrame({"staff": staff["staff"], "name": staff.pop("name"), "college": staff.pop("college"),
                            "role": staff["role"]})
@@ -146,7 +146,7 @@ def _extend(known: np.ndarray, values) -> tuple[np.ndarray, np.ndarray]:
     """(``known`` + the new distinct ``values`` in first-seen order, the code of each value;
     NONE for a blank): the codes one factorize of both would give."""
     values = pd.Series(values, dtype=object)
-    codes = pd.Index(known).get_indexer(values)
+    codes = pd.Index(known, dtype=object).get_indexer(values)  # not Arrow strings: 2.5× faster
     new = (codes < 0) & values.notna().to_numpy()
     if new.any():
         more, extra = pd.factorize(values[new], use_na_sentinel=True)

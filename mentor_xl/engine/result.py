@@ -11,8 +11,8 @@ details columns:
   period (ISO date of the period's own first day), period_start, period_end (datetime64),
   active_days, calendar_days (int), required (bool), value (float), bound (float),
   op (">=" or "<="), met (bool; False when not required), shortfall (float, 0 when met or n/a),
-  evidence (str: the Excel rows of 活动记录 that counted, "12、15、30 等 5 行", "无" when none;
-  None for measures not taken from the log, e.g. 生师比)
+  evidence (text, Arrow-backed: the Excel rows of 活动记录 that counted, "12、15、30 等 5 行",
+  "无" when none; blank (NaN) for measures not taken from the log, e.g. 生师比)
 results columns:
   staff_id, name, role, college, rule, title, clause, scope, student_id, class,
   status ("met" | "missed" | "n/a" | "report"), required (int), met (int), rate (float|NaN),
