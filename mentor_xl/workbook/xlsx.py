@@ -331,7 +331,11 @@ def _measure(header: str, values: list, kind: str) -> int:
     elif kind == "datetime":
         w = max(w, 17)
     else:
-        for v in values[:200]:
+        try:
+            values = list(dict.fromkeys(values[:200]))  # each distinct value measured once
+        except TypeError:  # an unhashable cell value: measure them all
+            values = values[:200]
+        for v in values:
             if v is not None:
                 w = max(w, text_width(v) + 2 if isinstance(v, str) else 10)
     return max(6, min(w, 50))
@@ -371,9 +375,9 @@ def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: St
     if forced == "id":
         return "id", lambda c: _texts(c, _id_text), _text(st, "id")
     if forced == "wrap" and _all_text(s):  # long text printed whole: wrapped in its column
-        return "wrap", lambda c: _texts(c, cell_text), _text(st, "wrap")
-    if _all_text(s):
-        return "text", lambda c: _texts(c, cell_text), _text(st, "text")
+        return "wrap", lambda c: _texts(c, cell_text, text=True), _text(st, "wrap")
+    if _all_text(s):  # so is every chunk of it
+        return "text", lambda c: _texts(c, cell_text, text=True), _text(st, "text")
     # Mixed object column (e.g. 数据问题/值): each cell by its own type.
     return "text", lambda c: _codes([_normalise(v) for v in c.tolist()]), _mixed(st, st.cell("date"))
 
@@ -426,6 +430,8 @@ def _distinct(c: pd.Series, each: Callable[[Any], Any] | None) -> Coded:
     if each is not None:
         vals = [each(u) for u in vals]
     codes = np.asarray(codes, dtype=np.int64)
+    if each is None:  # factorize leaves blanks out of its values: nothing to drop
+        return codes, vals
     keep = np.fromiter((v is not None for v in vals), dtype=bool, count=len(vals))
     if not keep.all():  # values that make blank cells leave the list
         remap = np.full(len(vals) + 1, -1, dtype=np.int64)  # code -1 stays -1 (the last entry)
@@ -451,13 +457,14 @@ def _all_text(s: pd.Series) -> bool:
     return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
 
 
-def _texts(c: pd.Series, slow: Callable[[Any], str | None]) -> Coded:
+def _texts(c: pd.Series, slow: Callable[[Any], str | None], text: bool = False) -> Coded:
     """``slow`` over a column, skipping the call for the usual value: a non-empty str within
-    Excel's cell limit, which every text converter returns unchanged. A column of text is
-    converted per distinct value; anything else (numbers in an id column …) per cell."""
+    Excel's cell limit, which every text converter returns unchanged. A column of text (``text``:
+    known to be) is converted per distinct value; anything else (numbers in an id column …) per
+    cell."""
     m = EXCEL_MAX_CHARS
     fast = lambda v: v if type(v) is str and v and len(v) <= m else slow(v)  # noqa: E731
-    if not _all_text(c):
+    if not (text or _all_text(c)):
         return _codes([fast(v) for v in c.tolist()])
     codes, vals = _distinct(c, None)
     if "" in vals or max(map(len, vals), default=0) > m:  # the rare values ``slow`` changes
@@ -703,11 +710,12 @@ class _RowsXml:
             if not text.any():
                 continue
             codes = col.codes
-            sst.count += int(text[codes[codes >= 0]].sum())
-            uniq, first = np.unique(codes, return_index=True)  # first row of each distinct value
-            keep = uniq >= 0
-            keep[keep] = text[uniq[keep]]
-            uniq, first = uniq[keep], first[keep]
+            at = np.flatnonzero(codes >= 0)
+            sst.count += int(text[codes[at]].sum())
+            first_row = np.full(len(text), len(codes), dtype=np.int64)
+            np.minimum.at(first_row, codes[at], at)  # first row of each distinct value (no sort)
+            uniq = np.flatnonzero((first_row < len(codes)) & text)
+            first = first_row[uniq]
             stored = self._stored(col)
             texts += [stored[c] for c in uniq.tolist()]
             rows.append(first)
@@ -745,11 +753,18 @@ class _RowsXml:
             col_fmt = None if info is None else info[1] if isinstance(info, list) else info.column_format
             if all(f is None or f.xf_index is not None for f in (*col.distinct_fmts, col_fmt)):
                 continue
-            fmts = [f if f is not None else col_fmt for f in col.fmts]
+            if col.descs is None:  # text: the plain or the quoted format, by the value's flag
+                fmts = [col.plain if col.plain is not None else col_fmt,
+                        col.quoted_fmt if col.quoted_fmt is not None else col_fmt]
+                of_value = np.append(np.asarray(col.quoted, dtype=np.int64), 0)  # blank (-1): unused
+            else:
+                fmts = [f if f is not None else col_fmt for f in col.fmts]
+                of_value = np.append(np.arange(len(fmts), dtype=np.int64), 0)
             new = list({id(f): f for f in fmts if f is not None and f.xf_index is None}.values())
             number = {id(f): k for k, f in enumerate(new)}
             # per row the number of its new format (-1: none, or one already numbered): a few formats
-            which = np.array([number.get(id(f), -1) for f in fmts] + [-1])[col.codes]
+            which = np.array([number.get(id(f), -1) for f in fmts] + [-1])[of_value[col.codes]]
+            which[col.codes < 0] = -1
             for k, f in enumerate(new):
                 hit = which == k
                 i = int(hit.argmax())
@@ -788,7 +803,7 @@ class _RowsXml:
         # join makes every row: '<row r="2" …>', then per column '<c r="A' 2 '" …>…</c>' — a
         # column with blanks joins its cells first (null = no cell, replaced by "" in the row).
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
-        nums = pa.array([str(r + 1) for r in range(first, first + n)], _LSTR)
+        nums = pc.cast(pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)), _LSTR)
         tail = s(f'"{self.row_tail}>')
         if heights is not None and heights.any():
             tall, at = np.unique(heights, return_inverse=True)  # a few distinct heights
