@@ -293,16 +293,22 @@ class _Packager(Packager):
 _SPECIAL = re.compile(r"[&<>_\x00-\x1f]|^\s|\s$")
 
 
+# A superset of _SPECIAL for RE2, which finds the few candidates among all strings at once:
+# every character Python's \s matches is a control character, U+0085 or in Unicode category Z.
+_MAYBE_SPECIAL = r"[&<>_\x{00}-\x{1f}]|^[\pZ\x{85}]|[\pZ\x{85}]$"
+
+
 class _SharedStrings(SharedStrings):
     def _write_sst_strings(self) -> None:
-        plain: list[str] = []
-        for s in self.string_table.string_array:
-            if _SPECIAL.search(s) is None:
-                plain.append(s)
-                continue
-            self._flush(plain)
-            self._write_si(s)
-        self._flush(plain)
+        strings = self.string_table.string_array
+        plain = 0  # the run of plain strings starts here
+        for i in _candidates(strings):
+            if _SPECIAL.search(strings[i]) is None:
+                continue  # plain after all: it stays in the run
+            self._flush(strings[plain:i])
+            self._write_si(strings[i])
+            plain = i + 1
+        self._flush(strings[plain:])
 
     def _write_si(self, string: str) -> None:
         if string.startswith("<r>") and string.endswith("</r>"):  # text, not markup (see above)
@@ -313,7 +319,19 @@ class _SharedStrings(SharedStrings):
     def _flush(self, plain: list[str]) -> None:
         if plain:
             self.fh.write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
-            plain.clear()
+
+
+def _candidates(strings: list[str]):
+    """Positions of the strings that may need XlsxWriter's own writer (``_SPECIAL`` decides):
+    one RE2 pass in Arrow instead of a Python call per string (80k strings: 24 → 7 ms)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        hits = pc.match_substring_regex(pa.array(strings, pa.large_string()), _MAYBE_SPECIAL)
+        return pc.indices_nonzero(hits).to_numpy().tolist()
+    except Exception:  # noqa: BLE001 — a string Arrow cannot hold (a lone surrogate): ask of each
+        return range(len(strings))
 
 
 # --------------------------------------------------------------------------- zip
