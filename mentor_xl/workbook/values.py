@@ -258,6 +258,30 @@ _ALL_WORDS = "^(?:全体|全部|所有学生|全体学生|全部学生|所有人
 
 
 def _idlist_u(u: pd.Series):
+    # Most cells hold one plain id (no separator, space or mark can be in one): a list of itself
+    plain = _matches(u, _PLAIN_ID)
+    if not plain.any():
+        return _idlist_split(u)
+    gc_was_on = gc.isenabled()
+    gc.disable()  # as below: many new lists
+    try:
+        lists = np.empty(len(u), dtype=object)
+        lists[plain] = _one_id(u[plain].to_numpy(dtype=object))  # an array of lists, not a 2-D array
+    finally:
+        if gc_was_on:
+            gc.enable()
+    bad = np.zeros(len(u), dtype=bool)
+    if not plain.all():
+        rest, rest_bad = _idlist_split(u[~plain])
+        lists[~plain] = rest.to_numpy(dtype=object)
+        bad[~plain] = rest_bad
+    return pd.Series(lists, index=u.index, dtype=object), bad
+
+
+_one_id = np.frompyfunc(lambda v: [v], 1, 1)
+
+
+def _idlist_split(u: pd.Series):
     a = pc.replace_substring_regex(_arrow(u), _ZERO_WIDTH, "")
     a = pc.replace_substring_regex(pc.utf8_trim(a, _WS), _ALL_WORDS, ALL_STUDENTS)
     cells = pc.split_pattern_regex(pc.utf8_trim(a, _WS + "、,，;；"), _LIST_SEP)
