@@ -24,7 +24,7 @@ from mentor_xl.periods import Term, active_days, find_term, periods, timestamp, 
 from mentor_xl.problems import Problems
 from mentor_xl.workbook.model import OfficeBook
 
-__all__ = ["compliance", "prepare", "Prepared", "ComplianceResult", "rule_frames", "RuleFrames"]
+__all__ = ["compliance", "prepare", "Prepared", "ComplianceResult", "rule_frames", "RuleFrames", "Layout"]
 
 EPS = 1e-9
 
@@ -67,8 +67,8 @@ def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | 
     parts = [_rule_details(prep, rule, t, fr, problems) for rule, fr in zip(pack.rules, frames.rules) if fr]
     details = pd.concat([d for d, _ in parts], ignore_index=True) if parts else _with_names(_empty_details(), prep)
     results = pd.concat([r for _, r in parts], ignore_index=True) if parts else _with_names(_empty_results(), prep)
-    results = results[RESULT_COLS].sort_values("staff_id", kind="stable").reset_index(drop=True)
-    staff = _staff(results, prep)
+    results = results[RESULT_COLS].take(frames.layout.order).reset_index(drop=True)  # by 工号, stably
+    staff = _staff(results, frames.layout)
     return ComplianceResult(pack.id, t.code, timestamp(t.start), timestamp(t.end), details, results, staff, problems)
 
 
@@ -86,16 +86,52 @@ class RuleFrame:
 
 
 @dataclass
+class Layout:
+    """How the rules' results come together, none of it from the log: the order of 合规汇总 and
+    the rows of 人员汇总 with the (staff, rule) groups each result row counts in."""
+    order: np.ndarray  # sorts the rules' result rows, one rule after the other, by 工号 (stably)
+    staff: pd.DataFrame  # staff_id, name, role, college of those with a result, by 工号
+    pair: np.ndarray  # per sorted result row: its (staff member, rule id) group; -1: not counted
+    pair_staff: np.ndarray  # per group: its row of ``staff``
+
+
+@dataclass
 class RuleFrames:
     term: Term
     pack: Pack
     rules: list  # a RuleFrame per rule of ``pack``, in its order (None: a rule without subjects)
+    layout: Layout
 
 
 def rule_frames(people, pack: Pack, t: Term) -> RuleFrames:
     """``RuleFrame`` of every rule of ``pack`` in term ``t``, from ``prepare_people`` (or
     ``prepare``) alone."""
-    return RuleFrames(t, pack, [_rule_frame(people, rule, t) for rule in pack.rules])
+    rules = [_rule_frame(people, rule, t) for rule in pack.rules]
+    return RuleFrames(t, pack, rules, _layout(people, pack, rules))
+
+
+def _layout(people, pack: Pack, rules: list) -> Layout:
+    present = [(k, fr) for k, fr in enumerate(rules) if fr]
+    ids = np.concatenate([fr.who["staff_id"].to_numpy(dtype=object) for _, fr in present]) if present \
+        else np.empty(0, dtype=object)
+    order = np.argsort(ids, kind="stable")
+    # those with a result (a hash of the distinct 工号: isin of Arrow strings against objects is slow)
+    n = people.names
+    with_result = pd.Index(pd.unique(ids)).get_indexer(n["staff_id"].to_numpy(dtype=object)) >= 0
+    staff = n[with_result]
+    staff = staff.iloc[np.argsort(staff["staff_id"].to_numpy(dtype=object), kind="stable")].reset_index(drop=True)
+    # one group per (staff member, rule id), report-only rules left out
+    rule_code: dict[str, int] = {}
+    code = np.array([rule_code.setdefault(pack.rules[k].id, len(rule_code)) for k, _ in present], dtype=np.int64)
+    sizes = [len(fr.who) for _, fr in present]
+    counted = np.repeat(np.array([not pack.rules[k].report_only for k, _ in present], dtype=bool), sizes)[order]
+    at = pd.Index(staff["staff_id"].to_numpy(dtype=object)).get_indexer(ids[order])
+    key = at * max(len(rule_code), 1) + np.repeat(code, sizes)[order]
+    counted &= at >= 0  # a 工号 without a row in names is in no 人员汇总 row
+    groups, pair = np.unique(key[counted], return_inverse=True)
+    pairs = np.full(len(ids), -1, dtype=np.int64)
+    pairs[counted] = pair
+    return Layout(order, staff, pairs, groups // max(len(rule_code), 1))
 
 
 def _rule_frame(people, rule: Rule, t: Term) -> RuleFrame | None:
@@ -276,27 +312,28 @@ RESULT_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause",
                "evidence_rows", "evidence_count"]
 
 
-def _staff(results: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
-    """Per staff member: rules required/met and Σ met ÷ Σ required periods (report-only excluded)."""
-    # astype(bool): an empty object column would be read as a list of column labels (no staff at all)
-    r = results[~results["report_only"].astype(bool).to_numpy()]
-    per_rule = (r.assign(req=r["required"] > 0, miss=r["status"] == "missed")
-                .groupby(["staff_id", "rule"], sort=False)
-                .agg(req=("req", "max"), miss=("miss", "sum"), pr=("required", "sum"), pm=("met", "sum")))
-    per_rule["ok"] = per_rule["req"] & (per_rule["miss"] == 0)
-    s = per_rule.groupby(level="staff_id", sort=False).agg(
-        rules_required=("req", "sum"), rules_met=("ok", "sum"),
-        periods_required=("pr", "sum"), periods_met=("pm", "sum")).reset_index()
-    # those with a result: a hash of the distinct 工号 (isin of Arrow strings against objects took 13 ms)
-    present = pd.Index(pd.unique(results["staff_id"].to_numpy(dtype=object)))
-    names = prep.names[present.get_indexer(prep.names["staff_id"].to_numpy(dtype=object)) >= 0]
-    s = names.merge(s, on="staff_id", how="left")
-    for c in ("rules_required", "rules_met", "periods_required", "periods_met"):
-        s[c] = s[c].fillna(0).astype(int)
+def _staff(results: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+    """Per staff member: rules required/met and Σ met ÷ Σ required periods (report-only excluded);
+    ``results`` sorted as ``layout.order`` sorts them."""
+    rows = layout.pair >= 0
+    g, G = layout.pair[rows], len(layout.pair_staff)
+    required = results["required"].to_numpy(dtype=np.int64)[rows]
+
+    def per(values, groups, n):
+        return np.bincount(groups, weights=np.asarray(values, dtype=np.float64), minlength=n)
+
+    req = per(required > 0, g, G) > 0  # the rule is required of them in some period
+    ok = req & (per(results["status"].to_numpy(dtype=object)[rows] == "missed", g, G) == 0)
+    S = len(layout.staff)
+    s = layout.staff.copy()
+    s["rules_required"] = per(req, layout.pair_staff, S).astype(np.int64)
+    s["rules_met"] = per(ok, layout.pair_staff, S).astype(np.int64)
+    s["periods_required"] = per(per(required, g, G), layout.pair_staff, S).astype(np.int64)
+    s["periods_met"] = per(per(results["met"].to_numpy(dtype=np.int64)[rows], g, G), layout.pair_staff, S).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         s["rate"] = np.where(s["periods_required"] > 0, s["periods_met"] / s["periods_required"].clip(lower=1), np.nan)
     return s[["staff_id", "name", "role", "college", "rules_required", "rules_met",
-              "periods_required", "periods_met", "rate"]].sort_values("staff_id", kind="stable").reset_index(drop=True)
+              "periods_required", "periods_met", "rate"]]
 
 
 def _empty_details() -> pd.DataFrame:
