@@ -177,18 +177,22 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
     from mentor_xl.results import write_results
 
     _refuse_out(out, book)
-    # the log's last check runs beside the computation; the term's rules are laid out while the log loads
+    # the log's last check runs beside the computation and the writing of the results, which are
+    # put in place only once it passed; the term's rules are laid out while the log loads
     office = open_office(book, policy, later=True, terms=[term])
-    result = office.compliance(term)
+    result = office.compliance(term, confirmed=False)
     if as_json:
+        office.confirm()
         emit_json(result.to_json())
         return
     if formulas:
         from mentor_xl.xl.formulas import write_formula_results
+        office.confirm()
         path = write_formula_results(out or results_path(book, "公式版结果", result.term), result, office.book,
                                      office.pack)
     else:
-        path = write_results(out or results_path(book, "合规", result.term), result, office=office.name, full=full)
+        path = write_results(out or results_path(book, "合规", result.term), result, office=office.name, full=full,
+                             before_replace=office.confirm)
     click.echo(compliance_summary(result))
     click.echo(f"结果工作簿：{path}")
 

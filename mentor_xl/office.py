@@ -63,9 +63,13 @@ class Office:
         require_terms(self.book, text)
         return find_year(self.book.frame("学期"), text)
 
-    def compliance(self, term: str):
+    def compliance(self, term: str, *, confirmed: bool = True):
         """One term's compliance, computed once per Office: assessment, documents and the demo
-        all ask for the same terms (the book does not change after it is opened)."""
+        all ask for the same terms (the book does not change after it is opened).
+
+        ``confirmed=False`` (``open_office(later=True)``): returned while the file's last check
+        may still run; the caller calls ``confirm()`` before it gives anything made from it out
+        (the CLI: once the results workbook is complete, before it is put in place)."""
         from mentor_xl.engine import compliance
 
         try:
@@ -76,7 +80,8 @@ class Office:
         except Exception:
             self.confirm()  # a refused file is refused in the check's words, not by an error made from it
             raise
-        self.confirm()  # computed beside the file's last check; given out only once it passed
+        if confirmed:
+            self.confirm()  # computed beside the file's last check; given out only once it passed
         return self._runs[code]
 
     def assess(self, *, year: str | None = None, term: str | None = None):

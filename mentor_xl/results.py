@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -61,12 +61,14 @@ RATE_BANDS = ((0.0, "60%以下"), (0.6, "60%–80%"), (0.8, "80%–100%"), (1.0,
 @gcpause.during
 def write_results(path: str | Path, result: ComplianceResult, *,
                   extra_sheets: Mapping[str, pd.DataFrame | SheetSpec] | None = None,
-                  office: str = "", full: bool = False) -> Path:
+                  office: str = "", full: bool = False, before_replace: Callable[[], Any] | None = None) -> Path:
     """Write the results workbook of ``result`` to ``path`` (atomically) and return ``path``.
 
     ``extra_sheets`` (sheet name → DataFrame, or ``xlsx.SheetSpec`` to say which columns
     are %, 万元, status …) are added after 合规明细 with the same formatting. ``office`` (the
     单位名称) heads every printed page. ``full`` writes every 合规明细 row whatever the size.
+    ``before_replace()`` runs once the workbook is complete, before it is put at ``path``
+    (``safe.atomic_write``): the CLI confirms the file's last check there.
     """
     summary = summary_frame(result.results)
     staff = staff_frame(result.staff)
@@ -110,7 +112,7 @@ def write_results(path: str | Path, result: ComplianceResult, *,
         _chart_sheet(wb, result, data["charts"], page("图表"))
         wb.close()
 
-    return atomic_write(path, build, backup=True)
+    return atomic_write(path, build, backup=True, before_replace=before_replace)
 
 
 # --------------------------------------------------------------------------- frames

@@ -154,13 +154,15 @@ def backup_path(path: str | os.PathLike) -> Path:
 
 
 def atomic_write(path: str | os.PathLike, writer_fn: Callable[[Path], Any], *,
-                 backup: bool = True) -> Path:
+                 backup: bool = True, before_replace: Callable[[], Any] | None = None) -> Path:
     """Write ``path`` through ``writer_fn(tmp_path)`` so that it is replaced all at once.
 
     ``writer_fn`` receives a path in the same directory with the same suffix (XlsxWriter
     and docx writers look at it) and must create the complete file there. If it raises,
     the temporary file is removed and ``path`` is untouched. With ``backup`` an existing
-    ``path`` is first copied (atomically too) to ``backup_path(path)``.
+    ``path`` is first copied (atomically too) to ``backup_path(path)``. ``before_replace()``
+    runs once the file is complete, before anything at ``path`` changes: when it raises, the
+    file is removed and ``path`` is untouched, as when the writer raises.
     Returns ``path``.
     """
     target = Path(path)
@@ -176,6 +178,8 @@ def atomic_write(path: str | os.PathLike, writer_fn: Callable[[Path], Any], *,
         if not tmp.is_file():
             raise RuntimeError(f"写入 {target.name} 失败：没有生成文件")
         _fsync_file(tmp)
+        if before_replace is not None:
+            before_replace()
         if backup and target.exists():
             bak = backup_path(target)
             fd2, bak_tmp = tempfile.mkstemp(prefix=f".{bak.stem}.", suffix=f".tmp{bak.suffix}",

@@ -223,11 +223,16 @@ def test_the_cli_gives_out_nothing_for_a_refused_log(book, tmp_path):
     good.write_bytes(hostile.rezip(book.read_bytes(), add=pad))
     bad.write_bytes(hostile.rezip(_far_empty(book.read_bytes()), add=pad))
     assert bad.stat().st_size > aside.MIN_BYTES
-    run = lambda p: subprocess.run([sys.executable, "-m", "mentor_xl", "compliance", str(p), "-t", TERM],  # noqa: E731
-                                   capture_output=True, text=True, encoding="utf-8")
+    run = lambda p, *more: subprocess.run([sys.executable, "-m", "mentor_xl", "compliance", str(p), "-t", TERM,  # noqa: E731
+                                           *more], capture_output=True, text=True, encoding="utf-8")
+    run_json = lambda p: run(p, "--json")  # noqa: E731
     r = run(bad)
     assert r.returncode == 1 and _refusal(bad) in r.stderr and "Traceback" not in r.stderr
-    assert not list(tmp_path.glob("坏-*"))
+    # the results workbook is written beside the check and put in place only once it passed:
+    # refused, nothing is left, not even the temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["坏.xlsx", "好.xlsx"]
+    r = run_json(bad)
+    assert r.returncode == 1 and _refusal(bad) in r.stderr and r.stdout == ""
     r = run(good)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / f"好-{TERM}-合规.xlsx").exists()
