@@ -127,3 +127,23 @@ def test_kill_9_mid_write_leaves_old_file_intact(tmp_path):
     temps = [p for p in tmp_path.iterdir() if p.name not in ("book.xlsx",)]
     assert len(temps) == 1 and temps[0].name.startswith(".book.") and temps[0].stat().st_size > 0
     assert not backup_path(target).exists()
+
+
+def test_a_refusal_before_replace_leaves_the_old_file_and_nothing_else(tmp_path):
+    """``before_replace`` (the CLI confirms the log's last check there) runs on the complete file,
+    before the backup and the swap: when it raises, the old file is as it was, no backup is made
+    and the temporary file is gone; when it passes, the file is put in place."""
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"old")
+    seen = []
+
+    def refuse():
+        seen.append(sorted(p.read_bytes() for p in tmp_path.iterdir()))
+        raise RuntimeError("拒绝")
+
+    with pytest.raises(RuntimeError, match="拒绝"):
+        atomic_write(target, lambda tmp: tmp.write_bytes(b"new"), before_replace=refuse)
+    assert seen == [[b"new", b"old"]]  # the new file was complete when asked
+    assert [p.name for p in tmp_path.iterdir()] == ["结果.xlsx"] and target.read_bytes() == b"old"
+    atomic_write(target, lambda tmp: tmp.write_bytes(b"new"), before_replace=lambda: None)
+    assert target.read_bytes() == b"new" and backup_path(target).read_bytes() == b"old"
