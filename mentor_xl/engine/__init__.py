@@ -50,7 +50,7 @@ def _frame(columns: dict, n: int) -> pd.DataFrame:
 
 @gcpause.during
 def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | None = None,
-               frames: dict | None = None) -> ComplianceResult:
+               frames: "RuleFrames | None" = None) -> ComplianceResult:
     """Per-term compliance of every subject with every rule of ``pack``.
 
     ``prepared`` lets a caller (a yearly assessment) reuse one preparation across terms;
