@@ -8,7 +8,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 import xlsxwriter
 
@@ -266,10 +266,12 @@ _WHITE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(list(_WHITE) + list("ab学_&<>\x01\x1f") + ["_x0041_", "<r>", "</r>"]),
                          max_size=6).map("".join), max_size=30))
-def test_shared_strings_are_xlsxwriters_whatever_the_text(texts):
+@example(["<r></r>", "<r>x</r>", " <r>x</r>", "\u3000", "a\u2029"])  # markup kept as text; edge spaces
+def test_shared_strings_found_in_one_pass_are_those_asked_one_by_one(texts):
     """The candidates found in one RE2 pass (every whitespace character Python knows, at either
-    end; markup, escapes, control characters anywhere) leave the table exactly as XlsxWriter
-    writes it; so does a string Arrow cannot hold (a lone surrogate: every string asked)."""
+    end; markup, escapes, control characters anywhere) leave the table exactly as asking every
+    string gives it, and as XlsxWriter writes it but for rich-text markup ("<r>…</r>" stays text
+    here); a string Arrow cannot hold (a lone surrogate) has every string asked."""
     from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 
     for extra in ([], ["\ud800"]):
@@ -278,10 +280,21 @@ def test_shared_strings_are_xlsxwriters_whatever_the_text(texts):
             table._get_shared_string_index(t)
         table._sort_string_data()  # the table in index order, as close() makes it
         outs = []
-        for cls in (pkg._SharedStrings, SharedStrings):
-            sst = cls()
+        for every in (False, True):
+            sst = pkg._SharedStrings()
             sst.string_table = table
             sst.fh = io.StringIO()
-            sst._write_sst_strings()
+            if every:
+                with pytest.MonkeyPatch.context() as m:
+                    m.setattr(pkg, "_candidates", lambda strings: range(len(strings)))
+                    sst._write_sst_strings()
+            else:
+                sst._write_sst_strings()
             outs.append(sst.fh.getvalue())
         assert outs[0] == outs[1] and outs[0].count("<si>") == len(table.string_array)
+        if not any(t.startswith("<r>") and t.endswith("</r>") for t in table.string_array):
+            theirs = SharedStrings()
+            theirs.string_table = table
+            theirs.fh = io.StringIO()
+            theirs._write_sst_strings()
+            assert outs[0] == theirs.fh.getvalue()
