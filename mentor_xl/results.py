@@ -34,6 +34,7 @@ from xlsxwriter.workbook import Workbook
 from mentor_xl import gcpause
 from mentor_xl.beside import Beside
 from mentor_xl.engine import figures as fig
+from mentor_xl.engine.evidence import as_column as arrow_text
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.report import problems_frame, write_problems_sheet  # noqa: F401 (buttons use problems_frame)
@@ -153,7 +154,18 @@ def _joined(cells: pd.Series, fmt=None) -> pd.Series:
         return cells.map(lambda v: _join(v, fmt or str))
     joined = pc.binary_join(lists, "、")
     joined = pc.if_else(pc.equal(joined, ""), None, joined)
-    return pd.Series(joined.to_pylist(), index=cells.index)
+    return pd.Series(arrow_text(joined), index=cells.index)  # no Python str per cell
+
+
+def _text_map(s: pd.Series, table: dict) -> pd.Series:
+    """``s.map(table).fillna(s)`` for a column of a few distinct texts: each looked up once, the
+    rows taken in Arrow (a 合规明细 of 50k rows: 4 → 1 ms)."""
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = [table.get(u, u) for u in uniq]
+    if not all(type(t) is str for t in texts):  # not text: as pandas maps it
+        return s.map(table).fillna(s)
+    taken = pa.array(texts, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(arrow_text(taken), index=s.index)
 
 
 def _rule_names(df: pd.DataFrame) -> pd.Series:
@@ -172,9 +184,9 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "工号": r["staff_id"], "姓名": r["name"], "角色": r["role"], "学院": r["college"],
         "规则名称": _rule_names(r),
-        "对象类型": r["scope"].map(SCOPE_TEXT).fillna(r["scope"]),
+        "对象类型": _text_map(r["scope"], SCOPE_TEXT),
         "对象": _subject(r),
-        "状态": r["status"].map(STATUS_TEXT).fillna(r["status"]),
+        "状态": _text_map(r["status"], STATUS_TEXT),
         "应达标周期数": r["required"], "达标周期数": r["met"],
         "达标率": pd.to_numeric(r["rate"], errors="coerce"),
         "未达标周期": _joined(r["missed_periods"]),
@@ -205,11 +217,11 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
     required = d["required"].astype(bool)
     met = d["met"].astype(bool)
     state = np.where(~required, "不适用", np.where(met, "达标", "不达标"))
-    op = d["op"].map({">=": "不少于", "<=": "不超过"}).fillna(d["op"])
+    op = _text_map(d["op"], {">=": "不少于", "<=": "不超过"})
     return pd.DataFrame({
         "工号": d["staff_id"], "姓名": d["name"], "角色": d["role"], "学院": d["college"],
         "规则名称": _rule_names(d),
-        "对象类型": d["scope"].map(SCOPE_TEXT).fillna(d["scope"]),
+        "对象类型": _text_map(d["scope"], SCOPE_TEXT),
         "学号": d["student_id"], "班级": d["class"],
         "周期": d["period"].astype(str),
         "周期开始": d["period_start"], "周期结束": d["period_end"],
