@@ -176,3 +176,34 @@ def test_codes_extended_by_the_log_are_those_of_one_factorize(first, log):
     names, got = _extend(known, log)
     assert list(names) == list(uniq)
     assert got.tolist() == codes[len(first):].tolist()
+
+
+def test_the_rules_laid_out_while_the_log_loads_give_the_same_run(books, monkeypatch):
+    """open_office(terms=…) (the CLI's compliance passes its term) lays every rule's log-free half
+    out beside the load (``engine.rule_frames``) and compliance uses it: the same results, details,
+    staff and JSON as a run that lays them out itself after the read."""
+    import mentor_xl.engine as engine
+
+    calls = []
+    real = engine.rule_frames
+    monkeypatch.setattr(engine, "rule_frames", lambda *a: calls.append(a[0].__class__.__name__) or real(*a))
+    for path, pol in books:
+        term = read_book(path, policy=pol).terms["学期"].iloc[0]
+        calls.clear()
+        ahead = open_office(path, policy=pol, terms=[term])
+        code = ahead.term(term).code
+        assert calls == ["People"] and code in ahead._frames, path.name  # laid out beside the load
+        after = open_office(path, policy=pol, book=read_book(path, policy=pol))
+        ra, rb = ahead.compliance(term), after.compliance(term)
+        assert calls == ["People", "Prepared"] and code not in ahead._frames  # used, not made again
+        for f in ("results", "details", "staff"):
+            pd.testing.assert_frame_equal(getattr(ra, f), getattr(rb, f))
+        assert ra.to_json() == rb.to_json()
+
+
+def test_a_term_the_book_does_not_have_stops_where_it_always_did(books):
+    path, pol = books[1]
+    office = open_office(path, policy=pol, terms=["2099-2100-1"])  # nothing laid out, nothing said yet
+    assert office._frames == {}
+    with pytest.raises(FatalInputError, match="2099-2100-1"):
+        office.compliance("2099-2100-1")
