@@ -60,3 +60,24 @@ def test_layout_sorts_and_counts_as_the_grouped_results(rules):
     want = _grouped(results, names)
     # no result at all: the same empty frame (the reference's merge made its 工号 column object)
     pd.testing.assert_frame_equal(_staff(ordered, layout), want, check_dtype=len(want) > 0)
+
+
+def test_a_book_without_subjects_gives_every_column_and_no_row():
+    """No rule has a subject (no staff yet): 合规明细, 合规汇总 and 人员汇总 are empty frames with
+    every column, in the order a run with subjects has them, and the JSON lists nothing."""
+    from bookfactory import log, make_book
+    from mentor_xl.engine import DETAIL_COLS, RESULT_COLS, compliance
+    from mentor_xl.packs import load_pack
+
+    book = make_book("bit-2022", 学期=[{"学期": "2024-2025-1", "开始日期": "2024-09-02", "结束日期": "2025-01-12"}])
+    r = compliance(book, load_pack("bit-2022"), "2024-2025-1")
+    assert list(r.details.columns) == DETAIL_COLS and list(r.results.columns) == RESULT_COLS
+    assert len(r.details) == len(r.results) == len(r.staff) == 0
+    assert list(r.staff.columns)[:4] == ["staff_id", "name", "role", "college"]
+    assert r.to_json()["results"] == []
+    term = [{"学期": "2024-2025-1", "开始日期": "2024-09-02", "结束日期": "2025-01-12"}]
+    with_subjects = make_book("bit-2022", 学期=term, 人员=[{"工号": "T1", "姓名": "甲", "角色": "学育导师"}],
+                              指导关系=[{"工号": "T1", "学号": "S1"}], 活动记录=log(("2024-09-10", "T1", "谈心谈话", "S1")))
+    full = compliance(with_subjects, load_pack("bit-2022"), "2024-2025-1")
+    assert len(full.results) and list(full.details.columns) == DETAIL_COLS
+    assert list(full.results.columns) == RESULT_COLS and list(full.staff.columns) == list(r.staff.columns)

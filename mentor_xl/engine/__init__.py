@@ -65,8 +65,8 @@ def compliance(book: OfficeBook, pack: Pack, term: str, *, prepared: Prepared | 
     problems.extend(book.problems)
     problems.extend(prep.problems)
     parts = [_rule_details(prep, rule, t, fr, problems) for rule, fr in zip(pack.rules, frames.rules) if fr]
-    details = pd.concat([d for d, _ in parts], ignore_index=True) if parts else _with_names(_empty_details(), prep)
-    results = pd.concat([r for _, r in parts], ignore_index=True) if parts else _with_names(_empty_results(), prep)
+    details = pd.concat([d for d, _ in parts], ignore_index=True) if parts else pd.DataFrame(columns=DETAIL_COLS)
+    results = pd.concat([r for _, r in parts], ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLS)
     results = results[RESULT_COLS].take(frames.layout.order).reset_index(drop=True)  # by 工号, stably
     staff = _staff(results, frames.layout)
     return ComplianceResult(pack.id, t.code, timestamp(t.start), timestamp(t.end), details, results, staff, problems)
@@ -106,7 +106,8 @@ class RuleFrames:
 def rule_frames(people, pack: Pack, t: Term) -> RuleFrames:
     """``RuleFrame`` of every rule of ``pack`` in term ``t``, from ``prepare_people`` (or
     ``prepare``) alone."""
-    rules = [_rule_frame(people, rule, t) for rule in pack.rules]
+    names = _names_of_codes(people)
+    rules = [_rule_frame(people, rule, t, names) for rule in pack.rules]
     return RuleFrames(t, pack, rules, _layout(people, pack, rules))
 
 
@@ -126,15 +127,16 @@ def _layout(people, pack: Pack, rules: list) -> Layout:
     sizes = [len(fr.who) for _, fr in present]
     counted = np.repeat(np.array([not pack.rules[k].report_only for k, _ in present], dtype=bool), sizes)[order]
     at = pd.Index(staff["staff_id"].to_numpy(dtype=object)).get_indexer(ids[order])
-    key = at * max(len(rule_code), 1) + np.repeat(code, sizes)[order]
+    R = max(len(rule_code), 1)
+    key = at * R + np.repeat(code, sizes)[order]
     counted &= at >= 0  # a 工号 without a row in names is in no 人员汇总 row
     groups, pair = np.unique(key[counted], return_inverse=True)
     pairs = np.full(len(ids), -1, dtype=np.int64)
     pairs[counted] = pair
-    return Layout(order, staff, pairs, groups // max(len(rule_code), 1))
+    return Layout(order, staff, pairs, groups // R)
 
 
-def _rule_frame(people, rule: Rule, t: Term) -> RuleFrame | None:
+def _rule_frame(people, rule: Rule, t: Term, names: tuple) -> RuleFrame | None:
     lo, hi = window(rule.period, t)
     subj, seg = subjects(people, rule, lo, hi)
     if subj.empty:
@@ -147,7 +149,7 @@ def _rule_frame(people, rule: Rule, t: Term) -> RuleFrame | None:
     active = np.zeros((len(subj), P), dtype=np.int64)
     np.add.at(active, seg["subject"].to_numpy(), act)
 
-    name, college = _names(people, subj["staff"].to_numpy())
+    name, college = (col[subj["staff"].to_numpy()] for col in names)
     who = _decoded(people, subj)
     who.insert(1, "name", pd.Series(name, dtype=object, copy=False))
     who.insert(3, "college", pd.Series(college, dtype=object, copy=False))
@@ -287,26 +289,19 @@ def _duties(prep: Prepared, rule: Rule, t: Term, subj: pd.DataFrame, h, P: int, 
 _ZH_YEAR = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 
-def _names(prep: Prepared, staff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """姓名 and 学院 of each staff code (NaN for one without a row in ``prep.names``): looked up by
-    code, not by 工号 text over every detail row."""
-    n = prep.names
-    row = np.full(len(prep.staff_ids) + 1, -1, dtype=np.int64)  # code -> its row of names; -1: none
-    at = pd.Index(prep.staff_ids).get_indexer(n["staff_id"].to_numpy(dtype=object))
+def _names_of_codes(people) -> tuple[np.ndarray, np.ndarray]:
+    """姓名 and 学院 by staff code (NaN for a code without a row in ``names``): subjects are looked
+    up by code, not by 工号 text over every detail row."""
+    n = people.names
+    at = pd.Index(people.staff_ids, dtype=object).get_indexer(n["staff_id"].to_numpy(dtype=object))
+    row = np.full(len(people.staff_ids) + 1, -1, dtype=np.int64)  # code -> its row of names; -1: none
     row[at[at >= 0]] = np.flatnonzero(at >= 0)
-    pick = row[staff]
-    return tuple(np.append(n[col].to_numpy(dtype=object), np.nan)[pick] for col in ("name", "college"))
+    return tuple(np.append(n[col].to_numpy(dtype=object), np.nan)[row] for col in ("name", "college"))
 
 
-def _with_names(details: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
-    n = prep.names
-    at = pd.Index(n["staff_id"].to_numpy(dtype=object)).get_indexer(details["staff_id"].to_numpy(dtype=object))
-    for pos, col in ((1, "name"), (3, "college")):
-        values = np.append(n[col].to_numpy(dtype=object), np.nan)  # -1: not a known 工号 (as map gave)
-        details.insert(pos, col, pd.Series(values[at], dtype=object, index=details.index, copy=False))
-    return details
-
-
+DETAIL_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause", "scope", "student_id", "class",
+               "period", "period_start", "period_end", "active_days", "calendar_days", "required", "value", "bound",
+               "op", "met", "shortfall", "report_only", "note", "evidence"]
 RESULT_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause", "scope", "student_id", "class",
                "status", "required", "met", "rate", "missed_periods", "shortfalls", "value", "report_only", "note",
                "evidence_rows", "evidence_count"]
@@ -335,13 +330,3 @@ def _staff(results: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return s[["staff_id", "name", "role", "college", "rules_required", "rules_met",
               "periods_required", "periods_met", "rate"]]
 
-
-def _empty_details() -> pd.DataFrame:
-    return pd.DataFrame(columns=[
-        "staff_id", "role", "rule", "title", "clause", "scope", "student_id", "class", "period",
-        "period_start", "period_end", "active_days", "calendar_days", "required", "value", "bound",
-        "op", "met", "shortfall", "report_only", "note", "evidence"])
-
-
-def _empty_results() -> pd.DataFrame:
-    return pd.DataFrame(columns=[c for c in RESULT_COLS if c not in ("name", "college")])
