@@ -34,10 +34,10 @@ from xlsxwriter.workbook import Workbook
 from mentor_xl import gcpause
 from mentor_xl.beside import Beside
 from mentor_xl.engine import figures as fig
-from mentor_xl.engine.evidence import as_column as arrow_text
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.report import problems_frame, write_problems_sheet  # noqa: F401 (buttons use problems_frame)
+from mentor_xl.workbook.values import text_column
 from mentor_xl.workbook.xlsx import (Page, SheetSpec, new_workbook, page_setup, styles, text_width,
                                      write_frame_sheet, write_spec_sheet, write_text)
 
@@ -154,7 +154,7 @@ def _joined(cells: pd.Series, fmt=None) -> pd.Series:
         return cells.map(lambda v: _join(v, fmt or str))
     joined = pc.binary_join(lists, "、")
     joined = pc.if_else(pc.equal(joined, ""), None, joined)
-    return pd.Series(arrow_text(joined), index=cells.index)  # no Python str per cell
+    return pd.Series(text_column(joined), index=cells.index)  # no Python str per cell
 
 
 def _text_map(s: pd.Series, table: dict) -> pd.Series:
@@ -165,7 +165,7 @@ def _text_map(s: pd.Series, table: dict) -> pd.Series:
     if not all(type(t) is str for t in texts):  # not text: as pandas maps it
         return s.map(table).fillna(s)
     taken = pa.array(texts, pa.large_string()).take(pa.array(codes, mask=codes < 0))
-    return pd.Series(arrow_text(taken), index=s.index)
+    return pd.Series(text_column(taken), index=s.index)
 
 
 def _rule_names(df: pd.DataFrame) -> pd.Series:

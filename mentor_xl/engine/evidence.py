@@ -9,12 +9,12 @@ From a rule's hits (subject, period, log position) — the rows that counted —
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from mentor_xl.engine.measures import Hits
 from mentor_xl.engine.prepare import Prepared
+from mentor_xl.workbook.values import text_column
 
 SHOWN = 3  # Excel rows written out in a 合规明细 cell
 JSON_SHOWN = 5  # Excel rows listed per result in --json
@@ -40,7 +40,7 @@ def _firsts(key: np.ndarray, rows: np.ndarray, K: int, shown: int) -> tuple[np.n
     return count, key[first], rows[first]
 
 
-def period_texts(prep: Prepared, h: Hits, n_subj: int, P: int) -> np.ndarray:
+def period_texts(prep: Prepared, h: Hits, n_subj: int, P: int):
     """Per subject × period (flattened subject-major, as 合规明细), the Excel rows that counted."""
     K = n_subj * P
     key, rows = _unique_sorted(h.subject * P + h.pidx, prep.log["row"].to_numpy()[h.idx])
@@ -54,24 +54,12 @@ def period_texts(prep: Prepared, h: Hits, n_subj: int, P: int) -> np.ndarray:
     more = pc.if_else(pc.greater(n, SHOWN), pc.binary_join_element_wise(s(" 等 "), pc.cast(n, pa.large_string()),
                                                                         s(" 行"), s("")), s(""))
     text = pc.if_else(pc.equal(n, 0), s(NONE_TEXT), pc.binary_join_element_wise(joined, more, s("")))
-    return as_column(text)
-
-
-def as_column(text: pa.Array):
-    """Arrow strings as a pandas column without a Python str per row (27 ms for 200k texts,
-    most of which no sheet shows: only the 不达标 rows are written above 100k rows)."""
-    return pd.array(text, dtype=_STR)
+    return text_column(text)  # no Python str for each of 200k texts, most of which no sheet shows
 
 
 def blank(n: int):
     """The evidence column of a rule that does not count log rows: ``n`` blanks."""
-    return as_column(pa.nulls(n, pa.large_string()))
-
-
-try:  # pandas 3's "str": Arrow storage, NaN for a blank, as a column of text read from Excel
-    _STR = pd.StringDtype("pyarrow", na_value=np.nan)
-except TypeError:  # pandas 2
-    _STR = pd.StringDtype("pyarrow")
+    return text_column(pa.nulls(n, pa.large_string()))
 
 
 def subject_rows(prep: Prepared, h: Hits, n_subj: int) -> tuple[list[list[int]], np.ndarray]:

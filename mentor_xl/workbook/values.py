@@ -13,7 +13,6 @@ per value only on the few values with full-width characters or scientific notati
 """
 from __future__ import annotations
 
-import gc
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from mentor_xl import gcpause
 
 STR = pd.StringDtype("pyarrow")
 KINDS = ("id", "idlist", "text", "date", "number", "int", "bool", "term")
@@ -89,6 +90,18 @@ def _scalar_text(v) -> str:
     if hasattr(v, "strftime"):
         return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M:%S")
     return str(v)
+
+
+try:  # pandas' own text dtype ("str" in pandas 3): Arrow storage, NaN for a blank
+    TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+except TypeError:  # pandas 2
+    TEXT = STR
+
+
+def text_column(arr: pa.Array):
+    """Arrow strings as a pandas array of ``TEXT``, with no Python str per cell: the engine's and
+    the results' columns of text (``arrow_series`` gives the reader's ``STR``, blank = NA)."""
+    return pd.array(arr, dtype=TEXT)
 
 
 def arrow_series(arr, index=None) -> pd.Series:
@@ -257,19 +270,14 @@ ALL_STUDENTS = "全体"
 _ALL_WORDS = "^(?:全体|全部|所有学生|全体学生|全部学生|所有人|全体同学)$"
 
 
+@gcpause.during  # a million new lists would trigger the cycle collector over and over
 def _idlist_u(u: pd.Series):
     # Most cells hold one plain id (no separator, space or mark can be in one): a list of itself
     plain = _matches(u, _PLAIN_ID)
     if not plain.any():
         return _idlist_split(u)
-    gc_was_on = gc.isenabled()
-    gc.disable()  # as below: many new lists
-    try:
-        lists = np.empty(len(u), dtype=object)
-        lists[plain] = _one_id(u[plain].to_numpy(dtype=object))  # an array of lists, not a 2-D array
-    finally:
-        if gc_was_on:
-            gc.enable()
+    lists = np.empty(len(u), dtype=object)
+    lists[plain] = _one_id(u[plain].to_numpy(dtype=object))  # an array of lists, not a 2-D array
     bad = np.zeros(len(u), dtype=bool)
     if not plain.all():
         rest, rest_bad = _idlist_split(u[~plain])
@@ -298,13 +306,7 @@ def _idlist_split(u: pd.Series):
     bad_cell = np.bincount(parent[bad], minlength=n) > 0
     flat = _arrow(ids[keep]).to_pylist()
     ends = np.cumsum(np.bincount(parent[keep], minlength=n)).tolist()
-    gc_was_on = gc.isenabled()
-    gc.disable()  # a million new lists would trigger the cycle collector over and over
-    try:
-        lists = [flat[a:b] for a, b in zip([0] + ends[:-1], ends)]
-    finally:
-        if gc_was_on:
-            gc.enable()
+    lists = [flat[a:b] for a, b in zip([0] + ends[:-1], ends)]
     out = pd.Series(lists, index=u.index, dtype=object)
     return out, bad_cell
 
