@@ -800,8 +800,8 @@ class _RowsXml:
         self._index_formats(cols)
         self._share_strings(cols)
         # Cells and rows are glued by arrow's string kernels: no Python string per cell. One
-        # join makes every row: '<row r="2" …>', then per column '<c r="A' 2 '" …>…</c>' — a
-        # column with blanks joins its cells first (null = no cell, replaced by "" in the row).
+        # join makes every row: '<row r="2" …>', then per column '<c …>…</c>' ('<c r="B2" …>'
+        # after a blank) — a blank is null, replaced by "" in the row.
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         nums = pc.cast(pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)), _LSTR)
         tail = s(f'"{self.row_tail}>')
@@ -834,7 +834,9 @@ class _RowsXml:
             filled |= valid
             take = pa.array(idx) if valid.all() else pa.array(idx, mask=~valid)  # null where blank
             # No reference where the cell is in the column after the row's previous cell, where
-            # every reader puts it: a third less XML, and rows that repeat deflate 3× faster
+            # every reader puts it: a third less XML, and rows that repeat deflate 3× faster.
+            # A fragment starts after '<c r="A2' (``_cell``): '<c' + the fragment less its first
+            # character, the reference's closing quote
             follows = pc.binary_join_element_wise(s("<c"), pc.utf8_slice_codeunits(table, 1), s("")).take(take)
             if j == 0 or prev_valid.all():
                 pieces.append(follows)
