@@ -191,8 +191,12 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
         path = write_formula_results(out or results_path(book, "公式版结果", result.term), result, office.book,
                                      office.pack)
     else:
-        path = write_results(out or results_path(book, "合规", result.term), result, office=office.name, full=full,
-                             before_replace=office.confirm)
+        try:
+            path = write_results(out or results_path(book, "合规", result.term), result, office=office.name,
+                                 full=full, before_replace=office.confirm)
+        except Exception:
+            office.confirm()  # a refused file is refused in the check's words, not by an error made from it
+            raise
     click.echo(compliance_summary(result))
     click.echo(f"结果工作簿：{path}")
 

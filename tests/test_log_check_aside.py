@@ -533,3 +533,23 @@ def test_an_office_shaped_book_through_the_child_gives_the_same_run(tmp_path, ch
     assert isinstance(child.scanned, int) and office.book.refused is None
     for key in ("results", "staff", "problems"):
         assert got[key] == plain[key], key
+
+
+def test_the_cli_refuses_in_the_checks_words_when_the_write_fails_first(book, tmp_path, children, monkeypatch):
+    """The CLI writes the results beside the log part's check: a write that fails on the way (a
+    full disk …) still gives way to the refusal, as every error made from a refused file does."""
+    from click.testing import CliRunner
+
+    import mentor_xl.results
+    from mentor_xl.cli import main
+
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(_far_empty(book.read_bytes()))
+
+    def broken(*a, **kw):
+        raise OSError("磁盘已满")
+    monkeypatch.setattr(mentor_xl.results, "write_results", broken)
+    r = CliRunner().invoke(main, ["compliance", str(bad), "-t", TERM])
+    assert r.exit_code == 1 and _refusal(bad) in r.output and "磁盘已满" not in r.output
+    assert children and children[0] is not None and children[0].part is not None  # checked apart, in the child
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["坏.xlsx"]
