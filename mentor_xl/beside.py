@@ -7,8 +7,8 @@ whenever the child fails in any way (it crashed, was killed, was reaped by someo
 answer is cut short), ``result()`` computes it here: the child only ever saves time, and the
 answer is the same either way (a pickle round trip of frames and plain objects).
 
-The child never returns into the caller's code: Ctrl-C and the like are held across the fork
-and then end the child (the caller's Python handlers never run there), the objects it inherited
+The child never returns into the caller's code and dies with the caller (Linux): Ctrl-C and the
+like are held across the fork and then end the child (the caller's Python handlers never run there), the objects it inherited
 are never collected there (no finaliser of the caller's runs twice), and it leaves through
 ``os._exit`` without flushing or closing anything it inherited.
 """
@@ -22,7 +22,7 @@ import tempfile
 import time
 from typing import Callable, Generic, TypeVar
 
-from mentor_xl.forking import FORK, HELD, fork
+from mentor_xl.forking import FORK, HELD, die_with_parent, fork, readable
 
 T = TypeVar("T")
 MIN_WAIT_S = 60  # the least a child is waited for once its answer is asked for
@@ -40,8 +40,8 @@ class Beside(Generic[T]):
             self.file = tempfile.TemporaryFile()
         except OSError:
             return
-        fd = self.file.fileno()
-        self.pid = fork(lambda mask: _child(fn, fd, mask))
+        fd, parent = self.file.fileno(), os.getpid()
+        self.pid = fork(lambda mask: _child(fn, fd, mask, parent))
         if self.pid is None:
             self._close()
 
@@ -85,8 +85,6 @@ class Beside(Generic[T]):
 def _wait(pid: int, timeout: float) -> int | None:
     """The child's wait status once it has ended, or None when it still runs after ``timeout``
     seconds (woken at once by a pidfd where Linux has one). ChildProcessError: reaped elsewhere."""
-    import select
-
     end = time.monotonic() + timeout
     try:
         fd = os.pidfd_open(pid)
@@ -101,9 +99,7 @@ def _wait(pid: int, timeout: float) -> int | None:
             if left <= 0:
                 return None
             if fd is not None:
-                waiter = select.poll()  # not select(): a pidfd may be numbered 1024 and more
-                waiter.register(fd, select.POLLIN)
-                waiter.poll(max(1, int(left * 1000)))
+                readable(fd, max(left, 0.001))
             else:
                 time.sleep(min(0.02, left))
     finally:
@@ -120,9 +116,12 @@ def _end(pid: int) -> None:
         pass
 
 
-def _child(fn: Callable, fd: int, mask) -> None:
+def _child(fn: Callable, fd: int, mask, parent: int) -> None:
     code = 1
     try:
+        die_with_parent()  # a killed caller leaves no child computing on
+        if os.getppid() != parent:
+            return  # gone already
         gc.freeze()  # the caller's garbage is not finalised here (a buffered file flushed twice)
         for signum in HELD:  # nor are the caller's signal handlers run here: a signal ends the child
             signal.signal(signum, signal.SIG_DFL)

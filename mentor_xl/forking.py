@@ -1,5 +1,6 @@
 """This process forked into a child that never returns into the caller's code: the one way
-``beside`` (the results' small pages) and ``workbook.aside`` (a big 活动记录) start theirs.
+``beside`` (the results' small pages) and ``workbook.aside`` (a big 活动记录) start theirs; and
+what both need around their children (dying with the parent, waiting on a descriptor).
 
 Ctrl-C and the like are held across the fork: a signal between the fork and the child's own
 set-up must not run this program twice; each side lets them through once it is ready for them
@@ -39,3 +40,24 @@ def fork(child: Callable[[object], object]) -> int | None:
         return None
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def die_with_parent() -> None:
+    """Linux: this child is killed when its parent dies (a child in a session of its own is out of
+    reach of the terminal's Ctrl-C). Check ``os.getppid()`` after: the parent may be gone already."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the child's own limits end it
+
+
+def readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` (a child's pipe, its pidfd) is readable within ``timeout`` seconds. Not
+    select(): a descriptor may be numbered 1024 and more."""
+    import select
+
+    waiter = select.poll()
+    waiter.register(fd, select.POLLIN)
+    return bool(waiter.poll(max(0, int(timeout * 1000))))

@@ -227,3 +227,31 @@ def test_a_child_that_hangs_does_not_hang_the_caller(monkeypatch):
         watchdog.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+@needs_fork
+def test_the_child_dies_with_its_caller():
+    """A caller killed while its pages compute leaves no child computing on."""
+    import subprocess
+    import sys
+    import time
+
+    script = """
+import os, signal, time
+from mentor_xl import beside
+b = beside.Beside(lambda: time.sleep(60))
+print(b.pid, flush=True)
+time.sleep(0.5)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.split()[0])
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        raise AssertionError("the child outlived its caller")

@@ -151,7 +151,7 @@ import os, signal, sys
 from pathlib import Path
 from mentor_xl.workbook import aside
 aside.FORK = aside.FORK and {fork!r}
-aside._ENTRY = ("from mentor_xl.workbook.aside import _die_with_parent; _die_with_parent(); "
+aside._ENTRY = ("from mentor_xl.forking import die_with_parent; die_with_parent(); "
                 "import time; time.sleep(60)")
 aside._load = lambda req: __import__("time").sleep(60)
 child = aside.start(Path({str(book)!r}), "活动记录", min_bytes=0)

@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from mentor_xl.forking import FORK, fork
+from mentor_xl.forking import FORK, die_with_parent, fork, readable
 
 try:
     import resource
@@ -150,14 +150,14 @@ class Aside:
         """Whether the child has handed its sheet over (or ended): ``result()`` would not wait."""
         if self.ready is None:
             return self.proc.poll() is not None
-        return _readable(self.ready, 0)
+        return readable(self.ready, 0)
 
     def _wait_ready(self, timeout: float) -> bool:
         """Whether the child handed its sheet over (it writes one byte to the pipe once its files
         are complete; a child that ends without doing so closes the pipe)."""
         if self.ready is None:  # its pipe already closed (cancelled): its exit says it
             return self._wait(timeout) == 0
-        if not _readable(self.ready, timeout):
+        if not readable(self.ready, timeout):
             raise subprocess.TimeoutExpired(self.proc.args, timeout)
         return os.read(self.ready, 1) == b"1"
 
@@ -169,7 +169,7 @@ class Aside:
         except (AttributeError, OSError):
             return self.proc.wait(timeout=timeout)
         try:
-            if not _readable(fd, timeout):
+            if not readable(fd, timeout):
                 raise subprocess.TimeoutExpired(self.proc.args, timeout)
         finally:
             os.close(fd)
@@ -196,16 +196,6 @@ class Aside:
         if self.ready is not None:
             ready, self.ready = self.ready, None
             os.close(ready)
-
-
-def _readable(fd: int, timeout: float) -> bool:
-    """Whether ``fd`` (the child's pipe, its pidfd) is readable within ``timeout`` seconds. Not
-    select(): a descriptor may be numbered 1024 and more."""
-    import select
-
-    waiter = select.poll()
-    waiter.register(fd, select.POLLIN)
-    return bool(waiter.poll(max(0, int(timeout * 1000))))
 
 
 def start(path: Path, sheet: str, *, min_bytes: int | None = None, part: str | None = None) -> Aside | None:
@@ -294,16 +284,6 @@ def _spawn(request: dict) -> subprocess.Popen:
                             start_new_session=True)  # its own group: cancel() kills all of it
 
 
-def _die_with_parent() -> None:
-    """Linux: the child is killed when the parent dies (it runs in a session of its own)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere the CPU limit ends it
-
-
 def main() -> int:
     """The child as a new interpreter: ``run`` the request given on its command line."""
     return run(json.loads(sys.argv[1]))
@@ -312,7 +292,7 @@ def main() -> int:
 def run(req: dict) -> int:
     """The child: limit itself, load the sheet as text, write it out, signal on the pipe, then
     check the sheet's part when asked (``_scan``); any failure is exit 1."""
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != req.get("ppid", os.getppid()) or os.getppid() == 1:
         return 1  # the parent is already gone
     try:
