@@ -7,10 +7,10 @@ whenever the child fails in any way (it crashed, was killed, was reaped by someo
 answer is cut short), ``result()`` computes it here: the child only ever saves time, and the
 answer is the same either way (a pickle round trip of frames and plain objects).
 
-The child never returns into the caller's code and dies with the caller (Linux): Ctrl-C and the
-like are held across the fork and then end the child (the caller's Python handlers never run there), the objects it inherited
-are never collected there (no finaliser of the caller's runs twice), and it leaves through
-``os._exit`` without flushing or closing anything it inherited.
+The child never returns into the caller's code and dies with the caller (Linux): Ctrl-C and
+the like are held across the fork and then end the child (the caller's Python handlers never run
+there), the objects it inherited are never collected there (no finaliser of the caller's runs
+twice), and it leaves through ``os._exit`` without flushing or closing anything it inherited.
 """
 from __future__ import annotations
 
