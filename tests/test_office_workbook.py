@@ -170,3 +170,44 @@ def test_footer_and_totals_rows_are_layout(tmp_path):
         ["填表人：王老师", None, "审核人：李主任"], ["注：本表一式两份"]]})
     book = read_book(path)
     assert book.log["_row"].tolist() == [2, 3] and [p for p in book.problems if p.sheet == "活动记录"] == []
+
+
+def _streams(monkeypatch):
+    """The sheets whose XML the reader streams for merged ranges (``merges.merged_ranges``)."""
+    from mentor_xl.workbook import reader
+    seen = []
+    real = reader.merged_ranges
+
+    def spy(path, names=None):
+        seen.extend(sorted(names or ()))
+        return real(path, names=names)
+    monkeypatch.setattr(reader, "merged_ranges", spy)
+    return seen
+
+
+def test_a_footer_is_no_trace_of_a_merge(tmp_path, monkeypatch):
+    # An office signs its log at the foot: the blanks beside 填表人 and 合计 are layout, so the
+    # log's XML (most of a big file) is not streamed for merged ranges it cannot have.
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    path = write_xlsx(tmp_path / "f.xlsx", {"活动记录": [
+        ["序号", "日期", "工号", "活动类型", "时长"],
+        [1, "2024-09-10", "T1", "谈心谈话", 1], [2, "2024-09-11", "T1", "谈心谈话", 2],
+        ["合 计", None, None, None, 3], [],
+        ["填表人：王老师", None, "审核人：李主任"], ["注：本表一式两份"]]})
+    seen = _streams(monkeypatch)
+    book = read_book(path)
+    assert seen == [] and book.log["_row"].tolist() == [2, 3]
+
+
+def test_a_merged_data_row_above_a_footer_is_still_filled(tmp_path, monkeypatch):
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    rows = [["日期", "工号", "活动类型", "学号"],
+            ["2024-09-10", "T1", "谈心谈话", "S1"], ["2024-09-11", None, "谈心谈话", "S2"],
+            ["2024-09-12", "T2", "谈心谈话", "S3"], ["填表人：王老师"]]
+    path = write_xlsx(tmp_path / "m.xlsx", {"活动记录": rows}, merged={"活动记录": ["B2:B3"]})
+    seen = _streams(monkeypatch)
+    log = read_book(path).log
+    assert seen == ["活动记录"]
+    assert list(zip(log["工号"], log["_row"])) == [("T1", 2), ("T1", 3), ("T2", 4)]

@@ -521,10 +521,19 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     match = rec.match_columns(sheet, names, aliases, lambda j: cols[j].slice(h + 1, 5000), ctx.type_labels)
     canon_at = match.canon_at
     texts = [_has_text(c.slice(h + 1)) for c in cols]
-    if _may_be_merged(texts, [canon_at[c.name] for c in sheet.columns if c.name in canon_at and c.required]):
+    # the rows below the header, each column dictionary-encoded (its distinct texts parsed once),
+    # and the footers among them (填表人：…): a footer's blanks are no trace of a merged range
+    data = [c.slice(h + 1) for c in cols]
+    enc = rec.encode(data)
+    footer = rec.footer_rows(enc, texts)
+    if _may_be_merged(texts, [canon_at[c.name] for c in sheet.columns if c.name in canon_at and c.required],
+                      footer):
         filled = _fill_merged(cols, ctx.merges(actual) if callable(ctx.merges) else ctx.merges.get(actual), h)
         if filled is not cols:
             cols, texts = filled, [_has_text(c.slice(h + 1)) for c in filled]
+            data = [c.slice(h + 1) for c in cols]
+            enc = rec.encode(data)
+            footer = rec.footer_rows(enc, texts)
     recog = rec.Recognition(sheet.name, actual, how, match.how, h + 1, [n for n in names if n])
     ctx.book.recognised[sheet.name] = recog
     for canon, cands in match.ambiguous.items():
@@ -563,13 +572,10 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
                          "未知列", "warning")
 
     # data rows: everything below the header that is neither blank nor a footer (填表人：…)
-    data = [c.slice(h + 1) for c in cols]
     n = len(data[0]) if data else 0
     blank = np.ones(n, dtype=bool)
     for t in texts:
         blank &= ~t
-    enc = rec.encode(data)
-    footer = rec.footer_rows(enc, texts)
     recog.layout_rows = (np.flatnonzero(footer) + h + 2).tolist()  # writers put new rows above them
     blank |= footer
     for r, _ in errors:  # a cell showing #N/A is not blank
@@ -624,13 +630,16 @@ def _cell_at(coded: pa.DictionaryArray):
     return lambda i: coded[int(i)].as_py()
 
 
-def _may_be_merged(texts: list[np.ndarray], key: list[int]) -> bool:
+def _may_be_merged(texts: list[np.ndarray], key: list[int], footer: np.ndarray | None = None) -> bool:
     """Whether a required column has a blank cell in a row that has data (``texts``: which cells
     below the header hold text): the only trace a merged range leaves in the values (a clean
-    1M-row log has none, so its XML is not streamed)."""
+    1M-row log has none, so its XML is not streamed). ``footer`` rows (填表人：…, 合计) are not
+    data: an office's log signed at its foot is streamed no more than one that is not."""
     if not key or not texts:
         return False
     filled = np.logical_or.reduce(texts)
+    if footer is not None:
+        filled &= ~footer
     return any((filled & ~texts[j]).any() for j in key)
 
 
@@ -740,7 +749,9 @@ def _report_errors(problems: Problems, sheet: str, column: str, errors: dict, j:
 
 
 def _null_column(kind: str, n: int) -> pd.Series:
-    return values.parse(kind, pd.Series([None] * n, dtype=object))[0].reset_index(drop=True)
+    # a column the sheet lacks, as reading ``n`` blank cells gives it: no Python None per row
+    blank = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.large_string()))
+    return values.parse_coded(kind, blank)[0]
 
 
 def _is_blank(parsed: pd.Series, kind: str) -> np.ndarray:
