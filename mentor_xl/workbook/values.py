@@ -151,13 +151,14 @@ def _normalise(u: pd.Series, sep: str = " ", table=_TO_HALF) -> pd.Series:
     """Trimmed, blank → null; values with odd whitespace or full-width characters fixed."""
     a = pc.utf8_trim_whitespace(_arrow(u))
     odd = true_mask(pc.match_substring_regex(a, _ODD))
+    if not odd.any():  # the usual column: blanks made null in Arrow
+        return arrow_series(pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a), u.index)
     s = arrow_series(a, u.index)
-    if odd.any():
-        t = s[odd].str.replace(_ZERO_WIDTH, "", regex=True)
-        t = t.str.replace(_SPACE + "+", sep, regex=True).str.strip()
-        t = t.map(lambda x: x.translate(table), na_action="ignore")
-        s = s.copy()
-        s[odd] = t.astype(STR)
+    t = s[odd].str.replace(_ZERO_WIDTH, "", regex=True)
+    t = t.str.replace(_SPACE + "+", sep, regex=True).str.strip()
+    t = t.map(lambda x: x.translate(table), na_action="ignore")
+    s = s.copy()
+    s[odd] = t.astype(STR)
     return s.where(s != "")
 
 
@@ -197,7 +198,8 @@ def _arrow(s: pd.Series) -> pa.Array:
 def _text_u(u: pd.Series):
     s = _normalise(u, " ", _TO_HALF_ALNUM)
     # a date cell in a text column (设置/值, 备注) reads as the date, not "2024-09-01 00:00:00"
-    s = s.str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$", r"\1", regex=True)
+    if pc.any(pc.match_substring(_arrow(s), " 00:00:00")).as_py():  # a substring search first: cheaper
+        s = s.str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$", r"\1", regex=True)
     return _to_object(s), np.zeros(len(u), dtype=bool)
 
 
