@@ -45,6 +45,7 @@ class Plan:
     staff: int = generate.STAFF
     students: int = generate.STUDENTS
     cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
+    office: list[str] = field(default_factory=lambda: ["200k"])  # sizes also run as an office keeps the book
 
 
 def child(name: str, limit: float | None = None, **args) -> dict:
@@ -66,6 +67,10 @@ def run(plan: Plan, log=print) -> dict:
     cache = Path(plan.cache or generate.CACHE)
     books = {s: generate.book(generate.SIZES[s], staff=plan.staff, students=plan.students, cache=cache)
              for s in plan.sizes}
+    from benchmarks.office import office_book
+    offices = {s: office_book(books.get(s) or generate.book(generate.SIZES[s], staff=plan.staff,
+                                                          students=plan.students, cache=cache))
+               for s in plan.office}
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -104,6 +109,11 @@ def run(plan: Plan, log=print) -> dict:
                     from benchmarks.countifs import read_counts
                     read_counts(Path(cf["out"])).to_csv(d / "countifs.csv", index=False)
                     checks[f"countifs {s}"] = _check(d / "countifs.csv", d / "结果.monthly.csv")
+        for s in plan.office:  # the same rows in the office's own layout: its floor, then the run
+            b = offices[s]
+            record(r, s, "office_read", child("read", book=str(b.path), header_row=b.log_header_row))
+            record(r, s, "office", child("compliance", book=str(b.path), policy=generate.POLICY,
+                                         out=str(work / f"office-{s}-{r}" / "结果.xlsx")))
         if plan.docs:
             d = work / f"docs-{r}"
             record(r, "docs", "docs_seq", child("docs", n=plan.docs, workers=1, outdir=str(d / "seq")))
@@ -121,6 +131,7 @@ def run(plan: Plan, log=print) -> dict:
             record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
                                                 outdir=str(work / f"ingest-{r}")))
     return {"runs": runs, "checks": checks, "books": {s: _here(b.path) for s, b in books.items()},
+            "office_books": {s: _here(b.path) for s, b in offices.items()},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
 
@@ -212,6 +223,18 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
                       "countifs_over_e2e": r_cf, "countifs_over_answer": r_cfa,
                       "countifs_bound_s": cf_out[0]["seconds"] if cf_out and not cf else None, "e2e": e2e}
     lines += ["", *peers]
+    office = [s for s in plan.office if _values(runs, s, "office_read") or _values(runs, s, "office")]
+    if office:
+        lines += ["", "| 行数 | 单位自己的台账：fastexcel 裸读 (s) | compliance 端到端 (s) | 其中 读 / 算 / 写 (s) | "
+                  "端到端 ÷ 裸读 | 峰值 RSS (MB) |", "|---|---|---|---|---|---|"]
+        for s in office:
+            read, e2e = _med(_values(runs, s, "office_read")), _med(_values(runs, s, "office"))
+            parts = " / ".join(_f(_med(_values(runs, s, "office", k))) for k in ("read", "compute", "write"))
+            ratio, n = _ratio(runs, s, "office", "office_read")
+            rss = max(_values(runs, s, "office", "rss_mb") or [0]) or None
+            lines.append(f"| {s} | {_f(read)} (n={len(_values(runs, s, 'office_read'))}) | {_f(e2e)} | {parts} | "
+                         f"{_f(ratio, '×')} (n={n}) | {_f(rss, '', 0)} |")
+            targets[f"office {s}"] = {"e2e_over_read": ratio, "rss_mb": rss, "e2e": e2e}
     if plan.docs:
         seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))
         speed, n = _ratio(runs, "docs", "docs_seq", "docs_par")
@@ -282,6 +305,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pdf", type=int, default=100)
     ap.add_argument("--ingest", type=int, default=200)
     ap.add_argument("--charts", type=int, default=100)
+    ap.add_argument("--office", default="200k", help="sizes also run in an office's own layout (\"\": none)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
@@ -290,7 +314,8 @@ def main(argv=None) -> int:
     def pairs(s):
         return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
-                a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts)
+                a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
+                office=[s for s in a.office.split(",") if s])
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
         m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))
@@ -344,6 +369,9 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
 - **compliance 端到端**: `open_office` (read + validate every sheet) → `compliance(term)` → `write_results`
   (results workbook: 合规汇总 / 人员汇总 / 合规明细 / 数据问题 / 图表). 读/算/写 are its parts; 计算 = prepare + rules.
 - **峰值 RSS**: the compliance process's maximum resident set (`ru_maxrss`).
+- **单位自己的台账**: the same book as an office keeps it (`benchmarks/office.py`): its own sheet and
+  column names, a merged title row, 序号 and 教师姓名 columns, a signature line under each table, no 角色
+  column and no 设置 sheet (the pack given as `--policy` gives it). Its floor reads its own 活动记录 the same way.
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
   of rule bit.monthly-activity, written with `to_excel`.
 - **LibreOffice COUNTIFS**: `benchmarks/countifs.py` — the 活动记录 values plus one COUNTIFS per staff × month

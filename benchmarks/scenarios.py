@@ -26,15 +26,16 @@ def read(book: str, header_row: int, **_) -> dict:
     return {"seconds": time.perf_counter() - t, "rows": table.num_rows}
 
 
-def compliance(book: str, out: str, **_) -> dict:
-    """mentor-xl compliance: read the workbook → compute → write the results workbook."""
+def compliance(book: str, out: str, policy: str | None = None, **_) -> dict:
+    """mentor-xl compliance: read the workbook → compute → write the results workbook (``policy``:
+    the pack, as ``--policy`` gives it to a book without a 设置 sheet)."""
     import mentor_xl.engine  # noqa: F401 — imported before the clock, like fastexcel for ``read``
     import mentor_xl.workbook.reader  # noqa: F401
     from mentor_xl.office import open_office
     from mentor_xl.results import write_results
 
     t0 = time.perf_counter()
-    office = open_office(book, later=True, terms=[TERM])  # as the CLI's compliance opens it
+    office = open_office(book, policy, later=True, terms=[TERM])  # as the CLI's compliance opens it
     t1 = time.perf_counter()
     result = office.compliance(TERM, confirmed=False)  # as the CLI: confirmed before the file is put in place
     t2 = time.perf_counter()

@@ -17,11 +17,12 @@ from benchmarks.run import Plan, render, run, summarise, machine
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_smoke_10k(tmp_path):
     plan = Plan(["10k"], rounds=1, naive_rounds={"10k": 1}, countifs_rounds={"10k": 1}, countifs_timeout=180,
-                docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache")
+                docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache",
+                office=["10k"])
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
-    expected = [("10k", s) for s in ("read", "compliance", "naive", "countifs")] + [
+    expected = [("10k", s) for s in ("read", "compliance", "naive", "countifs", "office_read", "office")] + [
         ("docs", s) for s in ("docs_seq", "docs_par", "docs_100", "docxtpl_bare", "pdf", "charts_seq", "charts_par")] + [("ingest", "ingest")]
     for key in expected:
         r = runs[key]
@@ -31,6 +32,10 @@ def test_smoke_10k(tmp_path):
     comp = runs[("10k", "compliance")]
     assert comp["details_rows"] > 0 and comp["read"] + comp["compute"] + comp["write"] <= comp["seconds"] * 1.01
     assert not runs[("10k", "countifs")]["timeout"]
+    # the office's own layout: the same log read (its floor too), the same results
+    office = runs[("10k", "office")]
+    assert runs[("10k", "office_read")]["rows"] == 10_002  # and the blank row and signature line under them
+    assert (office["details_rows"], office["results_rows"]) == (comp["details_rows"], comp["results_rows"])
     assert runs[("ingest", "ingest")]["files"] == 8 and runs[("ingest", "ingest")]["rows_merged"] > 0
 
     # the same answer three ways: engine, LibreOffice's COUNTIFS, the naive loop
@@ -40,6 +45,7 @@ def test_smoke_10k(tmp_path):
 
     table, targets = summarise(result, plan)
     assert "| 10k |" in table and targets["10k"]["e2e_over_read"] is not None
+    assert "单位自己的台账" in table and targets["office 10k"]["e2e_over_read"] is not None
     m = machine()
     m["load_end"] = m["load"]
     from datetime import datetime, timezone
