@@ -211,3 +211,55 @@ def test_a_merged_data_row_above_a_footer_is_still_filled(tmp_path, monkeypatch)
     log = read_book(path).log
     assert seen == ["活动记录"]
     assert list(zip(log["工号"], log["_row"])) == [("T1", 2), ("T1", 3), ("T2", 4)]
+
+
+def test_a_log_kept_by_name_is_read_whole(tmp_path, monkeypatch):
+    # 工号 left blank in more rows than the warnings list: every row whose 教师姓名 names exactly one
+    # staff member takes that 工号 (the rows past the list were dropped as 缺少必填值 before)
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook import reader
+    monkeypatch.setattr(reader, "MAX_PROBLEMS_PER_COLUMN", 2)
+    log = [["日期", "工号", "教师姓名", "活动类型"]] + [[f"2024-09-{d:02d}", None, "张伟" if d % 2 else "李娜", "谈心谈话"]
+                                                     for d in range(2, 27)] + [["2024-09-27", None, "王芳", "谈心谈话"]]
+    path = write_xlsx(tmp_path / "n.xlsx", {
+        "人员": [["工号", "姓名", "角色"], ["T1", "张伟", "学育导师"], ["T2", "李娜", "学育导师"],
+               ["T3", "王芳", "学育导师"], ["T4", "王芳", "学育导师"]],
+        "活动记录": log})
+    book = reader.read_book(path)
+    assert book.log["工号"].tolist() == ["T2", "T1"] * 12 + ["T2"]  # all 25; 王芳 is two people: skipped
+    named = [p for p in book.problems if p.category == "按姓名补工号"]
+    assert [p.row for p in named] == [2, 3, None] and "另有 23 行" in named[-1].message and "共 25 行" in named[-1].message
+    assert all(p.level == "warning" for p in named)
+    assert [p.row for p in book.problems if p.category == "缺少必填值"] == [27]
+
+
+def test_a_log_without_a_staff_id_column_is_read_by_name(tmp_path):
+    # the office keeps its 台账 by 教师姓名 alone: each row takes the one staff member of that name;
+    # a name two people bear, a name not in 人员 and a blank name are skipped, each with its reason
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    path = write_xlsx(tmp_path / "n.xlsx", {
+        "人员": [["工号", "姓名", "角色"], ["T1", "张伟", "学育导师"], ["T2", "李娜", "学育导师"],
+               ["T3", "王芳", "学育导师"], ["T4", "王芳", "学育导师"]],
+        "活动记录": [["日期", "教师姓名", "活动类型"], ["2024-09-02", "张伟", "谈心谈话"], ["2024-09-03", "李娜", "谈心谈话"],
+                 ["2024-09-04", "王芳", "谈心谈话"], ["2024-09-05", "赵六", "谈心谈话"], ["2024-09-06", None, "谈心谈话"]]})
+    book = read_book(path)
+    assert list(zip(book.log["工号"], book.log["_row"])) == [("T1", 2), ("T2", 3)]
+    log = [p for p in book.problems if p.sheet == "活动记录"]
+    assert [(p.row, p.category, p.level) for p in log] == [
+        (1, "按姓名补工号", "warning"), (4, "缺少必填值", "error"), (5, "缺少必填值", "error"), (6, "缺少必填值", "error")]
+    assert "没有“工号”列" in log[0].message and "教师姓名" in log[0].message
+    assert "有 2 人同名" in log[1].message and "不在人员表中" in log[2].message and "未填写" in log[3].message
+    assert "工号 ← 教师姓名（按姓名查人员表）" in book.recognised["活动记录"].line()
+
+
+def test_a_bare_name_column_is_not_taken_for_the_staff(tmp_path):
+    # 指导关系 without 工号 whose 姓名 is the student's: still a missing column, not students read as staff
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    path = write_xlsx(tmp_path / "s.xlsx", {
+        "人员": [["工号", "姓名", "角色"], ["T1", "张伟", "学育导师"]],
+        "指导关系": [["学号", "姓名"], ["S1", "张伟"]]})
+    book = read_book(path)
+    assert book.assignments.empty
+    assert [p.category for p in book.problems if p.sheet == "指导关系"] == ["缺少列"]

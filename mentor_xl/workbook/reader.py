@@ -194,6 +194,7 @@ class _Context:
     def __init__(self, source, merges, book, type_labels):
         self.source, self.merges, self.book, self.type_labels = source, merges, book, type_labels
         self.staff_names: dict[str, str] | None = None  # unique 姓名 -> 工号, once 人员 is read
+        self.shared_names: dict[str, int] = {}  # 姓名 borne by several 工号 -> how many
         self.ahead: dict = {}  # actual sheet name -> its values loading in a thread (Future) or a child (Aside)
 
     def load(self, actual: str):
@@ -310,15 +311,15 @@ def _read_one(ctx: _Context, name: str, pack_columns: dict, mapping: dict) -> No
     how = "内容" if name in book.recognised else "名称" if normalise_label(actual) == normalise_label(name) else "别名"
     setattr(book, ATTRS[name], _read_sheet(ctx, actual, sheet, aliases, how))
     if name == "人员":
-        ctx.staff_names = _unique_names(book.staff)
+        ctx.staff_names, ctx.shared_names = _unique_names(book.staff)
 
 
-def _unique_names(staff: pd.DataFrame) -> dict[str, str]:
-    """姓名 -> 工号 for names that belong to exactly one 工号."""
+def _unique_names(staff: pd.DataFrame) -> tuple[dict[str, str], dict[str, int]]:
+    """姓名 -> 工号 for names that belong to exactly one 工号; 姓名 -> how many, for the others."""
     f = staff.dropna(subset=["工号", "姓名"]).drop_duplicates(["工号", "姓名"])
     counts = f["姓名"].value_counts()
     one = f[f["姓名"].map(counts) == 1]
-    return dict(zip(one["姓名"], one["工号"]))
+    return dict(zip(one["姓名"], one["工号"])), {k: int(v) for k, v in counts[counts > 1].items()}
 
 
 def _missing_sheet_message(sheet: Sheet) -> str:
@@ -552,6 +553,17 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
                 name += "'"  # two columns with one header: both kept
             extra.append((name, j, canon))
     missing = [c.name for c in sheet.columns if c.required and c.name not in canon_at]
+    # a sheet kept by the staff's names alone (教师姓名, no 工号): each row takes the 工号 of the one
+    # staff member of that name, as a blank 工号 cell does
+    by_name = _by_name_column(match, names) if missing == ["工号"] and sheet.name != "人员" and ctx.staff_names \
+        else None
+    if by_name is not None:
+        missing = []
+        recog.columns = {"工号": f"{names[by_name]}（按姓名查人员表）", **recog.columns}
+        problems.add(actual, h + 1, "工号", names[by_name],
+                     f"工作表“{actual}”没有“工号”列：每行按“{names[by_name]}”取人员表中唯一同名者的工号；"
+                     "同名或不在人员表中的行无法确定是谁，已跳过（逐行列出）。请核对，最好补上工号一列",
+                     "按姓名补工号", "warning")
     if missing and set(missing) <= set(SUPPLIABLE.get(sheet.name, ())):
         recog.missing = missing  # open_office supplies them from the pack, or reports them
     elif missing:
@@ -590,21 +602,26 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     out: dict[str, pd.Series] = {}
     drop = np.zeros(len(keep), dtype=bool)
     for col in sheet.columns:
-        if col.name not in canon_at:
+        unnamed = np.zeros(len(keep), dtype=bool)  # blank, and said why by _staff_by_name
+        if col.name in canon_at:
+            coded = enc[canon_at[col.name]].take(take)  # indices only: the distinct texts are parsed once
+            raw = _cell_at(coded)
+            parsed, bad = values.parse_coded(_PARSE_AS.get(col.name, col.kind), coded)
+            bad = bad.to_numpy(bool, copy=True)
+            _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
+            bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
+        elif col.name == "工号" and by_name is not None:  # every 工号 from the names
+            raw, parsed, bad = (lambda i: None), _null_column(col.kind, len(keep)), np.zeros(len(keep), dtype=bool)
+        else:
             out[col.name] = _null_column(col.kind, len(keep))
             continue
-        coded = enc[canon_at[col.name]].take(take)  # indices only: the distinct texts are parsed once
-        raw = _cell_at(coded)
-        parsed, bad = values.parse_coded(_PARSE_AS.get(col.name, col.kind), coded)
-        bad = bad.to_numpy(bool, copy=True)
-        _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
-        bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
         if col.name == "工号" and sheet.name != "人员" and ctx.staff_names:
-            parsed = _staff_by_name(problems, actual, parsed, bad, enc, match, names, take, rows, ctx.staff_names)
+            parsed, unnamed = _staff_by_name(problems, actual, parsed, bad, enc, match, names, take, rows,
+                                             ctx.staff_names, ctx.shared_names, by_name)
         out[col.name] = parsed
         if col.required:
             empty = ~bad & _is_blank(parsed, col.kind)
-            _report_missing(problems, actual, col.name, rows, empty)
+            _report_missing(problems, actual, col.name, rows, empty & ~unnamed)
             drop |= bad | empty
         if col.kind == "id" and col.name in _KEY_IDS:
             _report_short_ids(problems, actual, col.name, parsed, rows, raw)
@@ -692,24 +709,54 @@ def _drop_duplicates(problems: Problems, actual: str, enc: list, keep: np.ndarra
     return keep[mask]
 
 
+def _by_name_column(match, names) -> int | None:
+    """The grid column naming the staff member (教师姓名, 导师 …) of a sheet without 工号; a bare 姓名
+    may be anyone's (a student's in 指导关系), so it is not taken for one."""
+    for j in sorted(match.names):
+        label = rec.normalise_label(names[j])
+        if label in rec.STAFF_NAME_HEADERS and label != rec.normalise_label("姓名"):
+            return j
+    return None
+
+
 def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndarray, enc, match, names,
-                   take, rows: np.ndarray, staff_names: dict[str, str]) -> pd.Series:
-    """A blank 工号 whose row names exactly one staff member (教师姓名 …) takes that 工号 (a warning)."""
+                   take, rows: np.ndarray, staff_names: dict[str, str], shared: dict[str, int],
+                   column: int | None = None) -> tuple[pd.Series, np.ndarray]:
+    """A blank 工号 whose row names exactly one staff member (教师姓名 …, or ``column``) takes that 工号
+    (a warning). Returns the ids and the rows left blank whose name was said to fit no one or
+    several (``shared``: name -> how many staff bear it), each with its reason."""
+    unnamed = np.zeros(len(ids), dtype=bool)
     blank_at = np.flatnonzero(ids.isna().to_numpy() & ~bad)
-    cols = [j for j in match.names if rec.normalise_label(names[j]) in rec.STAFF_NAME_HEADERS]
+    cols = [column] if column is not None else \
+        [j for j in match.names if rec.normalise_label(names[j]) in rec.STAFF_NAME_HEADERS]
     if not len(blank_at) or not cols:
-        return ids
-    who = values.parse_coded("text", enc[cols[0]].take(take))[0]
-    ids = ids.copy()
-    for i in blank_at[:MAX_PROBLEMS_PER_COLUMN * 10]:
-        name = who.iloc[i]
-        sid = staff_names.get(name) if name is not None else None
-        if sid is None:
-            continue
-        ids.iloc[i] = sid
-        problems.add(actual, int(rows[i]), "工号", name, f"工作表“{actual}”第{rows[i]}行“工号”为空，按“{names[cols[0]]}”"
+        return ids, unnamed
+    label = names[cols[0]]
+    who = values.parse_coded("text", enc[cols[0]].take(take))[0].to_numpy(dtype=object)[blank_at]
+    found = pd.Series(who, dtype=object).map(staff_names)  # NaN: no name, or not exactly one staff member
+    hit = found.notna().to_numpy()
+    at, sids, named = blank_at[hit], found.to_numpy(dtype=object)[hit], who[hit]
+    if len(at):
+        ids = ids.copy()
+        ids.iloc[at] = sids  # every such row: a log kept by name alone is read whole
+    listed = 0 if column is not None else MAX_PROBLEMS_PER_COLUMN  # no 工号 column: the sheet's warning says it
+    for i, name, sid in zip(at[:listed].tolist(), named, sids):
+        problems.add(actual, int(rows[i]), "工号", name, f"工作表“{actual}”第{rows[i]}行“工号”为空，按“{label}”"
                      f"“{name}”取人员表中唯一同名者的工号 {sid}；请核对并补填", "按姓名补工号", "warning")
-    return ids
+    if column is None and len(at) > MAX_PROBLEMS_PER_COLUMN:
+        problems.add(actual, None, "工号", None, f"工作表“{actual}”另有 {len(at) - MAX_PROBLEMS_PER_COLUMN} 行“工号”为空、"
+                     f"已按“{label}”取唯一同名者的工号（共 {len(at)} 行），未逐一列出；请核对并补填",
+                     "按姓名补工号", "warning")
+    # a name that fits no one or several: the row is skipped, and the reason is its name
+    left = ~hit & pd.notna(who)
+    miss_at, miss_who = blank_at[left], who[left]
+    unnamed[miss_at] = True
+    for i, name in zip(miss_at[:MAX_PROBLEMS_PER_COLUMN].tolist(), miss_who):
+        why = f"在人员表中有 {shared[name]} 人同名，无法确定是谁" if name in shared else "不在人员表中，无法确定工号"
+        problems.add(actual, int(rows[i]), "工号", name, f"工作表“{actual}”第{rows[i]}行“工号”为空，“{label}”“{name}”"
+                     f"{why}，此行已跳过；请填写工号", "缺少必填值")
+    _summary(problems, actual, "工号", "缺少必填值", len(miss_at))
+    return ids, unnamed
 
 
 def _has_text(arr: pa.Array) -> np.ndarray:
