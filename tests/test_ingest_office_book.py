@@ -171,3 +171,35 @@ def test_every_other_workbook_of_the_round_trip_opens_everywhere(returns):
         reader = fastexcel.read_excel(str(path))
         for name in reader.sheet_names:
             reader.load_sheet(name, header_row=None).to_arrow()
+
+
+def office_by_name(path: Path) -> Path:
+    """活动记录 kept by 导师姓名 alone: no 工号 column."""
+    wb = openpyxl.load_workbook(path)
+    del wb["活动记录"]
+    ws = wb.create_sheet("活动记录")
+    ws.append(["序号", "日期", "导师姓名", "活动类型", "学号", "时长", "内容"])
+    ws.append([1, "2024-09-10", "张一", "谈心谈话", "S01", 1, "办公室录入"])
+    ws.append([2, "2024-09-12", "李二", "午餐会", "S03", 1, "办公室录入"])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("engine", ["stream", "openpyxl"])
+def test_a_log_kept_by_name_takes_returns(returns, engine):
+    # the office's rows keep their names; the new rows bring their 工号 in a column added at the end
+    book = office_by_name(returns["book"])
+    before = read_book(book, sheets=["人员", "活动记录"]).frame("活动记录")
+    assert before["工号"].tolist() == ["T001", "T002"]  # read by name
+    out = returns["tmp"] / f"merged-{engine}.xlsx"
+    res = ingest(book, [returns["inbox"]], out=out, engine=engine)
+    assert res.rows_merged == 2
+    ws = openpyxl.load_workbook(out)["活动记录"]
+    head = [c.value for c in ws[1]]
+    assert head[:7] == ["序号", "日期", "导师姓名", "活动类型", "学号", "时长", "内容"] and "工号" in head[7:]
+    at = head.index("工号")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=5)]
+    assert [r[2] for r in rows] == ["张一", "李二", "王三", "王三"]  # 导师姓名 of the new rows from 人员
+    assert [r[at] for r in rows] == [None, None, "T003", "T003"]
+    log = read_book(out, sheets=["人员", "活动记录"]).frame("活动记录")
+    assert log["工号"].tolist() == ["T001", "T002", "T003", "T003"] and log["_row"].tolist() == [2, 3, 4, 5]

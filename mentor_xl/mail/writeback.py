@@ -67,7 +67,11 @@ def locate_header(rows: list[list], office: OfficeBook, pack=None, title: str = 
             colmap.setdefault(SEQ, j)
         elif normalise_label(label) in _TUTOR_LABELS:
             colmap.setdefault(TUTOR, j)
-    missing = [c.name for c in LOG.columns if c.required and c.name not in colmap]
+    # a log kept by 导师姓名 alone is read by name (the reader's rule): the new rows bring their 工号
+    # in a column added after the office's own (``_new_columns``), and their names beside
+    by_name = TUTOR in colmap and normalise_label(names[colmap[TUTOR] - 1]) != normalise_label("姓名")  # a bare
+    # 姓名 may be a student's: the reader does not take it for the staff either
+    missing = [c.name for c in LOG.columns if c.required and c.name not in colmap and not (c.name == "工号" and by_name)]
     if missing:
         raise FatalInputError(f"办公室工作簿的“{title}”表缺少必需的列：{'、'.join(missing)}，无法合并")
     own = [j for j, v in enumerate(rows[h], start=1) if v not in (None, "")]
