@@ -553,3 +553,31 @@ def test_the_cli_refuses_in_the_checks_words_when_the_write_fails_first(book, tm
     assert r.exit_code == 1 and _refusal(bad) in r.output and "磁盘已满" not in r.output
     assert children and children[0] is not None and children[0].part is not None  # checked apart, in the child
     assert sorted(p.name for p in tmp_path.iterdir()) == ["坏.xlsx"]
+
+
+def test_the_log_part_checked_here_gives_its_merged_cells(book, tmp_path, children, monkeypatch):
+    """The parent, done before the child, checks the log's part itself: that pass has read every
+    <mergeCell>, so the part is not streamed again for them; the log read is the same either way."""
+    import pandas as pd
+
+    import mentor_xl.workbook.reader as reader
+    merge = b'<mergeCells count="1"><mergeCell ref="B2:B4"/></mergeCells>'
+    path = tmp_path / "合并.xlsx"
+    path.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge, 1)))
+    monkeypatch.setattr(reader, "_may_be_merged", lambda *a, **k: True)  # as a blank 工号 would
+    streamed = []
+    real = reader.merged_ranges
+    monkeypatch.setattr(reader, "merged_ranges", lambda p, names=None: streamed.extend(names or ()) or real(p, names=names))
+    given = []
+    fill = reader._fill_merged
+    monkeypatch.setattr(reader, "_fill_merged", lambda cols, merges, h: given.append(merges) or fill(cols, merges, h))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: True)  # the child first: its check
+    first = read_book(path).log
+    assert "活动记录" in streamed
+    streamed.clear()
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)  # the parent's check goes through
+    second = read_book(path).log
+    assert "活动记录" not in streamed and len(children) == 2
+    pd.testing.assert_frame_equal(first, second)
+    logs = [m for m in given if m is not None and (1, 1, 3, 1) in m.ranges]
+    assert len(logs) == 2 and logs[0] == logs[1]  # the same ranges, and where the grid starts

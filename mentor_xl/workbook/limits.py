@@ -59,6 +59,8 @@ _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")  # in xl/workbook.xml
 # what reading a part of a damaged zip may raise
 _UNREADABLE = (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError, EOFError,
                ValueError)  # a part name that is not UTF-8 as its flag says (UnicodeDecodeError)
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+MAX_MERGES = 100_000  # as merges.MAX_RANGES: more is no office list
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 # References that can make a grid large, in the form every writer uses (r="…" right after the
@@ -184,15 +186,18 @@ def _to_the_end(steps) -> int:
             return done.value
 
 
-def part_steps(path: str | Path, part: str, *, name: str | None = None):
+def part_steps(path: str | Path, part: str, *, name: str | None = None, found: dict | None = None):
     """``check_part`` a chunk at a time: a generator that yields after each MB and returns the
-    bytes (``StopIteration.value``), for a caller that checks while it waits for something else."""
+    bytes (``StopIteration.value``), for a caller that checks while it waits for something else.
+    ``found`` (a worksheet part): given, once the check is through, what the reader would stream
+    the part again for — ``merges``, its (first, last) cell references of each ``<mergeCell>``
+    (bytes), and ``dimension``, its ``<dimension ref>``."""
     p = Path(path)
     try:
         with zipfile.ZipFile(p) as z:
             info = z.getinfo(part)
             return (yield from _part_steps(name or p.name, z, info, _declared_sheets(z), MAX_UNCOMPRESSED,
-                                           MAX_RATIO, MAX_CELLS))
+                                           MAX_RATIO, MAX_CELLS, found))
     except zipfile.BadZipFile as e:
         raise _damaged(name or p.name) from e
     except _BROKEN as e:
@@ -236,13 +241,13 @@ def ratio_cap(info: zipfile.ZipInfo, max_ratio: float = MAX_RATIO) -> float:
 
 
 def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: set[str], budget: int,
-                max_ratio: float, max_cells: int):
+                max_ratio: float, max_cells: int, found: dict | None = None):
     xml = bool(_XML_PART.search(info.filename)) or info.filename == "[Content_Types].xml"
     sheet = bool(_SHEET_PART.match(info.filename)) or info.filename in sheets
     scan = _Scan(name, info, xml, sheet, z)
     most = ratio_cap(info, max_ratio)
     n = 0
-    for chunk in _inflate(name, z, info, budget):
+    for chunk in inflate(name, z, info, budget):
         n += len(chunk)
         if n > most:
             raise FatalInputError(f"文件“{name}”中的“{info.filename}”压缩比异常（超过 {max_ratio:.0f} 倍），"
@@ -250,6 +255,8 @@ def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: se
         scan.feed(chunk)
         yield
     scan.done(n, max_cells)
+    if found is not None:
+        found.update(merges=scan.merges, dimension=scan.dim_ref)
     return n
 
 
@@ -266,7 +273,7 @@ def _declared_sheets(z: zipfile.ZipFile) -> set[str]:
     return {m.group(1).decode("utf-8", "replace") for m in _WS_OVERRIDE.finditer(head)}
 
 
-def _inflate(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int):
+def inflate(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int):
     """The entry's real content in chunks, inflated from its own deflate stream (the
     sizes and CRC in its header are not trusted), stopped as soon as ``budget`` is spent."""
     if info.flag_bits & 0x1:
@@ -318,6 +325,7 @@ class _Scan:
         self.utf16_chunks: list[bytes] = []
         self.max_row = self.max_col = 0
         self.dim_cells, self.dim_ref = 0, ""
+        self.merges: list[tuple[bytes, bytes]] = []  # <mergeCell ref="B2:B4">, passed over on the way
 
     def feed(self, chunk: bytes) -> None:
         if not self.xml:
@@ -341,7 +349,10 @@ class _Scan:
             self._dtd()
         self.tail = self._open_tag(buf)
         if self.sheet:  # the open tag is read whole with the next chunk, not here
-            self._extent(buf, len(buf) - len(self.tail))
+            end = len(buf) - len(self.tail)
+            self._extent(buf, end)
+            if b"mergeCell" in buf and len(self.merges) < MAX_MERGES:  # after the rows: found in passing
+                self.merges += _MERGE_REF.findall(buf, 0, end)[:MAX_MERGES - len(self.merges)]
 
     def _open_tag(self, buf: bytes) -> bytes:
         """The tag the chunk ends in, to be read whole with the next chunk (a reference or a DTD
@@ -408,7 +419,7 @@ class _Scan:
         """Every row tag and cell reference of the part, inflated again (only for a part with
         far columns whose rows the fast pass could not all see)."""
         tail = b""
-        for chunk in _inflate(self.name, self.zip, self.info, MAX_UNCOMPRESSED):
+        for chunk in inflate(self.name, self.zip, self.info, MAX_UNCOMPRESSED):
             buf = tail + chunk
             refs = _ANY_REF.findall(buf)
             if refs:

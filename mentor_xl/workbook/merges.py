@@ -16,6 +16,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from mentor_xl.problems import FatalInputError
 from mentor_xl.workbook import limits
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -77,40 +78,51 @@ def merged_ranges(path: str | Path, names=None) -> dict[str, SheetMerges]:
     return out
 
 
+def from_refs(refs: list[tuple[bytes, bytes]], dimension: str) -> SheetMerges:
+    """The merges of a part from its ``<mergeCell>`` references and ``<dimension ref>``, as its
+    check found them passing over it (``limits.part_steps(found=…)``): not streamed again."""
+    m = SheetMerges()
+    if dimension:
+        ends = dimension.split(":")
+        try:
+            m.first_col, m.last_col = (xl_cell_to_rowcol(e)[1] for e in (ends[0], ends[-1]))
+        except (ValueError, AttributeError, TypeError):
+            m.first_col = m.last_col = None
+    for a, b in refs[:MAX_RANGES]:
+        (r1, c1), (r2, c2) = (xl_cell_to_rowcol(x.decode()) for x in (a, b))
+        m.ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    m.ranges = list(dict.fromkeys(m.ranges))
+    return m
+
+
 def _scan(z: zipfile.ZipFile, part: str) -> SheetMerges | None:
     try:
-        f = z.open(part)
-        # The part may not be checked yet (a big log's part, checked by the child that loaded
-        # it): never inflated further than the check allows it (``limits``), which refuses it then.
-        most = min(limits.MAX_UNCOMPRESSED, limits.ratio_cap(z.getinfo(part)))
+        info = z.getinfo(part)
     except KeyError:
         return None
+    # The part may not be checked yet (a big log's part, checked by the child that loaded it):
+    # never inflated further than the check allows it (``limits``), which refuses it then. Its
+    # own deflate stream, as the check reads it: no CRC pass, no copy of each chunk.
+    most = min(limits.MAX_UNCOMPRESSED, limits.ratio_cap(info))
     m = SheetMerges()
-    tail = b""
-    seen = 0
-    with f:
-        while True:
-            chunk = f.read(CHUNK)
-            if not chunk:
-                break
-            seen += len(chunk)
-            if seen > most:
-                return None
-            buf = tail + chunk
+    tail = b""  # the end of the last chunk after its last '>': a tag cut in two
+    try:
+        for chunk in limits.inflate(part, z, info, most):
             if m.first_col is None:
-                d = _DIMENSION.search(buf)
+                d = _DIMENSION.search(tail + chunk[:4096] if tail else chunk)
                 if d:
                     a = xl_cell_to_rowcol(d.group(1).decode())
                     b = xl_cell_to_rowcol(d.group(2).decode()) if d.group(2) else a
                     m.first_col, m.last_col = a[1], b[1]
-            if b"mergeCell" in buf:
-                for hit in _MERGE.finditer(buf):
+            if b"mergeCell" in chunk or (tail and b"mergeCell" in tail + chunk[:64]):
+                for hit in _MERGE.finditer(tail + chunk):
                     (r1, c1), (r2, c2) = (xl_cell_to_rowcol(x.decode()) for x in hit.groups())
                     if len(m.ranges) < MAX_RANGES:
                         m.ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-            # keep the end of the buffer: a tag may straddle two chunks (never twice counted:
-            # a complete tag in the tail was already matched, so cut after the last '>')
-            cut = buf.rfind(b">")
-            tail = buf[cut + 1:] if cut >= 0 else buf[-200:]
+            # a complete tag was matched above, in this chunk: only what follows the last '>' waits
+            cut = chunk.rfind(b">")
+            tail = chunk[cut + 1:] if cut >= 0 else (tail + chunk)[-4096:]
+    except FatalInputError:  # over the check's limits, or not inflatable: the check says why
+        return None
     m.ranges = list(dict.fromkeys(m.ranges))
     return m

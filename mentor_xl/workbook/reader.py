@@ -28,7 +28,7 @@ from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems, reading
 from mentor_xl.workbook import aside, limits, values
 from mentor_xl.workbook.limits import check_workbook_file, sheet_names
-from mentor_xl.workbook.merges import merged_ranges
+from mentor_xl.workbook.merges import from_refs as merges_from_refs, merged_ranges
 from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
 from mentor_xl.workbook import recognise as rec
@@ -196,6 +196,7 @@ class _Context:
         self.staff_names: dict[str, str] | None = None  # unique 姓名 -> 工号, once 人员 is read
         self.shared_names: dict[str, int] = {}  # 姓名 borne by several 工号 -> how many
         self.ahead: dict = {}  # actual sheet name -> its values loading in a thread (Future) or a child (Aside)
+        self.found_merges: dict = {}  # actual sheet name -> merges.SheetMerges its part's check found
 
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
@@ -215,7 +216,11 @@ class _Context:
             return None
         del self.ahead[actual]
         try:
-            return _take_checked(ahead, self.book)
+            got = _take_checked(ahead, self.book)
+            found = getattr(ahead, "found", None)
+            if got is not None and found and found["dimension"]:  # where the grid starts: from <dimension>
+                self.found_merges[actual] = merges_from_refs(found["merges"], found["dimension"])
+            return got
         except FatalInputError:
             raise
         except Exception:  # noqa: BLE001
@@ -257,11 +262,13 @@ def _check_while_waiting(child: "aside.Aside") -> int | None:
     log the parent is done with the other sheets long before, and its idle core checks the part
     (the child's check then is not needed). The bytes, or None when the sheet came first. A
     refused part is refused here, in the whole check's words."""
-    steps = limits.part_steps(child.path, child.part)
+    found: dict = {}
+    steps = limits.part_steps(child.path, child.part, found=found)
     try:
         while not child.handed_over():
             next(steps)
     except StopIteration as done:
+        child.found = found  # the part's merged ranges, passed over by the check: not streamed again
         return done.value
     except FatalInputError:
         child.cancel()
@@ -529,7 +536,9 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     footer = rec.footer_rows(enc, texts)
     if _may_be_merged(texts, [canon_at[c.name] for c in sheet.columns if c.name in canon_at and c.required],
                       footer):
-        filled = _fill_merged(cols, ctx.merges(actual) if callable(ctx.merges) else ctx.merges.get(actual), h)
+        merges = ctx.found_merges[actual] if actual in ctx.found_merges else \
+            ctx.merges(actual) if callable(ctx.merges) else ctx.merges.get(actual)
+        filled = _fill_merged(cols, merges, h)
         if filled is not cols:
             cols, texts = filled, [_has_text(c.slice(h + 1)) for c in filled]
             data = [c.slice(h + 1) for c in cols]
