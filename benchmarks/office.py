@@ -6,7 +6,9 @@ real office's workbook is measured, not only of one shaped as the tool expects.
   谈话日期, 谈话方式, 所在书院 …), no 角色 column and no 设置 sheet (the pack is given, as
   ``--policy`` gives it);
 - a merged title row above each table's header, a 序号 column, a 教师姓名 column beside 工号;
-- a signature line under each table (制表人 …).
+- a signature line under each table (制表人 …);
+- ``grouped``: the log kept per teacher — its rows sorted by 工号 and date, 教师工号 and 教师姓名
+  merged down each teacher's block, as a 台账 grouped by teacher is laid out.
 
 Built once from the benchmark book of the same size and kept beside it in the cache.
 """
@@ -24,14 +26,14 @@ FORMAT = 1  # bump when the layout built here changes
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
-def office_book(source: Book) -> Book:
+def office_book(source: Book, grouped: bool = False) -> Book:
     """The office-shaped copy of ``source`` (a ``generate.book``), built once."""
-    path = source.path.with_name(f"{source.path.stem}-office{FORMAT}.xlsx")
+    path = source.path.with_name(f"{source.path.stem}-office{'-grouped' if grouped else ''}{FORMAT}.xlsx")
     if path.is_file():
         return Book(path, source.rows, HEADER_ROW, None)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xlsx")
     t = time.perf_counter()
-    _build(source.path, tmp)
+    _build(source.path, tmp, grouped)
     os.replace(tmp, path)
     seconds = time.perf_counter() - t
     path.with_suffix(".json").write_text(json.dumps({"rows": source.rows, "source": source.path.name,
@@ -39,7 +41,7 @@ def office_book(source: Book) -> Book:
     return Book(path, source.rows, HEADER_ROW, seconds)
 
 
-def _build(src: Path, out: Path) -> None:
+def _build(src: Path, out: Path, grouped: bool = False) -> None:
     import fastexcel
     import numpy as np
     import xlsxwriter
@@ -52,19 +54,28 @@ def _build(src: Path, out: Path) -> None:
     staff, students, pairs, log = frame("人员"), frame("学生"), frame("指导关系"), frame("活动记录")
     name_of = dict(zip(staff["工号"], staff["姓名"]))
     student_name = dict(zip(students["学号"], students["姓名"]))
-    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+    # merged ranges are written ahead of the rows they cover: not row by row (constant_memory)
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": not grouped})
     title = wb.add_format({"bold": True, "align": "center"})
     date = wb.add_format({"num_format": "yyyy/m/d"})
 
-    def table(name, heading, header, rows, dates=(), numbers=()):
+    def table(name, heading, header, rows, dates=(), numbers=(), blocks=None):
+        """``blocks``: (first, last) row positions whose columns 1 and 2 are merged down."""
         ws = wb.add_worksheet(name)
         ws.merge_range(0, 0, 0, len(header) - 1, heading, title)
         ws.write_row(1, 0, header)
+        covered = set()
+        for a, b in blocks or ():
+            for j in (1, 2):
+                ws.merge_range(a + 2, j, b + 2, j, None)
+            covered.update(range(a + 3, b + 3))
         r = 2
         for row in rows:
             for j, v in enumerate(row):
                 if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
                     continue
+                if j in (1, 2) and blocks is not None and r in covered:
+                    continue  # inside a teacher's merged block: the first row holds the value
                 if j in dates:
                     ws.write_datetime(r, j, dt.datetime.fromisoformat(str(v)), date)
                 elif j in numbers:
@@ -83,11 +94,18 @@ def _build(src: Path, out: Path) -> None:
     table("指导关系", "学育导师指导关系一览", ["序号", "教师工号", "导师姓名", "学生学号", "学生姓名"],
           ((k + 1, t, name_of.get(t), s, student_name.get(s)) for k, (t, s) in enumerate(zip(pairs["工号"], pairs["学号"]))),
           numbers=(0,))
+    blocks = None
+    if grouped:  # per teacher, in date order; each teacher's 工号 and name merged down the block
+        log = log.sort_values(["工号", "日期"], kind="stable").reset_index(drop=True)
+        t = log["工号"].to_numpy(dtype=object)
+        first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        last = np.r_[first[1:], len(t)] - 1
+        blocks = [(a, b) for a, b in zip(first.tolist(), last.tolist()) if b > a]
     table("活动记录", "学育导师工作台账（2024-2025学年第一学期）",
           ["序号", "谈话日期", "教师工号", "教师姓名", "学生学号", "谈话方式", "时长", "地点"],
           ((k + 1, d[:10] if d else None, t, name_of.get(t), s, kind, hours, place) for k, (d, t, s, kind, hours, place)
            in enumerate(zip(log["日期"], log["工号"], log["学号"], log["活动类型"], log["时长"], log["地点"]))),
-          dates=(1,), numbers=(0, 6))
+          dates=(1,), numbers=(0, 6), blocks=blocks)
     ws = wb.add_worksheet("校历")
     ws.write_row(0, 0, ["学期", "开学日期", "结束日期"])
     ws.write_string(1, 0, "2024-2025学年第一学期")

@@ -45,7 +45,8 @@ class Plan:
     staff: int = generate.STAFF
     students: int = generate.STUDENTS
     cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
-    office: list[str] = field(default_factory=lambda: ["200k"])  # sizes also run as an office keeps the book
+    # sizes also run as an office keeps the book; "200k/grouped": its log kept per teacher, ids merged down
+    office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped"])
 
 
 def child(name: str, limit: float | None = None, **args) -> dict:
@@ -68,9 +69,11 @@ def run(plan: Plan, log=print) -> dict:
     books = {s: generate.book(generate.SIZES[s], staff=plan.staff, students=plan.students, cache=cache)
              for s in plan.sizes}
     from benchmarks.office import office_book
-    offices = {s: office_book(books.get(s) or generate.book(generate.SIZES[s], staff=plan.staff,
-                                                          students=plan.students, cache=cache))
-               for s in plan.office}
+    offices = {}
+    for label in plan.office:
+        s, _, how = label.partition("/")
+        source = books.get(s) or generate.book(generate.SIZES[s], staff=plan.staff, students=plan.students, cache=cache)
+        offices[label] = office_book(source, grouped=how == "grouped")
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -113,7 +116,7 @@ def run(plan: Plan, log=print) -> dict:
             b = offices[s]
             record(r, s, "office_read", child("read", book=str(b.path), header_row=b.log_header_row))
             record(r, s, "office", child("compliance", book=str(b.path), policy=generate.POLICY,
-                                         out=str(work / f"office-{s}-{r}" / "结果.xlsx")))
+                                         out=str(work / f"office-{s.replace('/', '-')}-{r}" / "结果.xlsx")))
         if plan.docs:
             d = work / f"docs-{r}"
             record(r, "docs", "docs_seq", child("docs", n=plan.docs, workers=1, outdir=str(d / "seq")))
@@ -305,7 +308,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pdf", type=int, default=100)
     ap.add_argument("--ingest", type=int, default=200)
     ap.add_argument("--charts", type=int, default=100)
-    ap.add_argument("--office", default="200k", help="sizes also run in an office's own layout (\"\": none)")
+    ap.add_argument("--office", default="200k,200k/grouped",
+                    help="sizes also run in an office's own layout, SIZE/grouped: its log kept per teacher (\"\": none)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
@@ -372,6 +376,7 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
 - **单位自己的台账**: the same book as an office keeps it (`benchmarks/office.py`): its own sheet and
   column names, a merged title row, 序号 and 教师姓名 columns, a signature line under each table, no 角色
   column and no 设置 sheet (the pack given as `--policy` gives it). Its floor reads its own 活动记录 the same way.
+  `200k/grouped`: its log kept per teacher, 教师工号 and 教师姓名 merged down each teacher's rows.
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
   of rule bit.monthly-activity, written with `to_excel`.
 - **LibreOffice COUNTIFS**: `benchmarks/countifs.py` — the 活动记录 values plus one COUNTIFS per staff × month

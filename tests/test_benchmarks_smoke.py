@@ -18,7 +18,7 @@ from benchmarks.run import Plan, render, run, summarise, machine
 def test_smoke_10k(tmp_path):
     plan = Plan(["10k"], rounds=1, naive_rounds={"10k": 1}, countifs_rounds={"10k": 1}, countifs_timeout=180,
                 docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache",
-                office=["10k"])
+                office=["10k", "10k/grouped"])
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
@@ -36,6 +36,9 @@ def test_smoke_10k(tmp_path):
     office = runs[("10k", "office")]
     assert runs[("10k", "office_read")]["rows"] == 10_002  # and the blank row and signature line under them
     assert (office["details_rows"], office["results_rows"]) == (comp["details_rows"], comp["results_rows"])
+    grouped = runs[("10k/grouped", "office")]  # the log per teacher, its ids merged down: the same results
+    assert "error" not in grouped and runs[("10k/grouped", "office_read")]["rows"] == 10_002
+    assert (grouped["details_rows"], grouped["results_rows"]) == (comp["details_rows"], comp["results_rows"])
     assert runs[("ingest", "ingest")]["files"] == 8 and runs[("ingest", "ingest")]["rows_merged"] > 0
 
     # the same answer three ways: engine, LibreOffice's COUNTIFS, the naive loop

@@ -581,3 +581,23 @@ def test_the_log_part_checked_here_gives_its_merged_cells(book, tmp_path, childr
     pd.testing.assert_frame_equal(first, second)
     logs = [m for m in given if m is not None and (1, 1, 3, 1) in m.ranges]
     assert len(logs) == 2 and logs[0] == logs[1]  # the same ranges, and where the grid starts
+
+
+def test_a_tightly_packed_log_is_loaded_aside_by_its_xml(book, tmp_path, monkeypatch):
+    """A file Excel saved packs its log several times tighter than the stored size says: under
+    MIN_BYTES, the log's XML as the zip declares it decides whether the child loads it."""
+    started = []
+    real = aside.start
+    monkeypatch.setattr(aside, "start", lambda *a, **kw: started.append(real(*a, **kw)) or started[-1])
+    monkeypatch.setattr(aside, "MIN_BYTES", 10 ** 12)
+    monkeypatch.setattr(aside, "MIN_STORED", 0)
+    part = limits.sheet_part(book, "活动记录")
+    with zipfile.ZipFile(book) as z:
+        xml = z.getinfo(part).file_size
+    monkeypatch.setattr(aside, "MIN_PART_BYTES", xml + 1)  # one byte short: read here
+    small = read_book(book)
+    assert started == []
+    monkeypatch.setattr(aside, "MIN_PART_BYTES", xml)  # as big as the threshold: aside
+    big = read_book(book)
+    assert len(started) == 1 and started[0] is not None and started[0].proc.poll() is not None
+    assert small.log.equals(big.log) and [p.message for p in small.problems] == [p.message for p in big.problems]

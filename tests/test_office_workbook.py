@@ -293,3 +293,24 @@ def test_merged_ranges_are_found_whatever_the_chunks(tmp_path, monkeypatch, chun
     # the check reads <dimension> in the part's first chunk (always there in a real file): without
     # it the reader streams the part for its merges as before
     assert (seen.first_col, seen.last_col) == ((0, 3) if found["dimension"] else (None, None))
+
+
+def test_a_log_grouped_by_teacher_with_merged_ids(tmp_path):
+    # 教师工号 and 教师姓名 merged down each teacher's rows, as a 台账 grouped by teacher is kept:
+    # every row takes its block's teacher (many ranges in one column, one pass over the column)
+    from helpers_xlsx import write_xlsx
+    from mentor_xl.workbook.reader import read_book
+    rows, ranges, want = [["日期", "工号", "教师姓名", "活动类型"]], [], []
+    r = 2
+    for t in range(300):
+        size = 1 + t % 4
+        for k in range(size):
+            rows.append([f"2024-09-{2 + k:02d}", f"T{t}" if k == 0 else None, f"师{t}" if k == 0 else None, "谈心谈话"])
+            want.append(f"T{t}")
+        if size > 1:
+            ranges += [f"B{r}:B{r + size - 1}", f"C{r}:C{r + size - 1}"]
+        r += size
+    path = write_xlsx(tmp_path / "g.xlsx", {"活动记录": rows}, merged={"活动记录": ranges})
+    book = read_book(path)
+    assert book.log["工号"].tolist() == want
+    assert [p for p in book.problems if p.sheet == "活动记录"] == []

@@ -16,7 +16,8 @@ wrong in the child — the file is refused, the sheet is not where the parent fi
 a limit, a timeout — the parent checks and reads the sheet itself, exactly as it would have, so
 the child only ever saves time.
 
-POSIX only (the limits need ``resource``); used for files of ``MIN_BYTES`` and more, and never
+POSIX only (the limits need ``resource``); used for files of ``MIN_BYTES`` and more, or whose log
+the zip declares to be ``MIN_PART_BYTES`` of XML and more (``big_part``), and never
 from a process that is itself under a memory limit (a returned workbook's reader in
 ``mail.isolated``). On Linux the child is this process forked: it starts in milliseconds with
 fastexcel and pyarrow already imported (a new interpreter took ~0.15 s), then drops everything
@@ -33,6 +34,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -44,6 +46,11 @@ except ImportError:  # pragma: no cover - Windows: the parent reads everything i
     resource = None
 
 MIN_BYTES = 8 * 1024 ** 2  # the stored file: about 170k log rows of the office's width (measured: from here it gains)
+# A file Excel saved (shared strings) packs a log several times tighter: 200k rows may be 7 MB. Below
+# MIN_BYTES the log's XML decides: from MIN_PART_BYTES its check (~6 ms a MB) costs the parent more
+# than the child does, beside which it runs. The size the zip declares: a false one costs only time.
+MIN_PART_BYTES = 16 * 1024 ** 2
+MIN_STORED = 256 * 1024  # under this no log part is looked at: a small book is read at once
 MEMORY_BYTES = 4 * 1024 ** 3  # address space of the child: a 1M-row log needs ~0.8 GB
 TIMEOUT_S = 600  # wall clock the parent waits at most, and CPU seconds the child may use
 # ... and at most this long per MB of the stored file, plus a minute: a 35 MB 1M-row book loads
@@ -197,6 +204,17 @@ class Aside:
         if self.ready is not None:
             ready, self.ready = self.ready, None
             os.close(ready)
+
+
+def big_part(path: Path, part: str | None) -> bool:
+    """Whether the zip declares ``part`` (the log's XML) to inflate to ``MIN_PART_BYTES`` or more."""
+    if part is None:
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.getinfo(part).file_size >= MIN_PART_BYTES
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
 
 
 def start(path: Path, sheet: str, *, min_bytes: int | None = None, part: str | None = None) -> Aside | None:

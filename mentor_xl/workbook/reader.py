@@ -86,13 +86,19 @@ def _log_aside(path: Path) -> "aside.Aside | None":
     try:
         if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
             return None
-        if not aside.MIN_BYTES <= path.stat().st_size <= limits.MAX_BYTES or sniff(path).kind != "xlsx":
+        size = path.stat().st_size
+        if not min(aside.MIN_STORED, aside.MIN_BYTES) <= size <= limits.MAX_BYTES or sniff(path).kind != "xlsx":
             return None  # the check refuses what is too big before anything opens it
     except OSError:
         return None  # unreadable: the check says so, in words
     log = _find_sheets(sheet_names(path), Problems()).get("活动记录")
+    if not log:
+        return None
     # the child also checks the log's part, beside its load: the parent's check leaves it out
-    return aside.start(path, log, part=limits.sheet_part(path, log)) if log else None
+    part = limits.sheet_part(path, log)
+    if size < aside.MIN_BYTES and not aside.big_part(path, part):
+        return None  # a small log: read in a thread here, the whole file checked first
+    return aside.start(path, log, part=part, min_bytes=0)
 
 
 def _read_checked(path: Path, child, *, policy_pack, sheets, policy, meanwhile) -> OfficeBook:
@@ -688,7 +694,9 @@ def _fill_merged(cols: list[pa.Array], merges, h: int) -> list[pa.Array]:
         src = c1 - off
         for c in range(max(0, src), min(ncols - 1, c2 - off) + 1):
             if c == src:
-                idx.setdefault(c, np.arange(n))[r1:r2 + 1] = r1
+                if c not in idx:  # not setdefault: its default would be made for every range
+                    idx[c] = np.arange(n)
+                idx[c][r1:r2 + 1] = r1
             else:
                 scalars.setdefault(c, []).append((r1, r2, cols[src][r1].as_py() if 0 <= src < ncols else None))
     out = list(cols)
