@@ -5,7 +5,8 @@ real office's workbook is measured, not only of one shaped as the tool expects.
 - its own sheet names (导师名单, 学生名单, 指导关系, 活动记录, 校历) and column names (教师工号,
   谈话日期, 谈话方式, 所在书院 …), no 角色 column and no 设置 sheet (the pack is given, as
   ``--policy`` gives it);
-- a merged title row above each table's header, a 序号 column, a 教师姓名 column beside 工号;
+- a merged title row above each table's header, a 序号 column, a 教师姓名 column beside 工号, every
+  other column of the log under the office's name for it (谈话内容 …): the same rows, the same answers;
 - a signature line under each table (制表人 …);
 - ``grouped``: the log kept per teacher — its rows sorted by 工号 and date, 教师工号 and 教师姓名
   merged down each teacher's block, as a 台账 grouped by teacher is laid out.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.generate import Book
 
-FORMAT = 1  # bump when the layout built here changes
+FORMAT = 2  # bump when the layout built here changes
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
@@ -59,14 +60,14 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
     title = wb.add_format({"bold": True, "align": "center"})
     date = wb.add_format({"num_format": "yyyy/m/d"})
 
-    def table(name, heading, header, rows, dates=(), numbers=(), blocks=None):
-        """``blocks``: (first, last) row positions whose columns 1 and 2 are merged down."""
+    def table(name, heading, header, rows, dates=(), numbers=(), blocks=None, merged=()):
+        """``blocks``: (first, last) row positions whose ``merged`` columns are merged down."""
         ws = wb.add_worksheet(name)
         ws.merge_range(0, 0, 0, len(header) - 1, heading, title)
         ws.write_row(1, 0, header)
         covered = set()
         for a, b in blocks or ():
-            for j in (1, 2):
+            for j in merged:
                 ws.merge_range(a + 2, j, b + 2, j, None)
             covered.update(range(a + 3, b + 3))
         r = 2
@@ -74,7 +75,7 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
             for j, v in enumerate(row):
                 if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
                     continue
-                if j in (1, 2) and blocks is not None and r in covered:
+                if j in merged and r in covered:
                     continue  # inside a teacher's merged block: the first row holds the value
                 if j in dates:
                     ws.write_datetime(r, j, dt.datetime.fromisoformat(str(v)), date)
@@ -102,10 +103,12 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
         last = np.r_[first[1:], len(t)] - 1
         blocks = [(a, b) for a, b in zip(first.tolist(), last.tolist()) if b > a]
     table("活动记录", "学育导师工作台账（2024-2025学年第一学期）",
-          ["序号", "谈话日期", "教师工号", "教师姓名", "学生学号", "谈话方式", "时长", "地点"],
-          ((k + 1, d[:10] if d else None, t, name_of.get(t), s, kind, hours, place) for k, (d, t, s, kind, hours, place)
-           in enumerate(zip(log["日期"], log["工号"], log["学号"], log["活动类型"], log["时长"], log["地点"]))),
-          dates=(1,), numbers=(0, 6), blocks=blocks)
+          ["序号", "谈话日期", "教师工号", "教师姓名", "学生学号", "谈话方式", "时长", "地点", "班级", "宿舍", "人次",
+           "谈话内容"],
+          ((k + 1, d[:10] if d else None, t, name_of.get(t), *rest) for k, (d, t, *rest)
+           in enumerate(zip(log["日期"], log["工号"], log["学号"], log["活动类型"], log["时长"], log["地点"], log["班级"],
+                            log["宿舍"], log["人次"], log["内容"]))),
+          dates=(1,), numbers=(0, 6, 10), blocks=blocks, merged=(2, 3))  # 教师工号, 教师姓名
     ws = wb.add_worksheet("校历")
     ws.write_row(0, 0, ["学期", "开学日期", "结束日期"])
     ws.write_string(1, 0, "2024-2025学年第一学期")

@@ -39,6 +39,10 @@ def test_smoke_10k(tmp_path):
     grouped = runs[("10k/grouped", "office")]  # the log per teacher, its ids merged down: the same results
     assert "error" not in grouped and runs[("10k/grouped", "office_read")]["rows"] == 10_002
     assert (grouped["details_rows"], grouped["results_rows"]) == (comp["details_rows"], comp["results_rows"])
+    # the very same numbers: every staff member × month of the engine's counts, in each layout
+    monthly = (tmp_path / "work" / "10k-0" / "结果.monthly.csv").read_text(encoding="utf-8")
+    for label in ("10k", "10k-grouped"):
+        assert (tmp_path / "work" / f"office-{label}-0" / "结果.monthly.csv").read_text(encoding="utf-8") == monthly
     assert runs[("ingest", "ingest")]["files"] == 8 and runs[("ingest", "ingest")]["rows_merged"] > 0
 
     # the same answer three ways: engine, LibreOffice's COUNTIFS, the naive loop
