@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.generate import Book
 
-FORMAT = 2  # bump when the layout built here changes
+FORMAT = 3  # bump when the layout built here changes
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
@@ -53,6 +53,7 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
         return reader.load_sheet(name, dtypes="string").to_pandas()
 
     staff, students, pairs, log = frame("人员"), frame("学生"), frame("指导关系"), frame("活动记录")
+    holidays = frame("假期")
     name_of = dict(zip(staff["工号"], staff["姓名"]))
     student_name = dict(zip(students["学号"], students["姓名"]))
     # merged ranges are written ahead of the rows they cover: not row by row (constant_memory)
@@ -86,15 +87,19 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
             r += 1
         ws.write_string(r + 1, 0, "制表人：学工办　　审核人：　　日期：")
 
-    table("导师名单", "2024-2025学年 学育导师名单", ["序号", "教师工号", "姓名", "所在书院", "职称"],
-          ((k + 1, *row) for k, row in enumerate(zip(staff["工号"], staff["姓名"], staff["学院"], staff["职称"]))),
-          numbers=(0,))
-    table("学生名单", "学生名单", ["序号", "学号", "姓名", "所在书院", "班级"],
+    table("导师名单", "2024-2025学年 学育导师名单",
+          ["序号", "教师工号", "姓名", "所在书院", "职称", "聘任开始日期", "聘任结束日期", "撤销日期"],
+          ((k + 1, *row) for k, row in enumerate(zip(staff["工号"], staff["姓名"], staff["学院"], staff["职称"],
+                                                       staff["聘任开始"], staff["聘任结束"], staff["撤销日期"]))),
+          dates=(5, 6, 7), numbers=(0,))
+    table("学生名单", "学生名单", ["序号", "学号", "姓名", "所在书院", "年级", "班级", "宿舍"],
           ((k + 1, *row) for k, row in enumerate(zip(students["学号"], students["姓名"], students["学院"],
-                                                       students["班级"]))), numbers=(0,))
-    table("指导关系", "学育导师指导关系一览", ["序号", "教师工号", "导师姓名", "学生学号", "学生姓名"],
-          ((k + 1, t, name_of.get(t), s, student_name.get(s)) for k, (t, s) in enumerate(zip(pairs["工号"], pairs["学号"]))),
-          numbers=(0,))
+                                                       students["年级"], students["班级"], students["宿舍"]))),
+          numbers=(0, 4))
+    table("指导关系", "学育导师指导关系一览", ["序号", "教师工号", "导师姓名", "学生学号", "学生姓名", "班级", "开始日期", "结束日期"],
+          ((k + 1, t, name_of.get(t), s, student_name.get(s), c, a, b) for k, (t, s, c, a, b)
+           in enumerate(zip(pairs["工号"], pairs["学号"], pairs["班级"], pairs["开始日期"], pairs["结束日期"]))),
+          dates=(6, 7), numbers=(0,))
     blocks = None
     if grouped:  # per teacher, in date order; each teacher's 工号 and name merged down the block
         log = log.sort_values(["工号", "日期"], kind="stable").reset_index(drop=True)
@@ -109,6 +114,13 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
            in enumerate(zip(log["日期"], log["工号"], log["学号"], log["活动类型"], log["时长"], log["地点"], log["班级"],
                             log["宿舍"], log["人次"], log["内容"]))),
           dates=(1,), numbers=(0, 6, 10), blocks=blocks, merged=(2, 3))  # 教师工号, 教师姓名
+    ws = wb.add_worksheet("放假安排")
+    ws.write_row(0, 0, ["名称", "开始日期", "结束日期"])
+    for r, (n, a, b) in enumerate(zip(holidays["名称"], holidays["开始日期"], holidays["结束日期"]), start=1):
+        ws.write_string(r, 0, str(n or ""))
+        for j, v in ((1, a), (2, b)):
+            if isinstance(v, str) and v:
+                ws.write_datetime(r, j, dt.datetime.fromisoformat(str(v)), date)
     ws = wb.add_worksheet("校历")
     ws.write_row(0, 0, ["学期", "开学日期", "结束日期"])
     ws.write_string(1, 0, "2024-2025学年第一学期")
