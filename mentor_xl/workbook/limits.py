@@ -59,8 +59,9 @@ _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")  # in xl/workbook.xml
 # what reading a part of a damaged zip may raise
 _UNREADABLE = (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, NotImplementedError, EOFError,
                ValueError)  # a part name that is not UTF-8 as its flag says (UnicodeDecodeError)
-_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
-MAX_MERGES = 100_000  # as merges.MAX_RANGES: more is no office list
+# <mergeCell ref="B2:B4">: read in passing by the check, and by ``merges`` when it streams a part
+MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+MAX_MERGES = 100_000  # a sheet with more merges than this is not an office list: the rest are ignored
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 # References that can make a grid large, in the form every writer uses (r="…" right after the
@@ -352,7 +353,7 @@ class _Scan:
             end = len(buf) - len(self.tail)
             self._extent(buf, end)
             if b"mergeCell" in buf and len(self.merges) < MAX_MERGES:  # after the rows: found in passing
-                self.merges += _MERGE_REF.findall(buf, 0, end)[:MAX_MERGES - len(self.merges)]
+                self.merges += MERGE_REF.findall(buf, 0, end)[:MAX_MERGES - len(self.merges)]
 
     def _open_tag(self, buf: bytes) -> bytes:
         """The tag the chunk ends in, to be read whole with the next chunk (a reference or a DTD

@@ -22,10 +22,8 @@ from mentor_xl.workbook import limits
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CHUNK = 4 * 1024 * 1024
-MAX_RANGES = 100_000  # a sheet with more merges than this is not an office list: ignore the rest
+MAX_RANGES = limits.MAX_MERGES  # a sheet with more merges than this is not an office list: ignore the rest
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 
 
@@ -104,25 +102,20 @@ def _scan(z: zipfile.ZipFile, part: str) -> SheetMerges | None:
     # never inflated further than the check allows it (``limits``), which refuses it then. Its
     # own deflate stream, as the check reads it: no CRC pass, no copy of each chunk.
     most = min(limits.MAX_UNCOMPRESSED, limits.ratio_cap(info))
-    m = SheetMerges()
+    refs: list[tuple[bytes, bytes]] = []
+    dimension = None
     tail = b""  # the end of the last chunk after its last '>': a tag cut in two
     try:
         for chunk in limits.inflate(part, z, info, most):
-            if m.first_col is None:
+            if dimension is None:
                 d = _DIMENSION.search(tail + chunk[:4096] if tail else chunk)
                 if d:
-                    a = xl_cell_to_rowcol(d.group(1).decode())
-                    b = xl_cell_to_rowcol(d.group(2).decode()) if d.group(2) else a
-                    m.first_col, m.last_col = a[1], b[1]
-            if b"mergeCell" in chunk or (tail and b"mergeCell" in tail + chunk[:64]):
-                for hit in _MERGE.finditer(tail + chunk):
-                    (r1, c1), (r2, c2) = (xl_cell_to_rowcol(x.decode()) for x in hit.groups())
-                    if len(m.ranges) < MAX_RANGES:
-                        m.ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+                    dimension = d.group(1) + (b":" + d.group(2) if d.group(2) else b"")
+            if len(refs) < MAX_RANGES and (b"mergeCell" in chunk or (tail and b"mergeCell" in tail + chunk[:64])):
+                refs += limits.MERGE_REF.findall(tail + chunk)
             # a complete tag was matched above, in this chunk: only what follows the last '>' waits
             cut = chunk.rfind(b">")
             tail = chunk[cut + 1:] if cut >= 0 else (tail + chunk)[-4096:]
     except FatalInputError:  # over the check's limits, or not inflatable: the check says why
         return None
-    m.ranges = list(dict.fromkeys(m.ranges))
-    return m
+    return from_refs(refs, dimension.decode() if dimension else "")
