@@ -29,6 +29,7 @@ import pandas as pd
 from mentor_xl.mail import xlsxpatch
 from mentor_xl.mail.ledger import LEDGER_COLUMNS, LEDGER_SHEET, LOG, LOG_SHEET, PROV_COLUMNS, MergePlan
 from mentor_xl.packs import normalise_label
+from mentor_xl.workbook.recognise import STAFF_ONLY_NAME_HEADERS
 from mentor_xl.problems import FatalInputError
 from mentor_xl.safe import atomic_write, cell_text, needs_quote
 from mentor_xl.workbook.model import OfficeBook
@@ -69,8 +70,7 @@ def locate_header(rows: list[list], office: OfficeBook, pack=None, title: str = 
             colmap.setdefault(TUTOR, j)
     # a log kept by 导师姓名 alone is read by name (the reader's rule): the new rows bring their 工号
     # in a column added after the office's own (``_new_columns``), and their names beside
-    by_name = TUTOR in colmap and normalise_label(names[colmap[TUTOR] - 1]) != normalise_label("姓名")  # a bare
-    # 姓名 may be a student's: the reader does not take it for the staff either
+    by_name = TUTOR in colmap and normalise_label(names[colmap[TUTOR] - 1]) in STAFF_ONLY_NAME_HEADERS
     missing = [c.name for c in LOG.columns if c.required and c.name not in colmap and not (c.name == "工号" and by_name)]
     if missing:
         raise FatalInputError(f"办公室工作簿的“{title}”表缺少必需的列：{'、'.join(missing)}，无法合并")

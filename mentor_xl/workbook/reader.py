@@ -570,8 +570,9 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     missing = [c.name for c in sheet.columns if c.required and c.name not in canon_at]
     # a sheet kept by the staff's names alone (教师姓名, no 工号): each row takes the 工号 of the one
     # staff member of that name, as a blank 工号 cell does
-    by_name = _by_name_column(match, names) if missing == ["工号"] and sheet.name != "人员" and ctx.staff_names \
-        else None
+    names_give_ids = sheet.name != "人员" and bool(ctx.staff_names)  # once 人员 is read, a 姓名 finds its 工号
+    by_name = _staff_name_column(match, names, rec.STAFF_ONLY_NAME_HEADERS) \
+        if missing == ["工号"] and names_give_ids else None
     if by_name is not None:
         missing = []
         recog.columns = {"工号": f"{names[by_name]}（按姓名查人员表）", **recog.columns}
@@ -616,6 +617,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
 
     out: dict[str, pd.Series] = {}
     drop = np.zeros(len(keep), dtype=bool)
+    who = by_name if by_name is not None else _staff_name_column(match, names, rec.STAFF_NAME_HEADERS)
     for col in sheet.columns:
         unnamed = np.zeros(len(keep), dtype=bool)  # blank, and said why by _staff_by_name
         if col.name in canon_at:
@@ -630,9 +632,9 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         else:
             out[col.name] = _null_column(col.kind, len(keep))
             continue
-        if col.name == "工号" and sheet.name != "人员" and ctx.staff_names:
-            parsed, unnamed = _staff_by_name(problems, actual, parsed, bad, enc, match, names, take, rows,
-                                             ctx.staff_names, ctx.shared_names, by_name)
+        if col.name == "工号" and names_give_ids and who is not None:
+            parsed, unnamed = _staff_by_name(ctx, problems, actual, parsed, bad, enc[who].take(take), names[who],
+                                             rows, each_row=by_name is None)
         out[col.name] = parsed
         if col.required:
             empty = ~bad & _is_blank(parsed, col.kind)
@@ -726,41 +728,33 @@ def _drop_duplicates(problems: Problems, actual: str, enc: list, keep: np.ndarra
     return keep[mask]
 
 
-def _by_name_column(match, names) -> int | None:
-    """The grid column naming the staff member (教师姓名, 导师 …) of a sheet without 工号; a bare 姓名
-    may be anyone's (a student's in 指导关系), so it is not taken for one."""
-    for j in sorted(match.names):
-        label = rec.normalise_label(names[j])
-        if label in rec.STAFF_NAME_HEADERS and label != rec.normalise_label("姓名"):
-            return j
-    return None
+def _staff_name_column(match, names, headers: frozenset) -> int | None:
+    """The first grid column holding a staff member's name (its header in ``headers``), or None."""
+    return next((j for j in sorted(match.names) if rec.normalise_label(names[j]) in headers), None)
 
 
-def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndarray, enc, match, names,
-                   take, rows: np.ndarray, staff_names: dict[str, str], shared: dict[str, int],
-                   column: int | None = None) -> tuple[pd.Series, np.ndarray]:
-    """A blank 工号 whose row names exactly one staff member (教师姓名 …, or ``column``) takes that 工号
-    (a warning). Returns the ids and the rows left blank whose name was said to fit no one or
-    several (``shared``: name -> how many staff bear it), each with its reason."""
+def _staff_by_name(ctx: _Context, problems: Problems, actual: str, ids: pd.Series, bad: np.ndarray,
+                   coded: pa.DictionaryArray, label: str, rows: np.ndarray, *,
+                   each_row: bool = True) -> tuple[pd.Series, np.ndarray]:
+    """A blank 工号 whose row names exactly one staff member in ``coded`` (the column headed
+    ``label``: 教师姓名 …) takes that 工号, with a warning for ``each_row`` (a sheet without 工号
+    has one warning of its own). Returns the ids and the rows left blank whose name was said to
+    fit no one or several, each with its reason."""
     unnamed = np.zeros(len(ids), dtype=bool)
     blank_at = np.flatnonzero(ids.isna().to_numpy() & ~bad)
-    cols = [column] if column is not None else \
-        [j for j in match.names if rec.normalise_label(names[j]) in rec.STAFF_NAME_HEADERS]
-    if not len(blank_at) or not cols:
+    if not len(blank_at):
         return ids, unnamed
-    label = names[cols[0]]
-    who = values.parse_coded("text", enc[cols[0]].take(take))[0].to_numpy(dtype=object)[blank_at]
-    found = pd.Series(who, dtype=object).map(staff_names)  # NaN: no name, or not exactly one staff member
+    who = values.parse_coded("text", coded)[0].to_numpy(dtype=object)[blank_at]
+    found = pd.Series(who, dtype=object).map(ctx.staff_names)  # NaN: no name, or not exactly one staff member
     hit = found.notna().to_numpy()
     at, sids, named = blank_at[hit], found.to_numpy(dtype=object)[hit], who[hit]
     if len(at):
         ids = ids.copy()
         ids.iloc[at] = sids  # every such row: a log kept by name alone is read whole
-    listed = 0 if column is not None else MAX_PROBLEMS_PER_COLUMN  # no 工号 column: the sheet's warning says it
-    for i, name, sid in zip(at[:listed].tolist(), named, sids):
+    for i, name, sid in zip(at[:MAX_PROBLEMS_PER_COLUMN if each_row else 0].tolist(), named, sids):
         problems.add(actual, int(rows[i]), "工号", name, f"工作表“{actual}”第{rows[i]}行“工号”为空，按“{label}”"
                      f"“{name}”取人员表中唯一同名者的工号 {sid}；请核对并补填", "按姓名补工号", "warning")
-    if column is None and len(at) > MAX_PROBLEMS_PER_COLUMN:
+    if each_row and len(at) > MAX_PROBLEMS_PER_COLUMN:
         problems.add(actual, None, "工号", None, f"工作表“{actual}”另有 {len(at) - MAX_PROBLEMS_PER_COLUMN} 行“工号”为空、"
                      f"已按“{label}”取唯一同名者的工号（共 {len(at)} 行），未逐一列出；请核对并补填",
                      "按姓名补工号", "warning")
@@ -769,7 +763,8 @@ def _staff_by_name(problems: Problems, actual: str, ids: pd.Series, bad: np.ndar
     miss_at, miss_who = blank_at[left], who[left]
     unnamed[miss_at] = True
     for i, name in zip(miss_at[:MAX_PROBLEMS_PER_COLUMN].tolist(), miss_who):
-        why = f"在人员表中有 {shared[name]} 人同名，无法确定是谁" if name in shared else "不在人员表中，无法确定工号"
+        n = ctx.shared_names.get(name)
+        why = f"在人员表中有 {n} 人同名，无法确定是谁" if n else "不在人员表中，无法确定工号"
         problems.add(actual, int(rows[i]), "工号", name, f"工作表“{actual}”第{rows[i]}行“工号”为空，“{label}”“{name}”"
                      f"{why}，此行已跳过；请填写工号", "缺少必填值")
     _summary(problems, actual, "工号", "缺少必填值", len(miss_at))

@@ -28,6 +28,9 @@ NAME_HEADERS = frozenset(map(normalise_label, ("姓名", "学生姓名", "教师
                                                "班主任姓名", "导师", "教师", "辅导员", "班主任", "学生")))
 STAFF_NAME_HEADERS = frozenset(map(normalise_label, ("姓名", "教师姓名", "导师姓名", "辅导员姓名", "班主任姓名",
                                                      "导师", "教师", "辅导员", "班主任")))
+# Those that name no one but a staff member: a bare 姓名 may be a student's (学号 | 姓名 in 指导关系),
+# so a sheet without 工号 is read by its names only under one of these
+STAFF_ONLY_NAME_HEADERS = STAFF_NAME_HEADERS - {normalise_label("姓名")}
 _TYPE_ENDINGS = ("方式", "形式", "类型", "类别", "内容类型")
 _DATE_ENDINGS = ("日期", "时间")
 TYPE_SHARE = 0.5  # share of a column's distinct values that must be activity types
