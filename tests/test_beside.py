@@ -13,6 +13,7 @@ import pytest
 
 from mentor_xl import beside
 from mentor_xl import results as res
+from orphans import assert_dies_with_its_starter
 from test_results_workbook import _rows
 
 needs_fork = pytest.mark.skipif(not beside.FORK, reason="no fork here")
@@ -232,10 +233,6 @@ def test_a_child_that_hangs_does_not_hang_the_caller(monkeypatch):
 @needs_fork
 def test_the_child_dies_with_its_caller():
     """A caller killed while its pages compute leaves no child computing on."""
-    import subprocess
-    import sys
-    import time
-
     script = """
 import os, signal, time
 from mentor_xl import beside
@@ -244,14 +241,4 @@ print(b.pid, flush=True)
 time.sleep(0.5)
 os.kill(os.getpid(), signal.SIGKILL)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    pid = int(out.stdout.split()[0])
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        raise AssertionError("the child outlived its caller")
+    assert_dies_with_its_starter(script, "caller")

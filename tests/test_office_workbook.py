@@ -162,14 +162,19 @@ def test_office_shorthand_values():
     assert str(dates.iloc[0].date()) == "2024-10-08" and bad.tolist() == [False, True]
 
 
-def test_footer_and_totals_rows_are_layout(tmp_path):
+def _signed_log(path):
+    """Two activities, a totals row, a blank row and the signatures under them (Excel rows 2–3 are data)."""
     from helpers_xlsx import write_xlsx
-    from mentor_xl.workbook.reader import read_book
-    path = write_xlsx(tmp_path / "f.xlsx", {"活动记录": [
+    return write_xlsx(path, {"活动记录": [
         ["序号", "日期", "工号", "活动类型", "时长"],
         [1, "2024-09-10", "T1", "谈心谈话", 1], [2, "2024-09-11", "T1", "谈心谈话", 2],
         ["合 计", None, None, None, 3], [],
         ["填表人：王老师", None, "审核人：李主任"], ["注：本表一式两份"]]})
+
+
+def test_footer_and_totals_rows_are_layout(tmp_path):
+    from mentor_xl.workbook.reader import read_book
+    path = _signed_log(tmp_path / "f.xlsx")
     book = read_book(path)
     assert book.log["_row"].tolist() == [2, 3] and [p for p in book.problems if p.sheet == "活动记录"] == []
 
@@ -190,13 +195,8 @@ def _streams(monkeypatch):
 def test_a_footer_is_no_trace_of_a_merge(tmp_path, monkeypatch):
     # An office signs its log at the foot: the blanks beside 填表人 and 合计 are layout, so the
     # log's XML (most of a big file) is not streamed for merged ranges it cannot have.
-    from helpers_xlsx import write_xlsx
     from mentor_xl.workbook.reader import read_book
-    path = write_xlsx(tmp_path / "f.xlsx", {"活动记录": [
-        ["序号", "日期", "工号", "活动类型", "时长"],
-        [1, "2024-09-10", "T1", "谈心谈话", 1], [2, "2024-09-11", "T1", "谈心谈话", 2],
-        ["合 计", None, None, None, 3], [],
-        ["填表人：王老师", None, "审核人：李主任"], ["注：本表一式两份"]]})
+    path = _signed_log(tmp_path / "f.xlsx")
     seen = _streams(monkeypatch)
     book = read_book(path)
     assert seen == [] and book.log["_row"].tolist() == [2, 3]
@@ -314,3 +314,20 @@ def test_a_log_grouped_by_teacher_with_merged_ids(tmp_path):
     book = read_book(path)
     assert book.log["工号"].tolist() == want
     assert [p for p in book.problems if p.sheet == "活动记录"] == []
+
+
+def test_the_office_book_kept_by_name_gives_the_clean_twins_compliance(tmp_path):
+    # the office's own 台账 (title rows, merged 指导关系, footers) whose 活动记录 has 教师姓名 and no
+    # 教师工号: read by name, it gives what its clean twin gives; check shows where 工号 came from
+    import openpyxl
+    clean = _compliance(bit_clean_book(tmp_path / "clean.xlsx"))
+    path = bit_office_book(tmp_path / "台账.xlsx", with_terms=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["活动记录"]
+    at = [c.value for c in ws[2]].index("教师工号") + 1
+    ws.delete_cols(at)
+    wb.save(path)
+    office = _compliance(path, "2024-2025学年第一学期", "bit-2022")
+    assert office["results"] == clean["results"] and office["staff"] == clean["staff"]
+    r = CliRunner().invoke(main, ["check", str(path), "--policy", "bit-2022"])
+    assert "工号 ← 教师姓名（按姓名查人员表）" in r.stdout and "Traceback" not in r.stdout

@@ -11,6 +11,7 @@ import pytest
 import hostile
 from helpers_xlsx import formula_errors_book
 from officebook import bit_office_book, ustb_office_book
+from orphans import assert_dies_with_its_starter
 from mentor_xl.demo import build_demo_book
 from mentor_xl.problems import FatalInputError
 from mentor_xl.workbook import aside, reader
@@ -141,11 +142,6 @@ def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypa
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "new-interpreter"])
 def test_the_child_dies_with_its_parent(book, tmp_path, fork):
     """A parent killed mid-read leaves no child reading on (nor any file: they have no name)."""
-    import os
-    import subprocess
-    import sys
-    import time
-
     script = f"""
 import os, signal, sys
 from pathlib import Path
@@ -159,17 +155,7 @@ print(child.proc.pid, flush=True)
 import time; time.sleep(0.5)
 os.kill(os.getpid(), signal.SIGKILL)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    pid = int(out.stdout.split()[0])
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, 9)
-        raise AssertionError("the child outlived its parent")
+    assert_dies_with_its_starter(script, "parent")
 
 
 def test_no_child_from_a_limited_reader_nor_for_a_file_the_check_refuses_by_size(book, monkeypatch):
