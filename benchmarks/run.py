@@ -187,6 +187,18 @@ def _f(x, unit="", digits=2):
     return "—" if x is None else f"{x:.{digits}f}{unit}"
 
 
+def _e2e_cells(runs, s: str, floor: str, run: str) -> tuple[list[str], float | None, float | None, float | None]:
+    """A size's row of a compliance table, in three pieces (size to end-to-end time; its parts and
+    the ratio to the floor; peak RSS), and the end-to-end time, that ratio and the RSS."""
+    read, e2e = _med(_values(runs, s, floor)), _med(_values(runs, s, run))
+    parts = " / ".join(_f(_med(_values(runs, s, run, k))) for k in ("read", "compute", "write"))
+    ratio, n = _ratio(runs, s, run, floor)
+    rss = max(_values(runs, s, run, "rss_mb") or [0]) or None
+    row = [f"| {s} | {_f(read)} (n={len(_values(runs, s, floor))}) | {_f(e2e)}", f"{parts} | {_f(ratio, '×')} (n={n})",
+           f"{_f(rss, '', 0)} |"]
+    return row, e2e, ratio, rss
+
+
 def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
     runs, targets = result["runs"], {}
     for x in runs:  # the time to the answer without the results workbook
@@ -197,14 +209,9 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
     peers = ["| 行数 | 朴素脚本 (s) | LibreOffice COUNTIFS (s) | COUNTIFS ÷ 端到端 | COUNTIFS ÷ (读+算) | "
              "朴素脚本 ÷ 端到端 |", "|---|---|---|---|---|---|"]
     for s in plan.sizes:
-        read = _med(_values(runs, s, "read"))
-        e2e = _med(_values(runs, s, "compliance"))
-        parts = " / ".join(_f(_med(_values(runs, s, "compliance", k))) for k in ("read", "compute", "write"))
-        r_e2e, n1 = _ratio(runs, s, "compliance", "read")
+        row, e2e, r_e2e, rss = _e2e_cells(runs, s, "read", "compliance")
         r_comp, _ = _ratio(runs, s, "compliance", "read", num_key="compute")
-        rss = max(_values(runs, s, "compliance", "rss_mb") or [0]) or None
-        lines.append(f"| {s} | {_f(read)} (n={len(_values(runs, s, 'read'))}) | {_f(e2e)} | {parts} | "
-                     f"{_f(r_e2e, '×')} (n={n1}) | {_f(r_comp, '×')} | {_f(rss, '', 0)} |")
+        lines.append(f"{row[0]} | {row[1]} | {_f(r_comp, '×')} | {row[2]}")
         nv = _values(runs, s, "naive")
         cf = _values(runs, s, "countifs")
         cf_out = [x for x in runs if x["size"] == s and x["scenario"] == "countifs" and x.get("timeout")]
@@ -231,12 +238,8 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         lines += ["", "| 行数 | 单位自己的台账：fastexcel 裸读 (s) | compliance 端到端 (s) | 其中 读 / 算 / 写 (s) | "
                   "端到端 ÷ 裸读 | 峰值 RSS (MB) |", "|---|---|---|---|---|---|"]
         for s in office:
-            read, e2e = _med(_values(runs, s, "office_read")), _med(_values(runs, s, "office"))
-            parts = " / ".join(_f(_med(_values(runs, s, "office", k))) for k in ("read", "compute", "write"))
-            ratio, n = _ratio(runs, s, "office", "office_read")
-            rss = max(_values(runs, s, "office", "rss_mb") or [0]) or None
-            lines.append(f"| {s} | {_f(read)} (n={len(_values(runs, s, 'office_read'))}) | {_f(e2e)} | {parts} | "
-                         f"{_f(ratio, '×')} (n={n}) | {_f(rss, '', 0)} |")
+            row, e2e, ratio, rss = _e2e_cells(runs, s, "office_read", "office")
+            lines.append(" | ".join(row))
             targets[f"office {s}"] = {"e2e_over_read": ratio, "rss_mb": rss, "e2e": e2e}
     if plan.docs:
         seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))
