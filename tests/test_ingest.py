@@ -12,10 +12,10 @@ import email
 import email.policy
 import hashlib
 import os
-import signal
 import subprocess
 import sys
 import time
+import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -320,9 +320,20 @@ def test_returns_resaved_by_libreoffice(corpus):
 
 
 # --- the office workbook is never corrupted ------------------------------------------------------
+# The writer is held just before it closes the new file's zip (its members written, its
+# central directory not yet): the file is half-written there, whatever the machine's speed.
+# Polling for the temporary file raced the writer and lost on a fast machine.
 KILL_SCRIPT = """
-import sys
+import sys, time, zipfile
+from pathlib import Path
 from mentor_xl.mail import ingest
+_close = zipfile.ZipFile.close
+def close(self):
+    if self.mode == "w" and str(self.filename).endswith(".tmp.xlsx"):
+        Path(sys.argv[3]).write_text(str(self.filename))
+        time.sleep(600)
+    _close(self)
+zipfile.ZipFile.close = close
 ingest(sys.argv[1], [sys.argv[2]], in_place=True)
 """
 
@@ -340,18 +351,18 @@ def test_killed_mid_write_leaves_the_old_file(tmp_path):
     before = hashlib.sha256(book.read_bytes()).hexdigest()
 
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(book), str(inbox)], env=env)
+    held = tmp_path / "held"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(book), str(inbox), str(held)], env=env)
     deadline = time.monotonic() + 240
-    killed = False
-    while time.monotonic() < deadline and proc.poll() is None:
-        tmp = [p for p in tmp_path.glob(".office.*.tmp.xlsx") if p.stat().st_size > 0]
-        if tmp:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed = True
-            break
-        time.sleep(0.005)
-    proc.wait()
-    assert killed, "the writer finished before it could be interrupted"
+    while time.monotonic() < deadline and proc.poll() is None and not held.exists():
+        time.sleep(0.01)
+    half = Path(held.read_text()) if held.exists() else None
+    try:
+        assert half is not None, "the writer never reached the new file's last step"
+        assert half.stat().st_size > 0 and not zipfile.is_zipfile(half)  # really half-written
+    finally:
+        proc.kill()  # SIGKILL
+        proc.wait()
     assert hashlib.sha256(book.read_bytes()).hexdigest() == before
     assert len(read_book(book, sheets=["活动记录"]).frame("活动记录")) == n + 1
     # a complete run afterwards works and keeps the previous version as the backup
@@ -461,7 +472,6 @@ def test_stream_editor_with_tiny_chunks(corpus, monkeypatch):
         res = ingest(tmp / f"s1-{chunk}.xlsx", [tmp / "in2"], out=tmp / f"s2-{chunk}.xlsx", engine="stream")
         assert (res.rows_merged, res.rows_removed) == (1, 1)
         assert merged_rows(tmp / f"s2-{chunk}.xlsx") == sorted(map(key, CS_V2))
-        import zipfile
         with zipfile.ZipFile(tmp / f"s2-{chunk}.xlsx") as z:
             expected[chunk] = z.read("xl/worksheets/sheet6.xml")
     assert expected[7] == expected[61] == expected[1 << 22]  # the same bytes whatever the chunking
