@@ -160,3 +160,10 @@ def test_term_codes_as_written_beside_other_spellings():
                                              "0999-1000-1", "2024-2025-2"])
     assert vals == ["2024-2025-1", "2024-2025-1", None, None, "2023-2024", "999-1000-1", "2024-2025-2"]
     assert bad == [False, False, False, True, False, False, False]
+
+
+def test_a_number_alone_reads_as_in_a_column():
+    """设置's values are read one by one; plain ones without building a column (a few ms a workbook)."""
+    for x in ["1", "2.5", "-3", "007", "1.", ".5", "１", "2小时", "1,234", "abc", "", " 1", "-0", "٣", "1e3", 5, 2.5]:
+        col = v.parse_number(pd.Series([x], dtype=object))[0].iloc[0]
+        assert v.parse_number_scalar(x) == (None if pd.isna(col) else float(col)), x

@@ -55,6 +55,7 @@ _TO_HALF_ALNUM = {i: i - 0xFEE0 for a, b in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B),
 _UNITS = r"(?:个?小时|学时|课时|h|hr|hrs|hour|hours|次|人次|人|名|个|分|元|%)"
 _NUMBER = r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?) ?" + _UNITS + "?$"
 _PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_PLAIN_NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)  # ASCII: RE2's [0-9], not \d
 _PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
 _PLAIN_ID = r"^[0-9A-Za-z][0-9A-Za-z_\-()]*$"  # no "+": 1E+9 needs the slow path
 _BOOL = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
@@ -385,6 +386,8 @@ def parse_number_scalar(value) -> float | None:
     """One value read like a number cell; None when blank or unreadable."""
     if value is None:
         return None
+    if isinstance(value, str) and _PLAIN_NUMBER_RE.match(value):  # as the column's fast path reads it
+        return float(value)
     v = parse_number(pd.Series([value], dtype=object))[0].iloc[0]
     return None if pd.isna(v) else float(v)
 
