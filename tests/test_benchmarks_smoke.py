@@ -22,13 +22,15 @@ def test_smoke_10k(tmp_path):
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
-    expected = [("10k", s) for s in ("read", "compliance", "naive", "countifs", "office_read", "office")] + [
+    expected = [("10k", s) for s in ("read", "read_all", "compliance", "naive", "countifs", "office_read",
+                                     "office_read_all", "office")] + [
         ("docs", s) for s in ("docs_seq", "docs_par", "docs_100", "docxtpl_bare", "pdf", "charts_seq", "charts_par")] + [("ingest", "ingest")]
     for key in expected:
         r = runs[key]
         assert "error" not in r, (key, r.get("error"))
         assert r["seconds"] > 0 and r["rss_mb"] > 10, key
     assert runs[("10k", "read")]["rows"] == 10_000
+    assert runs[("10k", "read_all")]["cells"] > 10_000 * 10  # the log's cells and the roster's
     comp = runs[("10k", "compliance")]
     assert comp["details_rows"] > 0 and comp["read"] + comp["compute"] + comp["write"] <= comp["seconds"] * 1.01
     assert not runs[("10k", "countifs")]["timeout"]
@@ -52,6 +54,7 @@ def test_smoke_10k(tmp_path):
 
     table, targets = summarise(result, plan)
     assert "| 10k |" in table and targets["10k"]["e2e_over_read"] is not None
+    assert "端到端 ÷ 全部裸读" in table and targets["10k"]["e2e_over_read_all"] < targets["10k"]["e2e_over_read"]
     assert "单位自己的台账" in table and targets["office 10k"]["e2e_over_read"] is not None
     m = machine()
     m["load_end"] = m["load"]
