@@ -359,6 +359,7 @@ def test_killed_mid_write_leaves_the_old_file(tmp_path):
     half = Path(held.read_text()) if held.exists() else None
     try:
         assert half is not None, "the writer never reached the new file's last step"
+        assert half.parent == tmp_path and half.name.startswith(".office.")  # the office workbook's own
         assert half.stat().st_size > 0 and not zipfile.is_zipfile(half)  # really half-written
     finally:
         proc.kill()  # SIGKILL
