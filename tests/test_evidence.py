@@ -57,3 +57,38 @@ def test_each_detail_row_names_its_rows_or_none():
     assert len(cap) and cap.isna().all()
     assert list(d.columns)[-2:] == [EVIDENCE, "规则"]  # the rule id last, for filtering
     assert pd.api.types.is_string_dtype(d[EVIDENCE]) and d[EVIDENCE].dtype != object  # text, Arrow-backed
+
+
+def test_every_row_named_is_the_right_row_in_an_office_layout(tmp_path):
+    """The benchmark's office layout kept per teacher (a title row above the header, 教师工号 merged
+    down each teacher's rows, its own column names, a signature line under the log): every row a
+    合规明细 line names is that teacher's, in that period, and lists that student — read back from
+    the office's own file with its merged cells filled as Excel shows them."""
+    import re
+
+    import openpyxl
+
+    from benchmarks import generate
+    from benchmarks.office import office_book
+    from mentor_xl.office import open_office
+
+    book = office_book(generate.book(3000, staff=40, students=400, cache=tmp_path), grouped=True).path
+    details = details_frame(open_office(book, "bit-2022").compliance("2024-2025-1").details)
+    ws = openpyxl.load_workbook(book)["活动记录"]
+    grid = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row}
+    for m in ws.merged_cells.ranges:  # as Excel shows a merged range: its first cell's value throughout
+        for r in range(m.min_row, m.max_row + 1):
+            for c in range(m.min_col, m.max_col + 1):
+                grid[(r, c)] = grid[(m.min_row, m.min_col)]
+    header = {grid[(2, c)]: c for c in range(1, ws.max_column + 1)}
+    assert grid[(1, 1)] and header["教师工号"] and header["学生学号"]  # the title row, then the office's header
+    named = 0
+    for _, d in details[details[EVIDENCE].notna()].iterrows():
+        lo, hi = pd.Timestamp(d["周期开始"]), pd.Timestamp(d["周期结束"])
+        for row in map(int, re.findall(r"\d+", str(d[EVIDENCE]).split("等")[0])):
+            named += 1
+            assert str(grid[(row, header["教师工号"])]) == d["工号"], (row, d["工号"])
+            assert lo <= pd.Timestamp(grid[(row, header["谈话日期"])]).normalize() <= hi, (row, d["周期"])
+            if d["对象类型"] == "学生":
+                assert str(d["学号"]) in str(grid[(row, header["学生学号"])]), (row, d["学号"])
+    assert named > 1000
