@@ -601,3 +601,67 @@ def test_a_tightly_packed_log_is_loaded_aside_by_its_xml(book, tmp_path, monkeyp
     big = read_book(book)
     assert len(started) == 1 and started[0] is not None and started[0].proc.poll() is not None
     assert small.log.equals(big.log) and [p.message for p in small.problems] == [p.message for p in big.problems]
+
+
+def _with_merges(book: Path, tmp_path: Path, count: int = 30) -> Path:
+    refs = b"".join(b'<mergeCell ref="B%d:B%d"/>' % (2 + 3 * i, 4 + 3 * i) for i in range(count))
+    merge = b'<mergeCells count="%d">' % count + refs + b"</mergeCells>"
+    path = tmp_path / "合并.xlsx"
+    path.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge, 1)))
+    return path
+
+
+def test_a_check_given_up_partway_reads_on_for_the_merges_alone(book, tmp_path, monkeypatch):
+    """``send(MERGES_ONLY)`` after any number of steps: the same merged ranges and <dimension> as
+    the whole check finds, and no verdict (the child's check still decides)."""
+    path = _with_merges(book, tmp_path)
+    part = limits.sheet_part(path, "活动记录")
+    monkeypatch.setattr(limits, "CHUNK", 4096)  # many steps
+    whole: dict = {}
+    steps = limits.part_steps(path, part, found=whole)
+    n = 0
+    try:
+        while True:
+            next(steps)
+            n += 1
+    except StopIteration as done:
+        assert done.value > 0 and len(whole["merges"]) >= 30  # ours, and the messy book's own
+    for k in (1, 2, n // 2, n - 1, n):
+        found: dict = {}
+        steps = limits.part_steps(path, part, found=found)
+        for _ in range(k):
+            next(steps)
+        with pytest.raises(StopIteration) as done:
+            steps.send(limits.MERGES_ONLY)
+        assert done.value.value is None and found == whole, k
+
+
+def test_a_check_given_up_when_the_sheet_came_gives_the_merges_without_a_second_pass(book, tmp_path, children,
+                                                                                       monkeypatch):
+    """The child hands the log over while the parent's check of its part is halfway: the reader
+    reads on from there for the merged cells (the part is not streamed again from its start), and
+    the log is the one read with the merges streamed."""
+    import pandas as pd
+
+    import mentor_xl.workbook.reader as reader
+    path = _with_merges(book, tmp_path)
+    monkeypatch.setattr(limits, "CHUNK", 16 * 1024)
+    monkeypatch.setattr(reader, "_may_be_merged", lambda *a, **k: True)  # as a blank 工号 would
+    streamed = []
+    real = reader.merged_ranges
+    monkeypatch.setattr(reader, "merged_ranges", lambda p, names=None: streamed.extend(names or ()) or real(p, names=names))
+    given = []
+    fill = reader._fill_merged
+    monkeypatch.setattr(reader, "_fill_merged", lambda cols, merges, h: given.append(merges) or fill(cols, merges, h))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: True)  # the child first: no check here
+    first = read_book(path).log
+    assert "活动记录" in streamed
+    streamed.clear()
+    waits = iter(range(10 ** 6))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: next(waits) >= 5)  # after five steps
+    got = read_book(path, later=True)
+    assert "活动记录" not in streamed and got.pending is not None  # read on for the merges; the child decides
+    got.confirm()
+    pd.testing.assert_frame_equal(first, got.log)
+    logs = [m for m in given if m is not None and (1, 1, 3, 1) in m.ranges]
+    assert len(logs) == 2 and logs[0] == logs[1] and len(logs[0].ranges) >= 30  # the same ranges either way

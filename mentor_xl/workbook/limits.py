@@ -62,6 +62,7 @@ _UNREADABLE = (KeyError, OSError, zipfile.BadZipFile, RuntimeError, zlib.error, 
 # <mergeCell ref="B2:B4">: read in passing by the check, and by ``merges`` when it streams a part
 MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
 MAX_MERGES = 100_000  # a sheet with more merges than this is not an office list: the rest are ignored
+MERGES_ONLY = "merges only"  # sent to ``part_steps``: read on for <mergeCell> alone, no verdict
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']0*(\d*)["\']')
 # References that can make a grid large, in the form every writer uses (r="…" right after the
@@ -192,7 +193,12 @@ def part_steps(path: str | Path, part: str, *, name: str | None = None, found: d
     bytes (``StopIteration.value``), for a caller that checks while it waits for something else.
     ``found`` (a worksheet part): given, once the check is through, what the reader would stream
     the part again for — ``merges``, its (first, last) cell references of each ``<mergeCell>``
-    (bytes), and ``dimension``, its ``<dimension ref>``."""
+    (bytes), and ``dimension``, its ``<dimension ref>``.
+
+    ``send(MERGES_ONLY)`` instead of ``next``: the check is given up where it stands and the rest
+    of the part is read for its merged ranges alone, within the same limits of size and ratio,
+    to the end (``StopIteration``, value None: no verdict). ``found`` then has them, unless the
+    part is no worksheet in UTF-8."""
     p = Path(path)
     try:
         with zipfile.ZipFile(p) as z:
@@ -248,13 +254,23 @@ def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: se
     scan = _Scan(name, info, xml, sheet, z)
     most = ratio_cap(info, max_ratio)
     n = 0
+    skim = False
     for chunk in inflate(name, z, info, budget):
         n += len(chunk)
         if n > most:
             raise FatalInputError(f"文件“{name}”中的“{info.filename}”压缩比异常（超过 {max_ratio:.0f} 倍），"
                                   "疑似压缩炸弹，已拒绝读取")
+        if skim:
+            scan.skim(chunk)
+            continue
         scan.feed(chunk)
-        yield
+        if (yield) == MERGES_ONLY:
+            if found is None or not sheet or scan.utf16:
+                return None
+            skim = True
+    if skim:
+        found.update(merges=scan.merges, dimension=scan.dim_ref)
+        return None
     scan.done(n, max_cells)
     if found is not None:
         found.update(merges=scan.merges, dimension=scan.dim_ref)
@@ -354,6 +370,13 @@ class _Scan:
             self._extent(buf, end)
             if b"mergeCell" in buf and len(self.merges) < MAX_MERGES:  # after the rows: found in passing
                 self.merges += MERGE_REF.findall(buf, 0, end)[:MAX_MERGES - len(self.merges)]
+
+    def skim(self, chunk: bytes) -> None:
+        """``feed`` for the ``<mergeCell>`` references alone (``MERGES_ONLY``)."""
+        buf = self.tail + chunk
+        self.tail = self._open_tag(buf)
+        if b"mergeCell" in buf and len(self.merges) < MAX_MERGES:
+            self.merges += MERGE_REF.findall(buf, 0, len(buf) - len(self.tail))[:MAX_MERGES - len(self.merges)]
 
     def _open_tag(self, buf: bytes) -> bytes:
         """The tag the chunk ends in, to be read whole with the next chunk (a reference or a DTD

@@ -203,6 +203,7 @@ class _Context:
         self.shared_names: dict[str, int] = {}  # 姓名 borne by several 工号 -> how many
         self.ahead: dict = {}  # actual sheet name -> its values loading in a thread (Future) or a child (Aside)
         self.found_merges: dict = {}  # actual sheet name -> merges.SheetMerges its part's check found
+        self.partial: dict = {}  # actual sheet name -> (its part's check stopped partway, its ``found``)
 
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
@@ -226,6 +227,11 @@ class _Context:
             found = getattr(ahead, "found", None)
             if got is not None and found and found["dimension"]:  # where the grid starts: from <dimension>
                 self.found_merges[actual] = merges_from_refs(found["merges"], found["dimension"])
+            rest, ahead.rest = getattr(ahead, "rest", None), None
+            if got is not None and rest is not None:
+                self.partial[actual] = rest  # read on for its merges, should the sheet need them
+            elif rest is not None:
+                rest[0].close()
             return got
         except FatalInputError:
             raise
@@ -233,6 +239,33 @@ class _Context:
             ahead.cancel()
             check_workbook_file(ahead.path)
             raise
+
+    def merges_of(self, actual: str):
+        """``actual``'s merged ranges: found by its part's check, or by that check read on from
+        where the sheet came (``limits.MERGES_ONLY``: no second pass over what it has read), or
+        streamed."""
+        if actual in self.found_merges:
+            return self.found_merges[actual]
+        partial = self.partial.pop(actual, None)
+        if partial is not None:
+            steps, found = partial
+            try:
+                steps.send(limits.MERGES_ONLY)
+            except StopIteration:
+                pass
+            except Exception:  # noqa: BLE001 — over a limit: streamed below, as before (the check says why)
+                found = {}
+            finally:
+                steps.close()
+            if found.get("merges") is not None and found.get("dimension"):
+                return merges_from_refs(found["merges"], found["dimension"])
+        return self.merges(actual) if callable(self.merges) else self.merges.get(actual)
+
+    def drop_partial(self, actual: str) -> None:
+        """Close the stopped check of ``actual``'s part, its merges not needed."""
+        partial = self.partial.pop(actual, None)
+        if partial is not None:
+            partial[0].close()
 
     def load_ahead(self, opener, actual: str) -> None:
         """Start loading ``actual`` in a thread with a reader of its own (``opener()``): the native
@@ -270,9 +303,11 @@ def _check_while_waiting(child: "aside.Aside") -> int | None:
     refused part is refused here, in the whole check's words."""
     found: dict = {}
     steps = limits.part_steps(child.path, child.part, found=found)
+    started = False
     try:
         while not child.handed_over():
             next(steps)
+            started = True
     except StopIteration as done:
         child.found = found  # the part's merged ranges, passed over by the check: not streamed again
         return done.value
@@ -280,7 +315,12 @@ def _check_while_waiting(child: "aside.Aside") -> int | None:
         child.cancel()
         check_workbook_file(child.path)  # the first bad part in the file's order, as always
         raise
-    finally:
+    except BaseException:
+        steps.close()
+        raise
+    if started:  # kept, stopped where it is: the reader may read on for the merges (``merges_of``)
+        child.rest = (steps, found)
+    else:
         steps.close()
     return None
 
@@ -322,7 +362,10 @@ def _read_one(ctx: _Context, name: str, pack_columns: dict, mapping: dict) -> No
     aliases = _aliases(sheet, pack_columns.get(name, {}), mapping.get(name, {}))
     reading(f"工作表“{actual}”")
     how = "内容" if name in book.recognised else "名称" if normalise_label(actual) == normalise_label(name) else "别名"
-    setattr(book, ATTRS[name], _read_sheet(ctx, actual, sheet, aliases, how))
+    try:
+        setattr(book, ATTRS[name], _read_sheet(ctx, actual, sheet, aliases, how))
+    finally:
+        ctx.drop_partial(actual)  # its part's stopped check, if its merges were not needed
     if name == "人员":
         ctx.staff_names, ctx.shared_names = _unique_names(book.staff)
 
@@ -542,8 +585,7 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     footer = rec.footer_rows(enc, texts)
     if _may_be_merged(texts, [canon_at[c.name] for c in sheet.columns if c.name in canon_at and c.required],
                       footer):
-        merges = ctx.found_merges[actual] if actual in ctx.found_merges else \
-            ctx.merges(actual) if callable(ctx.merges) else ctx.merges.get(actual)
+        merges = ctx.merges_of(actual)
         filled = _fill_merged(cols, merges, h)
         if filled is not cols:
             cols, texts = filled, [_has_text(c.slice(h + 1)) for c in filled]
