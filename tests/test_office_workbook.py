@@ -331,3 +331,25 @@ def test_the_office_book_kept_by_name_gives_the_clean_twins_compliance(tmp_path)
     assert office["results"] == clean["results"] and office["staff"] == clean["staff"]
     r = CliRunner().invoke(main, ["check", str(path), "--policy", "bit-2022"])
     assert "工号 ← 教师姓名（按姓名查人员表）" in r.stdout and "Traceback" not in r.stdout
+
+
+def test_merged_ranges_from_references_as_xlsxwriter_reads_them():
+    """The <mergeCell> references the check passed over (b"B2", b"XFD1048576"), corners in any
+    order, made into ranges as xlsxwriter's parser reads each: the same ranges, in order, once each."""
+    import random
+
+    from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+
+    from mentor_xl.workbook.merges import from_refs
+    rng = random.Random(7)
+    refs = []
+    for _ in range(3000):
+        r1, r2 = rng.choice([0, 1, 2, 1048575, rng.randint(0, 1048575)]), rng.randint(0, 1048575)
+        c1, c2 = rng.choice([0, 25, 26, 701, 702, 16383, rng.randint(0, 16383)]), rng.randint(0, 16383)
+        refs.append((xl_rowcol_to_cell(r1, c1).encode(), xl_rowcol_to_cell(r2, c2).encode()))
+    refs += refs[:10]  # a range given twice is one range
+    expected = []
+    for a, b in refs:
+        (r1, c1), (r2, c2) = (xl_cell_to_rowcol(x.decode()) for x in (a, b))
+        expected.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    assert from_refs(refs, "A1:C9").ranges == list(dict.fromkeys(expected))
