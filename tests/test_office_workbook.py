@@ -353,3 +353,21 @@ def test_merged_ranges_from_references_as_xlsxwriter_reads_them():
         (r1, c1), (r2, c2) = (xl_cell_to_rowcol(x.decode()) for x in (a, b))
         expected.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
     assert from_refs(refs, "A1:C9").ranges == list(dict.fromkeys(expected))
+
+
+def test_footer_and_totals_rows_found_among_the_data():
+    """Rows whose every filled cell is a footer label, and rows with a 合计/总计/小计 cell; a column
+    with neither kind among its values costs one pass over them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from mentor_xl.workbook.recognise import encode, footer_rows
+    cols = [pa.array(["T1", "T2", "合计", "填表人：张三", None, "注：按月统计", "T3"]),
+            pa.array(["谈心谈话", None, None, None, "审核人：李四", "合计", "填表人"]),
+            pa.array(["第1次", "第2次", "共 3 小时", None, None, None, "x"])]
+    text = [pc.fill_null(pc.not_equal(c, ""), False).to_numpy(zero_copy_only=False) for c in cols]
+    assert footer_rows(encode(cols), text).tolist() == [False, False, True, True, True, True, False]
+    assert not footer_rows(encode(cols[2:]), text[2:]).any()
+    assert footer_rows([], []).tolist() == [] and np.asarray(footer_rows(encode([pa.array([None, None], pa.string())]),
+                                                                          [np.zeros(2, bool)])).tolist() == [False, False]
