@@ -582,16 +582,19 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     # and the footers among them (填表人：…): a footer's blanks are no trace of a merged range
     data = [c.slice(h + 1) for c in cols]
     enc = rec.encode(data)
-    footer = rec.footer_rows(enc, texts)
+    marks = [rec.value_marks(c) for c in enc]
+    footer = rec.footer_rows(enc, texts, marks)
     if _may_be_merged(texts, [canon_at[c.name] for c in sheet.columns if c.name in canon_at and c.required],
                       footer):
         merges = ctx.merges_of(actual)
         filled = _fill_merged(cols, merges, h)
-        if filled is not cols:
-            cols, texts = filled, [_has_text(c.slice(h + 1)) for c in filled]
-            data = [c.slice(h + 1) for c in cols]
-            enc = rec.encode(data)
-            footer = rec.footer_rows(enc, texts)
+        if filled is not cols:  # the columns merges filled, again; the others as they were
+            for j in [j for j in range(len(cols)) if filled[j] is not cols[j]]:
+                texts[j], data[j] = _has_text(filled[j].slice(h + 1)), filled[j].slice(h + 1)
+                enc[j] = rec.encode([data[j]])[0]
+                marks[j] = rec.value_marks(enc[j])
+            cols = filled
+            footer = rec.footer_rows(enc, texts, marks)
     recog = rec.Recognition(sheet.name, actual, how, match.how, h + 1, [n for n in names if n])
     ctx.book.recognised[sheet.name] = recog
     for canon, cands in match.ambiguous.items():

@@ -207,32 +207,36 @@ def _matches(values: pa.Array, pattern: str) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(values, pattern), False).to_numpy(zero_copy_only=False)
 
 
-def footer_rows(enc: list[pa.DictionaryArray], has_text: list[np.ndarray]) -> np.ndarray:
+def value_marks(c: pa.DictionaryArray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per distinct value of ``c``: whether it is a footer label, whether a totals cell (None: no
+    value is). One pass over the values for either kind first: most columns have neither, and a
+    column of 200k distinct texts (谈话内容) costs ~10 ms a pass."""
+    if not len(c.dictionary) or not _matches(c.dictionary, _FOOTER_OR_TOTALS).any():
+        return None, None
+    foot, total = _matches(c.dictionary, _FOOTER), _matches(c.dictionary, _TOTALS)
+    return (foot if foot.any() else None), (total if total.any() else None)
+
+
+def footer_rows(enc: list[pa.DictionaryArray], has_text: list[np.ndarray], marks: list | None = None) -> np.ndarray:
     """Rows whose every non-blank cell is a footer label (填表人：…, 审核人：…, 注：…), and totals
-    rows (a cell that is just 合计 / 总计 / 小计: the numbers beside it are sums, not activities)."""
+    rows (a cell that is just 合计 / 总计 / 小计: the numbers beside it are sums, not activities).
+    ``marks``: each column's ``value_marks``, when the caller keeps them."""
     n = len(has_text[0]) if has_text else 0
+    marks = [value_marks(c) for c in enc] if marks is None else marks
     any_text = np.zeros(n, dtype=bool)
     all_footer = np.ones(n, dtype=bool)
-    # one pass over each column's distinct values for either kind: most columns have neither, and a
-    # column of 200k distinct texts (谈话内容) costs ~10 ms a pass
-    either = [_matches(c.dictionary, _FOOTER_OR_TOTALS).any() for c in enc]
-    for c, t, some in zip(enc, has_text, either):
+    for c, t, (per_value, _) in zip(enc, has_text, marks):
         if not t.any():
             continue
-        per_value = _matches(c.dictionary, _FOOTER) if some else None
-        if per_value is None or not per_value.any():
+        if per_value is None:
             all_footer &= ~t
             continue
         idx = pc.fill_null(c.indices, 0).to_numpy(zero_copy_only=False)
-        foot = per_value[idx] if len(per_value) else np.zeros(n, dtype=bool)
         any_text |= t
-        all_footer &= ~t | foot
+        all_footer &= ~t | per_value[idx]
     totals = np.zeros(n, dtype=bool)
-    for c, some in zip(enc, either):
-        if not some:
-            continue
-        per_value = _matches(c.dictionary, _TOTALS)
-        if per_value.any():
+    for c, (_, per_value) in zip(enc, marks):
+        if per_value is not None:
             idx = pc.fill_null(c.indices, 0).to_numpy(zero_copy_only=False)
             valid = pc.is_valid(c.indices).to_numpy(zero_copy_only=False)
             totals |= valid & per_value[idx]
