@@ -109,7 +109,7 @@ def test_a_refused_log_part_is_refused_in_the_whole_checks_words(book, tmp_path,
     import mentor_xl.workbook.reader as reader
 
     if waiting == "child-checks-after":  # the sheet always comes before the parent could check it
-        monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+        monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)
     bad = tmp_path / f"{kind}.xlsx"
     bad.write_bytes(HOSTILE[kind](book.read_bytes()))
     words = _refusal(bad)
@@ -140,7 +140,7 @@ def test_a_refused_log_part_is_refused_in_the_whole_checks_words(book, tmp_path,
 def test_a_good_book_confirmed_later_is_the_same_book(book, children, how_started, monkeypatch):
     import mentor_xl.workbook.reader as reader
 
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict, later
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)  # the child's verdict, later
     plain = open_office(book).compliance(TERM)
     office = open_office(book, later=True)
     assert office.book.pending is not None  # the child still has the part's check to give
@@ -159,14 +159,14 @@ def test_no_verdict_or_over_the_budget_means_the_whole_check(book, children, mon
 
     expected = read_book(book)
     calls = _spy_whole_check(monkeypatch)
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict it is
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)  # the child's verdict it is
     monkeypatch.setattr(aside, "_scan", lambda req: {})  # the forked child's check gives nothing
     got = read_book(book)
     assert len(calls) == 1 and children[-1].scanned is None
     assert got.log.equals(expected.log)
     monkeypatch.undo()
     monkeypatch.setattr(aside, "MIN_BYTES", 0)
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)
     calls = _spy_whole_check(monkeypatch)
     monkeypatch.setattr(limits, "within_budget", lambda spent, n: False)
     assert read_book(book).log.equals(expected.log)
@@ -206,7 +206,7 @@ def test_the_parent_checks_the_part_while_it_waits(book, children, how_started, 
 def test_a_book_dropped_unconfirmed_leaves_no_child(book, children, monkeypatch):
     import mentor_xl.workbook.reader as reader
 
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)
     b = read_book(book, later=True)
     [child] = children
     assert b.pending is not None
@@ -341,7 +341,7 @@ def test_the_parent_reading_the_log_itself_trusts_no_verdict_of_the_child(book, 
         os.write(verdict, b'{"bytes": 1}')
         return 0
     monkeypatch.setattr(aside, "_load", liar)
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)
     bad = tmp_path / "far-empty.xlsx"
     bad.write_bytes(_far_empty(book.read_bytes()))
     words = _refusal(bad)
@@ -357,7 +357,7 @@ def test_an_error_before_the_check_passed_gives_way_to_the_refusal(book, tmp_pat
     the book before the check passed."""
     import mentor_xl.workbook.reader as reader
 
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict, later
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)  # the child's verdict, later
     bad = tmp_path / "far-empty.xlsx"
     bad.write_bytes(_far_empty(book.read_bytes()))
     words = _refusal(bad)
@@ -402,7 +402,7 @@ def test_a_broken_log_entry_is_refused_in_words_and_gives_nothing_out(book, tmp_
     import mentor_xl.workbook.reader as reader
 
     if waiting == "child-checks-after":
-        monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+        monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)
     else:
         monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)
     bad = tmp_path / "broken.xlsx"
@@ -429,7 +429,7 @@ def test_a_check_that_fails_unexpectedly_gives_nothing_out(book, tmp_path, child
         yield  # noqa: unreachable — a generator, as part_steps is
 
     if waiting == "child-checks-after":
-        monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)
+        monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)
         monkeypatch.setattr(aside, "_scan", lambda req: {})  # no verdict: the whole check here
     else:
         monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)
@@ -485,7 +485,7 @@ def test_a_refusal_by_the_child_alone_is_still_a_refusal(book, children, monkeyp
     monkeypatch.setattr(aside, "FORK", True)
     import mentor_xl.workbook.reader as reader
 
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the child's verdict it is
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)  # the child's verdict it is
     monkeypatch.setattr(aside, "_scan", lambda req: {"refused": "文件“台账.xlsx”已被子进程拒绝"})
     calls = _spy_whole_check(monkeypatch)
     with pytest.raises(FatalInputError, match="已被子进程拒绝"):
@@ -504,7 +504,7 @@ def test_a_grid_over_the_cell_limit_is_not_taken_from_the_child(book, children, 
     expected = read_book(book)
     sheet = fastexcel.read_excel(str(book)).load_sheet("活动记录", header_row=None, dtypes="string", skip_rows=0)
     monkeypatch.setattr(limits, "MAX_CELLS", sheet.height * sheet.width - 1)  # the log's grid alone is over it
-    monkeypatch.setattr(reader, "_check_while_waiting", lambda child: None)  # the sheet comes first
+    monkeypatch.setattr(reader, "_check_while_waiting", lambda child, here: None)  # the sheet comes first
     calls = _spy_whole_check(monkeypatch)
     loaded = []
     real_load = reader._load

@@ -108,8 +108,6 @@ class Aside:
         self.path, self.ready = path, ready  # ready: read end of the pipe the child signals on
         self.scanned: int | str | None = None
         self.spent = 0  # bytes the parent's check inflated without the part (set by the reader)
-        self.found: dict | None = None  # what the parent's own check of the part found in it (the reader)
-        self.rest = None  # that check stopped partway when the sheet came: (its steps, its found) (the reader)
 
     def result(self, timeout: float | None = None):
         """The child's sheet (waiting for it), or None when the parent must read it itself."""

@@ -202,8 +202,7 @@ class _Context:
         self.staff_names: dict[str, str] | None = None  # unique 姓名 -> 工号, once 人员 is read
         self.shared_names: dict[str, int] = {}  # 姓名 borne by several 工号 -> how many
         self.ahead: dict = {}  # actual sheet name -> its values loading in a thread (Future) or a child (Aside)
-        self.found_merges: dict = {}  # actual sheet name -> merges.SheetMerges its part's check found
-        self.partial: dict = {}  # actual sheet name -> (its part's check stopped partway, its ``found``)
+        self.checked: dict[str, _CheckedHere] = {}  # actual sheet name -> what the parent's check of its part left
 
     def load(self, actual: str):
         """(record batch, cell errors) of every cell of ``actual`` as text."""
@@ -222,16 +221,13 @@ class _Context:
         if not isinstance(ahead, aside.Aside) or ahead.part is None:
             return None
         del self.ahead[actual]
+        here = _CheckedHere()
         try:
-            got = _take_checked(ahead, self.book)
-            found = getattr(ahead, "found", None)
-            if got is not None and found and found["dimension"]:  # where the grid starts: from <dimension>
-                self.found_merges[actual] = merges_from_refs(found["merges"], found["dimension"])
-            rest, ahead.rest = getattr(ahead, "rest", None), None
-            if got is not None and rest is not None:
-                self.partial[actual] = rest  # read on for its merges, should the sheet need them
-            elif rest is not None:
-                rest[0].close()
+            got = _take_checked(ahead, self.book, here)
+            if got is not None:
+                self.checked[actual] = here  # its merged cells, should the sheet need them
+            else:
+                here.close()
             return got
         except FatalInputError:
             raise
@@ -241,31 +237,19 @@ class _Context:
             raise
 
     def merges_of(self, actual: str):
-        """``actual``'s merged ranges: found by its part's check, or by that check read on from
-        where the sheet came (``limits.MERGES_ONLY``: no second pass over what it has read), or
-        streamed."""
-        if actual in self.found_merges:
-            return self.found_merges[actual]
-        partial = self.partial.pop(actual, None)
-        if partial is not None:
-            steps, found = partial
-            try:
-                steps.send(limits.MERGES_ONLY)
-            except StopIteration:
-                pass
-            except Exception:  # noqa: BLE001 — over a limit: streamed below, as before (the check says why)
-                found = {}
-            finally:
-                steps.close()
-            if found.get("merges") is not None and found.get("dimension"):
-                return merges_from_refs(found["merges"], found["dimension"])
+        """``actual``'s merged ranges: from the parent's check of its part, when it got that far
+        (``_CheckedHere``), or streamed."""
+        here = self.checked.pop(actual, None)
+        got = here.merges() if here is not None else None
+        if got is not None:
+            return got
         return self.merges(actual) if callable(self.merges) else self.merges.get(actual)
 
-    def drop_partial(self, actual: str) -> None:
-        """Close the stopped check of ``actual``'s part, its merges not needed."""
-        partial = self.partial.pop(actual, None)
-        if partial is not None:
-            partial[0].close()
+    def done_with(self, actual: str) -> None:
+        """``actual`` is read: a check of its part stopped partway is closed, its merges not needed."""
+        here = self.checked.pop(actual, None)
+        if here is not None:
+            here.close()
 
     def load_ahead(self, opener, actual: str) -> None:
         """Start loading ``actual`` in a thread with a reader of its own (``opener()``): the native
@@ -275,10 +259,45 @@ class _Context:
         pool.shutdown(wait=False)
 
 
-def _take_checked(ahead: "aside.Aside", book: OfficeBook):
+class _CheckedHere:
+    """What the parent's own check of the log's part, made while it waited for the child, left:
+    ``found``, the part's ``<mergeCell>`` references and ``<dimension>`` once the check is through,
+    and ``steps``, the check itself when the sheet came first and it stopped partway (None: through,
+    or never begun)."""
+
+    def __init__(self):
+        self.found: dict = {}
+        self.steps = None
+
+    def merges(self):
+        """The part's merged ranges: as the check found them, or read on from where it stopped for
+        ``<mergeCell>`` alone (``limits.MERGES_ONLY``: no second pass over what it has read); None
+        when neither (never begun, over a limit): the reader streams the part."""
+        if self.steps is not None:
+            try:
+                self.steps.send(limits.MERGES_ONLY)
+            except StopIteration:
+                pass
+            except Exception:  # noqa: BLE001 — over a limit: streamed as before (the check says why)
+                self.found = {}
+            finally:
+                self.close()
+        found = self.found
+        if found.get("merges") is None or not found.get("dimension"):  # where the grid starts: <dimension>
+            return None
+        return merges_from_refs(found["merges"], found["dimension"])
+
+    def close(self) -> None:
+        if self.steps is not None:
+            steps, self.steps = self.steps, None
+            steps.close()
+
+
+def _take_checked(ahead: "aside.Aside", book: OfficeBook, here: _CheckedHere):
     """The child's sheet (None: read it here) once the part the parent's check left to it is
-    checked, or ``book.pending`` = its check, still running in the child."""
-    own = _check_while_waiting(ahead)
+    checked, or ``book.pending`` = its check, still running in the child. ``here``: what the
+    parent's own check of the part left."""
+    own = _check_while_waiting(ahead, here)
     got = ahead.result()  # None: the child gave up, read it here
     if own is not None:  # checked here before the sheet came: the child's check is not needed
         ahead.cancel()
@@ -296,21 +315,20 @@ def _take_checked(ahead: "aside.Aside", book: OfficeBook):
     return got
 
 
-def _check_while_waiting(child: "aside.Aside") -> int | None:
+def _check_while_waiting(child: "aside.Aside", here: _CheckedHere) -> int | None:
     """The part's check, made here a MB at a time until the child hands its sheet over: on a big
     log the parent is done with the other sheets long before, and its idle core checks the part
     (the child's check then is not needed). The bytes, or None when the sheet came first. A
-    refused part is refused here, in the whole check's words."""
-    found: dict = {}
-    steps = limits.part_steps(child.path, child.part, found=found)
+    refused part is refused here, in the whole check's words. ``here`` keeps what the check
+    passed over (merged cells), and the check itself when it stopped partway."""
+    steps = limits.part_steps(child.path, child.part, found=here.found)
     started = False
     try:
         while not child.handed_over():
             next(steps)
             started = True
     except StopIteration as done:
-        child.found = found  # the part's merged ranges, passed over by the check: not streamed again
-        return done.value
+        return done.value  # ``here.found``: the part's merged ranges, not streamed again
     except FatalInputError:
         child.cancel()
         check_workbook_file(child.path)  # the first bad part in the file's order, as always
@@ -318,8 +336,8 @@ def _check_while_waiting(child: "aside.Aside") -> int | None:
     except BaseException:
         steps.close()
         raise
-    if started:  # kept, stopped where it is: the reader may read on for the merges (``merges_of``)
-        child.rest = (steps, found)
+    if started:  # kept, stopped where it is: the reader may read on for the merges
+        here.steps = steps
     else:
         steps.close()
     return None
@@ -365,7 +383,7 @@ def _read_one(ctx: _Context, name: str, pack_columns: dict, mapping: dict) -> No
     try:
         setattr(book, ATTRS[name], _read_sheet(ctx, actual, sheet, aliases, how))
     finally:
-        ctx.drop_partial(actual)  # its part's stopped check, if its merges were not needed
+        ctx.done_with(actual)
     if name == "人员":
         ctx.staff_names, ctx.shared_names = _unique_names(book.staff)
 
