@@ -555,22 +555,33 @@ def test_the_cli_refuses_in_the_checks_words_when_the_write_fails_first(book, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["坏.xlsx"]
 
 
+def _with_merges(book: Path, tmp_path: Path, count: int = 30) -> Path:
+    refs = b"".join(b'<mergeCell ref="B%d:B%d"/>' % (2 + 3 * i, 4 + 3 * i) for i in range(count))
+    merge = b'<mergeCells count="%d">' % count + refs + b"</mergeCells>"
+    path = tmp_path / "合并.xlsx"
+    path.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge, 1)))
+    return path
+
+
+def _spy_merges(monkeypatch) -> tuple[list, list]:
+    """Every sheet whose part the reader streams for its merged cells, and every merges it fills
+    from; every sheet taken as possibly merged (as a blank 工号 would make it)."""
+    import mentor_xl.workbook.reader as reader
+    monkeypatch.setattr(reader, "_may_be_merged", lambda *a, **k: True)
+    streamed, given = [], []
+    real, fill = reader.merged_ranges, reader._fill_merged
+    monkeypatch.setattr(reader, "merged_ranges", lambda p, names=None: streamed.extend(names or ()) or real(p, names=names))
+    monkeypatch.setattr(reader, "_fill_merged", lambda cols, merges, h: given.append(merges) or fill(cols, merges, h))
+    return streamed, given
+
+
 def test_the_log_part_checked_here_gives_its_merged_cells(book, tmp_path, children, monkeypatch):
     """The parent, done before the child, checks the log's part itself: that pass has read every
     <mergeCell>, so the part is not streamed again for them; the log read is the same either way."""
     import pandas as pd
 
-    import mentor_xl.workbook.reader as reader
-    merge = b'<mergeCells count="1"><mergeCell ref="B2:B4"/></mergeCells>'
-    path = tmp_path / "合并.xlsx"
-    path.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge, 1)))
-    monkeypatch.setattr(reader, "_may_be_merged", lambda *a, **k: True)  # as a blank 工号 would
-    streamed = []
-    real = reader.merged_ranges
-    monkeypatch.setattr(reader, "merged_ranges", lambda p, names=None: streamed.extend(names or ()) or real(p, names=names))
-    given = []
-    fill = reader._fill_merged
-    monkeypatch.setattr(reader, "_fill_merged", lambda cols, merges, h: given.append(merges) or fill(cols, merges, h))
+    path = _with_merges(book, tmp_path, 1)  # <mergeCell ref="B2:B4"/>
+    streamed, given = _spy_merges(monkeypatch)
     monkeypatch.setattr(aside.Aside, "handed_over", lambda self: True)  # the child first: its check
     first = read_book(path).log
     assert "活动记录" in streamed
@@ -601,14 +612,6 @@ def test_a_tightly_packed_log_is_loaded_aside_by_its_xml(book, tmp_path, monkeyp
     big = read_book(book)
     assert len(started) == 1 and started[0] is not None and started[0].proc.poll() is not None
     assert small.log.equals(big.log) and [p.message for p in small.problems] == [p.message for p in big.problems]
-
-
-def _with_merges(book: Path, tmp_path: Path, count: int = 30) -> Path:
-    refs = b"".join(b'<mergeCell ref="B%d:B%d"/>' % (2 + 3 * i, 4 + 3 * i) for i in range(count))
-    merge = b'<mergeCells count="%d">' % count + refs + b"</mergeCells>"
-    path = tmp_path / "合并.xlsx"
-    path.write_bytes(hostile._edit_log(book.read_bytes(), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge, 1)))
-    return path
 
 
 def test_a_check_given_up_partway_reads_on_for_the_merges_alone(book, tmp_path, monkeypatch):
@@ -643,16 +646,9 @@ def test_a_check_given_up_when_the_sheet_came_gives_the_merges_without_a_second_
     the log is the one read with the merges streamed."""
     import pandas as pd
 
-    import mentor_xl.workbook.reader as reader
     path = _with_merges(book, tmp_path)
     monkeypatch.setattr(limits, "CHUNK", 16 * 1024)
-    monkeypatch.setattr(reader, "_may_be_merged", lambda *a, **k: True)  # as a blank 工号 would
-    streamed = []
-    real = reader.merged_ranges
-    monkeypatch.setattr(reader, "merged_ranges", lambda p, names=None: streamed.extend(names or ()) or real(p, names=names))
-    given = []
-    fill = reader._fill_merged
-    monkeypatch.setattr(reader, "_fill_merged", lambda cols, merges, h: given.append(merges) or fill(cols, merges, h))
+    streamed, given = _spy_merges(monkeypatch)
     monkeypatch.setattr(aside.Aside, "handed_over", lambda self: True)  # the child first: no check here
     first = read_book(path).log
     assert "活动记录" in streamed
