@@ -280,6 +280,20 @@ def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: se
 _WS_OVERRIDE = re.compile(rb'<Override\b[^>]*?PartName="/?([^"]+)"[^>]*?ContentType="[^"]*worksheet\+xml"')
 
 
+def merges_in(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[list, str] | None:
+    """A worksheet part's ``<mergeCell>`` references and ``<dimension ref>``, read for those alone
+    (``_Scan.skim``) and never inflated further than the check allows (the part may not be checked
+    yet: a big log's, checked by the child that loaded it). None: over the limits, not inflatable,
+    or in UTF-16 (the check says why, or finds nothing to merge)."""
+    scan = _Scan(name, info, True, True, z)
+    try:
+        for chunk in inflate(name, z, info, min(MAX_UNCOMPRESSED, ratio_cap(info))):
+            scan.skim(chunk)
+    except FatalInputError:
+        return None
+    return None if scan.utf16 else (scan.merges, scan.dim_ref)
+
+
 def _declared_sheets(z: zipfile.ZipFile) -> set[str]:
     """Worksheet parts wherever the package puts them ([Content_Types].xml overrides)."""
     try:
@@ -344,20 +358,26 @@ class _Scan:
         self.dim_cells, self.dim_ref = 0, ""
         self.merges: list[tuple[bytes, bytes]] = []  # <mergeCell ref="B2:B4">, passed over on the way
 
+    def _begin(self, chunk: bytes) -> None:
+        self.first = False
+        # UTF-16 parts would hide the markup from a byte search: decoded at the end
+        self.utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff")
+        if self.sheet:
+            self._dimension(chunk)  # <dimension> comes before the data
+
+    def _dimension(self, buf: bytes) -> None:
+        m = _DIMENSION.search(buf)
+        if m:
+            rows = max(_row_number(m.group(2) or b"1"), _row_number(m.group(4) or b"1"))
+            cols = max(column_number(m.group(1) or b"A"), column_number(m.group(3) or b"A"))
+            self.dim_cells = rows * cols
+            self.dim_ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
+
     def feed(self, chunk: bytes) -> None:
         if not self.xml:
             return
         if self.first:
-            self.first = False
-            # UTF-16 parts would hide the markup from a byte search: decoded at the end
-            self.utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff")
-            if self.sheet:
-                m = _DIMENSION.search(chunk)  # <dimension> comes before the data
-                if m:
-                    rows = max(_row_number(m.group(2) or b"1"), _row_number(m.group(4) or b"1"))
-                    cols = max(column_number(m.group(1) or b"A"), column_number(m.group(3) or b"A"))
-                    self.dim_cells = rows * cols
-                    self.dim_ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
+            self._begin(chunk)
         if self.utf16:
             self.utf16_chunks.append(chunk)  # capped by the inflate budget
             return
@@ -372,11 +392,23 @@ class _Scan:
                 self.merges += MERGE_REF.findall(buf, 0, end)[:MAX_MERGES - len(self.merges)]
 
     def skim(self, chunk: bytes) -> None:
-        """``feed`` for the ``<mergeCell>`` references alone (``MERGES_ONLY``)."""
-        buf = self.tail + chunk
-        self.tail = self._open_tag(buf)
-        if b"mergeCell" in buf and len(self.merges) < MAX_MERGES:
+        """``feed`` for the ``<dimension>`` and the ``<mergeCell>`` references alone (``MERGES_ONLY``,
+        ``merges_in``); nothing in a UTF-16 part."""
+        if self.first:
+            self._begin(chunk)
+        if self.utf16:
+            return
+        if not self.dim_ref:  # not in the first chunk (a small one): at the head of a later one
+            self._dimension(self.tail + chunk[:4096])
+        tail = self.tail  # the open tag the last chunk ended in: the chunk is copied only for merges
+        if len(self.merges) < MAX_MERGES and (b"mergeCell" in chunk or (tail and b"mergeCell" in tail + chunk[:64])):
+            buf = tail + chunk
+            self.tail = self._open_tag(buf)
             self.merges += MERGE_REF.findall(buf, 0, len(buf) - len(self.tail))[:MAX_MERGES - len(self.merges)]
+        elif tail and b">" not in chunk:  # that tag goes on through this chunk
+            self.tail = self._open_tag(tail + chunk)
+        else:
+            self.tail = self._open_tag(chunk)
 
     def _open_tag(self, buf: bytes) -> bytes:
         """The tag the chunk ends in, to be read whole with the next chunk (a reference or a DTD

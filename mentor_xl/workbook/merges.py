@@ -8,7 +8,7 @@ decompression pass and no XML parsing.
 """
 from __future__ import annotations
 
-import re
+import functools
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
@@ -16,7 +16,6 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from mentor_xl.problems import FatalInputError
 from mentor_xl.workbook import limits
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -24,7 +23,6 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 MAX_RANGES = limits.MAX_MERGES  # a sheet with more merges than this is not an office list: ignore the rest
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 
 
 @dataclass
@@ -86,10 +84,9 @@ def from_refs(refs: list[tuple[bytes, bytes]], dimension: str) -> SheetMerges:
             m.first_col, m.last_col = (xl_cell_to_rowcol(e)[1] for e in (ends[0], ends[-1]))
         except (ValueError, AttributeError, TypeError):
             m.first_col = m.last_col = None
-    col = _column_numbers()
     for a, b in refs[:MAX_RANGES]:  # b"B2", b"B4": capitals then digits (limits.MERGE_REF)
         la, lb = len(a.rstrip(_DIGITS)), len(b.rstrip(_DIGITS))
-        r1, r2, c1, c2 = int(a[la:]) - 1, int(b[lb:]) - 1, col(a[:la]), col(b[:lb])
+        r1, r2, c1, c2 = int(a[la:]) - 1, int(b[lb:]) - 1, _column(a[:la]), _column(b[:lb])
         m.ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
     m.ranges = list(dict.fromkeys(m.ranges))
     return m
@@ -98,17 +95,11 @@ def from_refs(refs: list[tuple[bytes, bytes]], dimension: str) -> SheetMerges:
 _DIGITS = b"0123456789"
 
 
-def _column_numbers():
-    """Column letters (bytes) → 0-based number, each distinct one worked out once (a grouped log
-    has 8,000 merged ranges in two or three columns: xlsxwriter's parser per reference took 30 ms)."""
-    seen: dict[bytes, int] = {}
-
-    def number(letters: bytes) -> int:
-        n = seen.get(letters)
-        if n is None:
-            n = seen[letters] = xl_cell_to_rowcol(letters.decode() + "1")[1]
-        return n
-    return number
+@functools.lru_cache(maxsize=1024)
+def _column(letters: bytes) -> int:
+    """Column letters → 0-based number, each distinct one worked out once (a grouped log has
+    8,000 merged ranges in two or three columns: xlsxwriter's parser per reference took 30 ms)."""
+    return xl_cell_to_rowcol(letters.decode() + "1")[1]
 
 
 def _scan(z: zipfile.ZipFile, part: str) -> SheetMerges | None:
@@ -116,24 +107,5 @@ def _scan(z: zipfile.ZipFile, part: str) -> SheetMerges | None:
         info = z.getinfo(part)
     except KeyError:
         return None
-    # The part may not be checked yet (a big log's part, checked by the child that loaded it):
-    # never inflated further than the check allows it (``limits``), which refuses it then. Its
-    # own deflate stream, as the check reads it: no CRC pass, no copy of each chunk.
-    most = min(limits.MAX_UNCOMPRESSED, limits.ratio_cap(info))
-    refs: list[tuple[bytes, bytes]] = []
-    dimension = None
-    tail = b""  # the end of the last chunk after its last '>': a tag cut in two
-    try:
-        for chunk in limits.inflate(part, z, info, most):
-            if dimension is None:
-                d = _DIMENSION.search(tail + chunk[:4096] if tail else chunk)
-                if d:
-                    dimension = d.group(1) + (b":" + d.group(2) if d.group(2) else b"")
-            if len(refs) < MAX_RANGES and (b"mergeCell" in chunk or (tail and b"mergeCell" in tail + chunk[:64])):
-                refs += limits.MERGE_REF.findall(tail + chunk)
-            # a complete tag was matched above, in this chunk: only what follows the last '>' waits
-            cut = chunk.rfind(b">")
-            tail = chunk[cut + 1:] if cut >= 0 else (tail + chunk)[-4096:]
-    except FatalInputError:  # over the check's limits, or not inflatable: the check says why
-        return None
-    return from_refs(refs, dimension.decode() if dimension else "")
+    got = limits.merges_in(part, z, info)  # read for them alone, within the check's limits
+    return None if got is None else from_refs(*got)
