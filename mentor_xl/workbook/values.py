@@ -55,7 +55,7 @@ _TO_HALF_ALNUM = {i: i - 0xFEE0 for a, b in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B),
 _UNITS = r"(?:个?小时|学时|课时|h|hr|hrs|hour|hours|次|人次|人|名|个|分|元|%)"
 _NUMBER = r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?) ?" + _UNITS + "?$"
 _PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
-_PLAIN_NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)  # ASCII: RE2's [0-9], not \d
+_PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER.rstrip("$") + r"\Z")  # for one value; \Z: no newline before the end
 _PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
 _PLAIN_ID = r"^[0-9A-Za-z][0-9A-Za-z_\-()]*$"  # no "+": 1E+9 needs the slow path
 _BOOL = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
@@ -476,15 +476,8 @@ def _term_u(u: pd.Series):
         a = _arrow(u[plain])
         first, second = (pc.cast(pc.utf8_slice_codeunits(a, i, i + 4), pa.int64()).to_numpy() for i in (0, 5))
         plain[np.flatnonzero(plain)[second - first != 1]] = False  # 2024-2026: the long way says why
-    odd = ~plain & u.notna().to_numpy()
-    out = np.full(len(u), None, dtype=object)
-    bad = np.zeros(len(u), dtype=bool)
-    if plain.any():
-        out[plain] = _to_object(u[plain]).to_numpy()
-    if odd.any():
-        vals, bad[odd] = _term_spelled(u[odd])
-        out[odd] = vals.to_numpy()
-    return pd.Series(out, index=u.index, dtype=object), bad
+    vals, bad = _split(u, plain, lambda p: (_to_object(p), np.zeros(len(p), dtype=bool)), _term_spelled, object)
+    return vals.where(vals.notna(), None), bad  # None for a blank, as the long way gives it
 
 
 def _term_spelled(u: pd.Series):
