@@ -189,10 +189,10 @@ def _f(x, unit="", digits=2):
     return "—" if x is None else f"{x:.{digits}f}{unit}"
 
 
-def _e2e_cells(runs, s: str, floor: str, run: str) -> tuple[list[str], float | None, float | None, float | None]:
+def _e2e_cells(runs, s: str, floor: str, run: str) -> tuple[list[str], dict]:
     """A size's row of a compliance table, in three pieces (size to end-to-end time; its parts and
     the ratios to the floor and to the whole file's bare read, ``floor`` + "_all"; peak RSS), and
-    the end-to-end time, the ratio to the floor and the RSS."""
+    those figures for the targets: ``e2e``, ``e2e_over_read``, ``e2e_over_read_all``, ``rss_mb``."""
     read, e2e = _med(_values(runs, s, floor)), _med(_values(runs, s, run))
     whole = _med(_values(runs, s, f"{floor}_all"))
     parts = " / ".join(_f(_med(_values(runs, s, run, k))) for k in ("read", "compute", "write"))
@@ -201,7 +201,7 @@ def _e2e_cells(runs, s: str, floor: str, run: str) -> tuple[list[str], float | N
     rss = max(_values(runs, s, run, "rss_mb") or [0]) or None
     row = [f"| {s} | {_f(read)} (n={len(_values(runs, s, floor))}) | {_f(whole)} | {_f(e2e)}",
            f"{parts} | {_f(ratio, '×')} (n={n}) | {_f(ratio_all, '×')}", f"{_f(rss, '', 0)} |"]
-    return row, e2e, ratio, rss
+    return row, {"e2e": e2e, "e2e_over_read": ratio, "e2e_over_read_all": ratio_all, "rss_mb": rss}
 
 
 def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
@@ -214,7 +214,8 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
     peers = ["| 行数 | 朴素脚本 (s) | LibreOffice COUNTIFS (s) | COUNTIFS ÷ 端到端 | COUNTIFS ÷ (读+算) | "
              "朴素脚本 ÷ 端到端 |", "|---|---|---|---|---|---|"]
     for s in plan.sizes:
-        row, e2e, r_e2e, rss = _e2e_cells(runs, s, "read", "compliance")
+        row, figures = _e2e_cells(runs, s, "read", "compliance")
+        e2e = figures["e2e"]
         r_comp, _ = _ratio(runs, s, "compliance", "read", num_key="compute")
         lines.append(f"{row[0]} | {row[1]} | {_f(r_comp, '×')} | {row[2]}")
         nv = _values(runs, s, "naive")
@@ -234,10 +235,8 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         else:
             cf_text, cf_r, cfa_r = "未运行", "—", "—"
         peers.append(f"| {s} | {_f(_med(nv))} (n={len(nv)}) | {cf_text} | {cf_r} | {cfa_r} | {_f(r_nv, '×', 1)} |")
-        targets[s] = {"e2e_over_read": r_e2e, "e2e_over_read_all": _ratio(runs, s, "compliance", "read_all")[0],
-                      "compute_over_read": r_comp, "rss_mb": rss,
-                      "countifs_over_e2e": r_cf, "countifs_over_answer": r_cfa,
-                      "countifs_bound_s": cf_out[0]["seconds"] if cf_out and not cf else None, "e2e": e2e}
+        targets[s] = {**figures, "compute_over_read": r_comp, "countifs_over_e2e": r_cf, "countifs_over_answer": r_cfa,
+                      "countifs_bound_s": cf_out[0]["seconds"] if cf_out and not cf else None}
     lines += ["", *peers]
     office = [s for s in plan.office if _values(runs, s, "office_read") or _values(runs, s, "office")]
     if office:
@@ -245,10 +244,8 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
                   "其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |",
                   "|---|---|---|---|---|---|---|---|"]
         for s in office:
-            row, e2e, ratio, rss = _e2e_cells(runs, s, "office_read", "office")
+            row, targets[f"office {s}"] = _e2e_cells(runs, s, "office_read", "office")
             lines.append(" | ".join(row))
-            targets[f"office {s}"] = {"e2e_over_read": ratio, "rss_mb": rss, "e2e": e2e,
-                                      "e2e_over_read_all": _ratio(runs, s, "office", "office_read_all")[0]}
     if plan.docs:
         seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))
         speed, n = _ratio(runs, "docs", "docs_seq", "docs_par")
