@@ -167,3 +167,24 @@ def test_a_number_alone_reads_as_in_a_column():
     for x in ["1", "2.5", "-3", "007", "1.", ".5", "１", "2小时", "1,234", "abc", "", " 1", "-0", "٣", "1e3", 5, 2.5]:
         col = v.parse_number(pd.Series([x], dtype=object))[0].iloc[0]
         assert v.parse_number_scalar(x) == (None if pd.isna(col) else float(col)), x
+
+
+def test_free_text_keeps_full_width_punctuation_without_the_long_way(monkeypatch):
+    """谈话内容 like “社会实践：就业指导” keeps its full-width colon and is read without the slow path
+    (every such value took it, to change nothing); only full-width letters and digits, and odd
+    whitespace, are fixed — and only those values, put back among the others in place."""
+    calls = []
+    real = pd.core.strings.accessor.StringMethods.replace
+
+    def counted(self, *a, **k):
+        calls.append(len(self._data))
+        return real(self, *a, **k)
+    monkeypatch.setattr(pd.core.strings.accessor.StringMethods, "replace", counted)
+    texts = ["社会实践：就业指导", "（学业）规划，交流！", None, "谈心谈话"]
+    assert parsed(v.parse_text, texts) == (texts, [False] * 4)
+    assert calls == []
+    # a column of many distinct values with one footer among them: that one value is fixed
+    cells = [str(i) for i in range(1, 2001)] + ["制表人：学工办\u3000\u3000审核人：", "ＡＢ１２：x"]
+    vals, bad = parsed(v.parse_text, cells)
+    assert vals == [str(i) for i in range(1, 2001)] + ["制表人：学工办 审核人：", "AB12：x"] and not any(bad)
+    assert calls and max(calls) == 2  # the two odd values alone

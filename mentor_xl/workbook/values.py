@@ -46,10 +46,15 @@ BAD_VALUE = {
 _WS = " \t\n\r\f\v\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _SPACE = f"[{_WS}]"
 _ZERO_WIDTH = "[\u200b-\u200d\u2060\ufeff]"
-_ODD = "[\t\n\r\f\v\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\uff01-\uff5e]|  "
+_ODD_SPACE = "\t\n\r\f\v\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+_ODD = f"[{_ODD_SPACE}\uff01-\uff5e]|  "
 _TO_HALF = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
-_TO_HALF_ALNUM = {i: i - 0xFEE0 for a, b in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B))
-                  for i in range(a, b)}
+# Free text keeps its full-width punctuation (，：（）): only letters and digits are folded, and only
+# they (with odd whitespace) send a value down the slow path — a column of 谈话内容 like
+# “社会实践：就业指导” took it for every value, to change nothing.
+_ALNUM = ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B))  # full-width 0-9, A-Z, a-z
+_TO_HALF_ALNUM = {i: i - 0xFEE0 for a, b in _ALNUM for i in range(a, b)}
+_ODD_ALNUM = "[" + _ODD_SPACE + "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in _ALNUM) + "]|  "
 
 # A number, optionally with a unit office staff type after it (2小时, 1.5h, 3次, 95%).
 _UNITS = r"(?:个?小时|学时|课时|h|hr|hrs|hour|hours|次|人次|人|名|个|分|元|%)"
@@ -151,19 +156,18 @@ def _split(u: pd.Series, plain: np.ndarray, fast, slow, dtype) -> tuple[pd.Serie
     return pd.concat(parts).reindex(u.index), bad
 
 
-def _normalise(u: pd.Series, sep: str = " ", table=_TO_HALF) -> pd.Series:
-    """Trimmed, blank → null; values with odd whitespace or full-width characters fixed."""
+def _normalise(u: pd.Series, sep: str = " ", table=_TO_HALF, odd_re: str = _ODD) -> pd.Series:
+    """Trimmed, blank → null; values with odd whitespace or full-width characters fixed
+    (``table``: the characters folded, ``odd_re``: what finds them and odd whitespace)."""
     a = pc.utf8_trim_whitespace(_arrow(u))
-    odd = true_mask(pc.match_substring_regex(a, _ODD))
-    if not odd.any():  # the usual column: blanks made null in Arrow
-        return arrow_series(pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a), u.index)
-    s = arrow_series(a, u.index)
-    t = s[odd].str.replace(_ZERO_WIDTH, "", regex=True)
-    t = t.str.replace(_SPACE + "+", sep, regex=True).str.strip()
-    t = t.map(lambda x: x.translate(table), na_action="ignore")
-    s = s.copy()
-    s[odd] = t.astype(STR)
-    return s.where(s != "")
+    odd = pc.fill_null(pc.match_substring_regex(a, odd_re), False)
+    if pc.any(odd).as_py():  # only the odd values are fixed, and put back in Arrow (a footer
+        t = arrow_series(a.filter(odd))  # in a column of 200,000 distinct 序号 is one value)
+        t = t.str.replace(_ZERO_WIDTH, "", regex=True)
+        t = t.str.replace(_SPACE + "+", sep, regex=True).str.strip()
+        t = t.map(lambda x: x.translate(table), na_action="ignore")
+        a = pc.replace_with_mask(a, odd, pa.array(t.astype(object).tolist(), a.type))
+    return arrow_series(pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a), u.index)  # blank → null
 
 
 def _extract(s: pd.Series, pattern: str) -> pd.DataFrame:
@@ -200,7 +204,7 @@ def _arrow(s: pd.Series) -> pa.Array:
 
 # text ----------------------------------------------------------------------------------
 def _text_u(u: pd.Series):
-    s = _normalise(u, " ", _TO_HALF_ALNUM)
+    s = _normalise(u, " ", _TO_HALF_ALNUM, _ODD_ALNUM)
     # a date cell in a text column (设置/值, 备注) reads as the date, not "2024-09-01 00:00:00"
     if pc.any(pc.match_substring(_arrow(s), " 00:00:00")).as_py():  # a substring search first: cheaper
         s = s.str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$", r"\1", regex=True)
