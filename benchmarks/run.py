@@ -44,6 +44,7 @@ class Plan:
     work: Path | None = None
     staff: int = generate.STAFF
     students: int = generate.STUDENTS
+    seed: int = generate.SEED  # another seed: books the benchmark never measured before
     cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
     # sizes also run as an office keeps the book; "200k/grouped": its log kept per teacher, ids merged down
     office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped"])
@@ -66,13 +67,15 @@ def run(plan: Plan, log=print) -> dict:
     """Run the plan; returns every measurement (``runs``) and the checks."""
     work = Path(plan.work or tempfile.mkdtemp(prefix="mentor_xl_bench_"))
     cache = Path(plan.cache or generate.CACHE)
-    books = {s: generate.book(generate.SIZES[s], staff=plan.staff, students=plan.students, cache=cache)
-             for s in plan.sizes}
+    def book(size: str):
+        return generate.book(generate.rows_of(size), seed=plan.seed, staff=plan.staff, students=plan.students,
+                             cache=cache)
+    books = {s: book(s) for s in plan.sizes}
     from benchmarks.office import office_book
     offices = {}
     for label in plan.office:
         s, _, how = label.partition("/")
-        source = books.get(s) or generate.book(generate.SIZES[s], staff=plan.staff, students=plan.students, cache=cache)
+        source = books.get(s) or book(s)
         offices[label] = office_book(source, grouped=how == "grouped")
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
@@ -135,7 +138,7 @@ def run(plan: Plan, log=print) -> dict:
         if plan.ingest:
             record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
                                                 outdir=str(work / f"ingest-{r}")))
-    return {"runs": runs, "checks": checks, "books": {s: _here(b.path) for s, b in books.items()},
+    return {"runs": runs, "checks": checks, "seed": plan.seed, "books": {s: _here(b.path) for s, b in books.items()},
             "office_books": {s: _here(b.path) for s, b in offices.items()},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
@@ -307,7 +310,10 @@ def machine() -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10k,100k,1M", help="comma-separated, of " + ",".join(generate.SIZES))
+    ap.add_argument("--sizes", default="10k,100k,1M",
+                    help="comma-separated log sizes: " + ",".join(generate.SIZES) + " or any count (300k, 0.8M)")
+    ap.add_argument("--seed", type=int, default=generate.SEED,
+                    help="the books' seed (another one: books never measured before)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1")
     ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0")
@@ -322,12 +328,17 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
     a = ap.parse_args(argv)
+    for size in a.sizes.split(",") + [o.partition("/")[0] for o in a.office.split(",")]:
+        try:
+            size and generate.rows_of(size)
+        except ValueError as e:
+            ap.error(str(e))
 
     def pairs(s):
         return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
-                office=[s for s in a.office.split(",") if s])
+                office=[s for s in a.office.split(",") if s], seed=a.seed)
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
         m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))
@@ -373,8 +384,8 @@ so absolute times are noisy and the ratios — taken within one round, same book
 Python {m['python']}; numpy {v['numpy']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, fastexcel {v['fastexcel']},
 XlsxWriter {v['XlsxWriter']}, openpyxl {v['openpyxl']}, docxtpl {v['docxtpl']}; {m['libreoffice']}.
 
-Books: `benchmarks/generate.py`, policy bit-2022, seed {generate.SEED}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
-students, 活动记录 of 10k / 100k / 1M rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
+Books: `benchmarks/generate.py`, policy bit-2022, seed {result.get('seed', generate.SEED)}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
+students, 活动记录 of {' / '.join(plan.sizes) or '—'} rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
 term {generate.TERM}. Every figure is a median over rounds (n = runs); each scenario runs in its own process.
 
 - **fastexcel 裸读**: `fastexcel.read_excel(path).load_sheet("活动记录").to_arrow()` — the read floor.

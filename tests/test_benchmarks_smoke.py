@@ -154,3 +154,31 @@ def test_fast_rows_write_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
     for name in fast:
         i = next((k for k, (a, b) in enumerate(zip(fast[name], slow[name])) if a != b), None)
         assert fast[name] == slow[name], (name, i, fast[name][max(0, (i or 0) - 150):(i or 0) + 80], slow[name][max(0, (i or 0) - 150):(i or 0) + 80])
+
+
+def test_a_book_never_measured_before(tmp_path):
+    """Any size and another seed: the benchmark measures a book it never saw the same way (the
+    issue's hidden books), and a size that is no count of rows is refused in words."""
+    assert [generate.rows_of(x) for x in ("10k", "1M", "0.8M", "250000", "300K")] == [
+        10_000, 1_000_000, 800_000, 250_000, 300_000]
+    for bad in ("", "k", "abc", "0", "2M", "-5k", "inf"):
+        with pytest.raises(ValueError, match="count of rows"):
+            generate.rows_of(bad)
+    plan = Plan(["3k"], rounds=1, naive_rounds={}, countifs_rounds={}, docs=0, docxtpl=0, pdf=0, ingest=0,
+                charts=0, work=tmp_path / "work", staff=60, students=600, cache=tmp_path / "cache", office=[],
+                seed=7)
+    result = run(plan, log=lambda *_: None)
+    runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
+    assert runs[("3k", "read")]["rows"] == 3_000 and "-s7-60x600-3000-" in result["books"]["3k"]
+    assert "error" not in runs[("3k", "compliance")] and runs[("3k", "compliance")]["details_rows"] > 0
+    table, targets = summarise(result, plan)
+    assert "| 3k |" in table and targets["3k"]["e2e_over_read"] > 0
+    assert result["seed"] == 7
+
+
+def test_the_runner_refuses_a_size_in_words(capsys):
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--sizes", "10k,lots", "--no-write"])
+    assert e.value.code == 2 and "lots" in capsys.readouterr().err
