@@ -182,3 +182,24 @@ def test_the_runner_refuses_a_size_in_words(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--sizes", "10k,lots", "--no-write"])
     assert e.value.code == 2 and "lots" in capsys.readouterr().err
+
+
+def test_peak_memory_is_the_scenarios_own(tmp_path):
+    """A scenario's peak RSS is its own, not the runner's that started it: Linux keeps the image's
+    peak from before exec in ru_maxrss, so every scenario of a run that had just built a big book
+    reported that book's ~400 MB."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("Linux only")
+    big = bytearray(200 * 1024 * 1024)
+    big[::4096] = b"\x01" * len(big[::4096])  # every page touched: resident
+    code = ("import resource; from benchmarks.scenarios import peak_rss_kb; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, peak_rss_kb())")
+    root = Path(__file__).resolve().parent.parent
+    inherited, own = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                             cwd=root, check=True).stdout.split())
+    del big
+    assert inherited > 200 * 1024 and own < inherited - 100 * 1024
