@@ -20,24 +20,26 @@ SEED = 2024
 STAFF = 4_000
 STUDENTS = 40_000
 SIZES = {"10k": 10_000, "100k": 100_000, "200k": 200_000, "500k": 500_000, "1M": 1_000_000}
-_UNITS = {"": 1, "k": 1_000, "m": 1_000_000}
+FORMAT = 1  # bump when the way books are built here changes
+TERM = "2024-2025-1"
+CACHE = Path(os.environ.get("MENTOR_XL_BENCH_CACHE", Path(__file__).resolve().parent / ".cache"))
+_UNITS = {"k": 1_000, "m": 1_000_000}
 
 
 def rows_of(label: str) -> int:
     """Log rows of a size label: those of ``SIZES``, or any count (``300k``, ``0.8M``, ``250000``), so
     that books the benchmark never saw — another size, another ``seed`` — measure the same way."""
     text = label.strip().lower()
-    number, unit = (text[:-1], _UNITS[text[-1]]) if text[-1:] in _UNITS and text[-1:] else (text, 1)
+    unit = _UNITS.get(text[-1:], 1)
+    number = text[:-1] if unit > 1 else text
     try:
         rows = round(float(number) * unit)
     except (ValueError, OverflowError):  # not a number; inf
         rows = 0
     if not 1 <= rows <= 1_048_575:  # an Excel sheet's rows under the header
-        raise ValueError(f"log size {label!r}: give a count of rows such as 10k, 250k, 0.8M or 30000, at most an Excel sheet's 1,048,575")
+        raise ValueError(f"log size {label!r}: give a count of rows such as 10k, 250k, 0.8M or 30000 "
+                         "(at most an Excel sheet's 1,048,575)")
     return rows
-FORMAT = 1  # bump when the way books are built here changes
-TERM = "2024-2025-1"
-CACHE = Path(os.environ.get("MENTOR_XL_BENCH_CACHE", Path(__file__).resolve().parent / ".cache"))
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ def run(plan: Plan, log=print) -> dict:
     """Run the plan; returns every measurement (``runs``) and the checks."""
     work = Path(plan.work or tempfile.mkdtemp(prefix="mentor_xl_bench_"))
     cache = Path(plan.cache or generate.CACHE)
+
     def book(size: str):
         return generate.book(generate.rows_of(size), seed=plan.seed, staff=plan.staff, students=plan.students,
                              cache=cache)
