@@ -294,36 +294,63 @@ def _fixed_page(ws, page: Page, widths: list[float], breaks: list[int], extra_px
     """Print ``ws`` (a hand-laid sheet) at the scale that fits ``widths`` (+ ``extra_px``, e.g. a
     chart) on one page wide, with a page break before each row of ``breaks``: fit-to-page
     printing would ignore manual breaks, and a break is what keeps a block on its own page."""
-    width = sum(_col_px(w) for w in widths) + extra_px * WIDE
-    page_setup(ws, page, scale=max(10, min(100, int(100 * PAGE_WIDTH_PX / max(width, 1)))))
+    page_setup(ws, page, scale=_scale(widths, extra_px))
     if breaks:
         ws.set_h_pagebreaks(sorted(set(breaks)))
 
 
-def _chart(wb: Workbook, sheet: str, title: str, head: int, n: int, label: int, val: int, kind: str) -> object:
-    """A bar chart (rates, 0–100 %) or column chart (counts) over table rows head+1 … head+n."""
+def _scale(widths: list[float], extra_px: int = 0) -> int:
+    """The print scale (%) at which columns of ``widths`` (+ ``extra_px``) fill one page's width."""
+    width = sum(_col_px(w) for w in widths) + extra_px * WIDE
+    return max(10, min(100, int(100 * PAGE_WIDTH_PX / max(width, 1))))
+
+
+def _page_px(widths: list[float], extra_px: int = 0) -> int:
+    """How many px of the sheet a printed page holds, top to bottom, at that scale."""
+    return int(PAGE_HEIGHT_PX * 100 / _scale(widths, extra_px))
+
+
+def _chart(wb: Workbook, sheet: str, title: str, head: int, n: int, label: int, val: int, kind: str,
+           width: int, page_px: int) -> tuple[object, int]:
+    """A bar chart (rates, 0–100 %) or column chart (counts) over table rows head+1 … head+n,
+    ``width`` px wide; with its height (``_chart_height``: a printed page holds ``page_px``)."""
     rate = kind == "rate"
+    height = _chart_height(n, page_px)
     chart = wb.add_chart({"type": "bar" if rate else "column"})
     chart.add_series({
         "name": title,
         "categories": [sheet, head + 1, label, head + n, label],
         "values": [sheet, head + 1, val, head + n, val],
-        "data_labels": {"value": True, "num_format": "0%" if rate else "0"},
+        "data_labels": {"value": True, "num_format": "0%" if rate else "0",
+                        "font": {"size": _label_pt(n, height)}},
         "fill": {"color": "#5B9BD5"},
     })
     chart.set_title({"name": title, "name_font": {"size": 12}})
     chart.set_legend({"none": True})
+    chart.set_size({"width": width, "height": height})
+    # every bar named: left to itself a reader names every other one once they are close (an
+    # office of 30 学院 had half its bars without a name), so the names get smaller instead
+    names = {"interval_unit": 1, "num_font": {"size": _label_pt(n, height)}}
     if rate:
         chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
-        chart.set_y_axis({"reverse": True})  # first row on top, as in the table
+        chart.set_y_axis({"reverse": True, **names})  # first row on top, as in the table
     else:
+        chart.set_x_axis(names)
         chart.set_y_axis({"min": 0})
-    return chart
+    return chart, height
 
 
-def _chart_height(n: int) -> int:
-    # as tall as the bars need, never taller than what a page holds below a heading
-    return min(max(240, 28 * n + 90), PAGE_HEIGHT_PX - 3 * ROW_PX)
+def _chart_height(n: int, page_px: int = PAGE_HEIGHT_PX) -> int:
+    # as tall as the bars need, never taller than what a page holds below a heading (a sheet
+    # printed smaller to fit its width holds more: an office of 30 学院 needs it)
+    return min(max(240, 28 * n + 90), page_px - 3 * ROW_PX)
+
+
+def _label_pt(n: int, height: int) -> int:
+    """Font size of the bars' names and values: 10 pt, smaller when ``n`` bars share ``height`` px
+    (a line of text needs ~1.4× its size; 90 px go to the title and the axis)."""
+    per_bar_pt = (height - 90) / max(n, 1) * 0.75
+    return int(min(10, max(6, per_bar_pt / 1.4)))
 
 
 def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> int:
@@ -424,12 +451,11 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
     row = _table(ws, st, head, table, OVERVIEW_KINDS)
     n_col = len(table) - 1  # the chart shows the 学院, not the whole-office row
     if n_col:
-        h = _chart_height(n_col)
+        chart, h = _chart(wb, "总览", "各学院导师全部达标比例", head, n_col, 0, 3, "rate", 720,
+                          _page_px(OVERVIEW_WIDTHS))
         top = row + 1
         if (top + 2) * ROW_PX + h > PAGE_HEIGHT_PX:  # not below the table: its own page
             breaks.append(top)
-        chart = _chart(wb, "总览", "各学院导师全部达标比例", head, n_col, 0, 3, "rate")
-        chart.set_size({"width": 720, "height": h})
         ws.insert_chart(top, 0, chart)
         row = top + h // ROW_PX + 2
     for college, f in per.items():
@@ -517,9 +543,8 @@ def _chart_sheet(wb: Workbook, result: ComplianceResult, tables: list, page: Pag
         end = _table(ws, st, head, df, {"达标率": "percent", "合规率": "percent"})
         n = len(df)
         if n:
-            chart = _chart(wb, "图表", title, head, n, 0, list(df.columns).index(value_col), kind)
-            h = _chart_height(n)
-            chart.set_size({"width": chart_w, "height": h})
+            chart, h = _chart(wb, "图表", title, head, n, 0, list(df.columns).index(value_col), kind, chart_w,
+                              _page_px(widths + [2], chart_w))
             ws.insert_chart(row, chart_col, chart)
             row = max(end + 1, row + h // ROW_PX + 2)
         else:

@@ -229,3 +229,51 @@ def test_cli_full_writes_every_detail_row(tmp_path, monkeypatch):
     first = next(s["总览"].iter_rows(values_only=True))[0]
     # the office's 单位名称 heads the overview (the demo's is the pack's institution, as a real office's)
     assert first == "北京理工大学2024-2025-1学期导师工作合规总览"
+
+
+COLLEGES_32 = ["马克思主义学院", "机电学院", "信息与电子学院", "自动化学院", "计算机学院", "材料学院", "化学与化工学院",
+               "生命学院", "宇航学院", "光电学院", "数学与统计学院", "物理学院", "管理与经济学院", "人文与社会科学学院",
+               "法学院", "外国语学院", "设计与艺术学院", "教育学院", "医学技术学院", "集成电路与电子学院",
+               "网络空间安全学院", "前沿交叉科学研究院", "睿信书院", "精工书院", "求是书院", "经管书院", "明德书院",
+               "知艺书院", "北京书院", "特立书院", "令闻书院", "时代书院"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_an_office_of_32_colleges_names_every_bar(tmp_path):
+    """A university's 32 学院 and 书院 (the demo has 6): every bar of the 学院 charts is named —
+    left to itself LibreOffice named every other one once the bars were close — each 学院 still
+    prints on a page of its own, and the office's chart, with no room under its table, on the next."""
+    from mentor_xl.demo import build_demo_book
+    from mentor_xl.office import open_office
+
+    build_demo_book(tmp_path / "示例.xlsx", "bit-2022", staff=64, students=640, log_rows=1500)
+    wb = openpyxl.load_workbook(tmp_path / "示例.xlsx")
+    ws = wb["人员"]
+    j = [c.value for c in ws[1]].index("学院")
+    for i, row in enumerate(ws.iter_rows(min_row=2)):
+        if row[0].value:
+            row[j].value = COLLEGES_32[i % len(COLLEGES_32)]
+    wb.save(tmp_path / "大学.xlsx")
+    office = open_office(tmp_path / "大学.xlsx")
+    xlsx = res.write_results(tmp_path / "结果.xlsx", office.compliance("2024-2025-1"), office=office.name)
+    (pdf,) = lo.convert([xlsx], "pdf", tmp_path)
+    names = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    by_sheet: dict[str, list] = {}
+    for words in _pages(pdf):
+        by_sheet.setdefault(_sheet_of(words, names), []).append([w for _, _, w in words])
+    overview, charts = by_sheet["总览"], by_sheet["图表"]
+    assert len(overview) == 2 + 32
+    # the office's table, then its chart on the next page, every bar named (LibreOffice also puts
+    # the chart's text, clipped away, on the page before its anchor: only the next one is read)
+    assert all(c in overview[0] for c in COLLEGES_32) and "全单位" in overview[0]
+    assert "各学院导师全部达标比例" in overview[1] and all(c in overview[1] for c in COLLEGES_32)
+    for college, words in zip(sorted(COLLEGES_32), sorted(overview[2:], key=lambda w: next(
+            c for c in COLLEGES_32 if any(x.startswith(c) for x in w[:12])))):
+        assert any(x.startswith(college) for x in words[:12]), college
+    # 图表: the 学院 table and its chart on one page (the page before carries the chart's clipped text)
+    college_page = max(charts, key=lambda p: sum(p.count(c) for c in COLLEGES_32))
+    assert any(w.startswith("各学院合规率") for w in college_page)
+    assert all(college_page.count(c) >= 2 for c in COLLEGES_32)  # in the table and under its bar
