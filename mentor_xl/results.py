@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.workbook import Workbook
 
 from mentor_xl import gcpause
@@ -310,19 +311,25 @@ def _page_px(widths: list[float], extra_px: int = 0) -> int:
     return int(PAGE_HEIGHT_PX * 100 / _scale(widths, extra_px))
 
 
-def _chart(wb: Workbook, sheet: str, title: str, head: int, n: int, label: int, val: int, kind: str,
-           width: int, page_px: int) -> tuple[object, int]:
-    """A bar chart (rates, 0–100 %) or column chart (counts) over table rows head+1 … head+n,
-    ``width`` px wide; with its height (``_chart_height``: a printed page holds ``page_px``)."""
+def _chart(wb: Workbook, sheet: str, title: str, spans: list[tuple[int, int]], label: int, val: int, kind: str,
+           width: int, page_px: int, names: Iterable[str] = ()) -> tuple[object, int]:
+    """A bar chart (rates, 0–100 %) or column chart (counts) over a table's value rows (``spans``,
+    ``_table``; ``names``: their labels), ``width`` px wide; with its height (``_chart_height``: a
+    printed page holds ``page_px``)."""
     rate = kind == "rate"
+    n = sum(b - a + 1 for a, b in spans)
     height = _chart_height(n, page_px)
+    names = [str(x) for x in names]
+    pt = _label_pt(n, height, width, max(map(text_width, names), default=0))
     chart = wb.add_chart({"type": "bar" if rate else "column"})
     chart.add_series({
         "name": title,
-        "categories": [sheet, head + 1, label, head + n, label],
-        "values": [sheet, head + 1, val, head + n, val],
-        "data_labels": {"value": True, "num_format": "0%" if rate else "0",
-                        "font": {"size": _label_pt(n, height)}},
+        "categories": _cells(sheet, spans, label),
+        # XlsxWriter reads a single range's names from the sheet itself; a union's it cannot, and
+        # without them the file would call the names numbers (Excel would number the bars)
+        **({"categories_data": names} if len(spans) > 1 and len(names) == n else {}),
+        "values": _cells(sheet, spans, val),
+        "data_labels": {"value": True, "num_format": "0%" if rate else "0", "font": {"size": pt}},
         "fill": {"color": "#5B9BD5"},
     })
     chart.set_title({"name": title, "name_font": {"size": 12}})
@@ -330,12 +337,12 @@ def _chart(wb: Workbook, sheet: str, title: str, head: int, n: int, label: int, 
     chart.set_size({"width": width, "height": height})
     # every bar named: left to itself a reader names every other one once they are close (an
     # office of 30 学院 had half its bars without a name), so the names get smaller instead
-    names = {"interval_unit": 1, "num_font": {"size": _label_pt(n, height)}}
+    labels = {"interval_unit": 1, "num_font": {"size": pt}}
     if rate:
         chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
-        chart.set_y_axis({"reverse": True, **names})  # first row on top, as in the table
+        chart.set_y_axis({"reverse": True, **labels})  # first row on top, as in the table
     else:
-        chart.set_x_axis(names)
+        chart.set_x_axis(labels)
         chart.set_y_axis({"min": 0})
     return chart, height
 
@@ -346,19 +353,50 @@ def _chart_height(n: int, page_px: int = PAGE_HEIGHT_PX) -> int:
     return min(max(240, 28 * n + 90), page_px - 3 * ROW_PX)
 
 
-def _label_pt(n: int, height: int) -> int:
+def _label_pt(n: int, height: int, width: int, longest: float) -> int:
     """Font size of the bars' names and values: 10 pt, smaller when ``n`` bars share ``height`` px
-    (a line of text needs ~1.4× its size; 90 px go to the title and the axis)."""
-    per_bar_pt = (height - 90) / max(n, 1) * 0.75
-    return int(min(10, max(6, per_bar_pt / 1.4)))
+    (a line of text needs ~1.4× its size; 90 px go to the title and the axis), or when the longest
+    name (``text_width`` units, two a CJK character) would not fit on one line in the quarter of
+    ``width`` a reader leaves the names: a name in two lines is as tall as two bars, and the
+    reader then names every other bar again (马克思主义学院（思想政治理论课教学研究部）)."""
+    by_rows = (height - 90) / max(n, 1) * 0.75 / 1.4
+    by_width = 0.25 * width * 0.75 / max(longest / 2, 1)
+    return int(min(10, max(6, min(by_rows, by_width))))
 
 
-def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> int:
-    """``df`` as a small bordered table at ``row`` (header then values); returns the row after it."""
+def _cells(sheet: str, spans: list[tuple[int, int]], col: int):
+    """A series' cells in column ``col``: one range, or a union of one a page (a table that goes on
+    over pages has its header again in between)."""
+    if len(spans) == 1:
+        (a, b), = spans
+        return [sheet, a, col, b, col]
+    return "=(" + ",".join(f"{quote_sheetname(sheet)}!{xl_range_abs(a, col, b, col)}" for a, b in spans) + ")"
+
+
+def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None = None, *,
+           room: int | None = None, page_rows: int = 0, breaks: list[int] | None = None
+           ) -> tuple[int, list[tuple[int, int]]]:
+    """``df`` as a small bordered table at ``row`` (header then values): the row after it and its
+    values' (first, last) rows. ``room``: the rows the page holds from ``row`` on; a longer table
+    goes on at the top of the next page, after a page break (added to ``breaks``), with its header
+    again, ``page_rows`` rows a page — a printed page of numbers without their column names is no
+    use (an office of 60 学院 and 系)."""
     kinds = dict(kinds or {})
-    for j, c in enumerate(df.columns):
-        ws.write_string(row, j, c, st.header)
-    for i, rec in enumerate(df.itertuples(index=False), start=row + 1):  # small tables: a few dozen rows
+
+    def header(at: int) -> None:
+        for j, c in enumerate(df.columns):
+            ws.write_string(at, j, c, st.header)
+    header(row)
+    spans: list[tuple[int, int]] = []
+    start = i = row + 1
+    left = (room if room is not None else len(df) + 2) - 1
+    for rec in df.itertuples(index=False):  # small tables: a few dozen rows
+        if left <= 0 and breaks is not None:
+            spans.append((start, i - 1))
+            breaks.append(i)
+            header(i)
+            start = i = i + 1
+            left = max(page_rows, 3) - 1
         for j, (c, v) in enumerate(zip(df.columns, rec)):
             if isinstance(v, str) or v is None:
                 write_text(ws, i, j, v, st)
@@ -366,7 +404,11 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
                 continue
             else:
                 ws.write_number(i, j, float(v), st.cell(kinds.get(c, "int")))
-    return row + 1 + len(df)
+        i += 1
+        left -= 1
+    if i > start:
+        spans.append((start, i - 1))
+    return i, spans
 
 
 # --------------------------------------------------------------------------- 总览
@@ -426,11 +468,14 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
         ws.set_column(j, j, w)
     table, per, whole, pages = data
     breaks: list[int] = []
+    page_px = _page_px(OVERVIEW_WIDTHS)
+    used = [2 * ROW_PX]  # px of the first page above the table: its title and the line under it
 
     def paragraph(row: int, text: str, fmt=None) -> int:
         # CJK text renders wider than two width units a character: leave a line to spare
         lines = math.ceil(text_width(text) * 1.2 / sum(OVERVIEW_WIDTHS)) + 1
         ws.set_row(row, 15 * lines + 4)
+        used[0] += (15 * lines + 4) * 4 / 3
         ws.merge_range(row, 0, row, last, "", fmt or st.cell("wrap"))
         if fmt is None:
             write_text(ws, row, 0, text, st, "wrap")
@@ -448,11 +493,14 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
                         st.warn)
     row += 1
     head = row
-    row = _table(ws, st, head, table, OVERVIEW_KINDS)
-    n_col = len(table) - 1  # the chart shows the 学院, not the whole-office row
-    if n_col:
-        chart, h = _chart(wb, "总览", "各学院导师全部达标比例", head, n_col, 0, 3, "rate", 720,
-                          _page_px(OVERVIEW_WIDTHS))
+    row, spans = _table(ws, st, head, table, OVERVIEW_KINDS, room=int((page_px - used[0]) // ROW_PX) - 2,
+                        page_rows=page_px // ROW_PX - 2, breaks=breaks)
+    if spans:  # the chart shows the 学院, not the whole-office row
+        a, b = spans[-1]
+        spans = spans[:-1] + ([(a, b - 1)] if b > a else [])
+    if spans:
+        chart, h = _chart(wb, "总览", "各学院导师全部达标比例", spans, 0, 3, "rate", 720, page_px,
+                          table.iloc[:-1, 0])
         top = row + 1
         if (top + 2) * ROW_PX + h > PAGE_HEIGHT_PX:  # not below the table: its own page
             breaks.append(top)
@@ -495,7 +543,7 @@ def _college_page(ws, st, row: int, result: ComplianceResult, rates: pd.DataFram
     rates = rates[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
     rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
     rates["要求"] = [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["要求"]]
-    row = _table(ws, st, row, rates, OVERVIEW_KINDS) + 1
+    row = _table(ws, st, row, rates, OVERVIEW_KINDS)[0] + 1
     people = pd.DataFrame({"未全部达标的导师": shown["name"].to_numpy(), "工号": shown["staff_id"].to_numpy(),
                            "合规率": pd.to_numeric(shown["rate"]).to_numpy(),
                            "未达标的要求": shown["staff_id"].map(what).to_numpy()})
@@ -533,6 +581,7 @@ def _chart_sheet(wb: Workbook, result: ComplianceResult, tables: list, page: Pag
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
     chart_col, chart_w = len(widths) + 1, 600
+    page_px = _page_px(widths + [2], chart_w)
     ws.set_column(len(widths), len(widths), 2)
     row, breaks = 2, []
     for k, (title, df, value_col, kind) in enumerate(tables):
@@ -540,11 +589,13 @@ def _chart_sheet(wb: Workbook, result: ComplianceResult, tables: list, page: Pag
             breaks.append(row)
         ws.write_string(row, 0, title, st.title)
         head = row + 1
-        end = _table(ws, st, head, df, {"达标率": "percent", "合规率": "percent"})
+        page_rows = page_px // ROW_PX - 2
+        end, spans = _table(ws, st, head, df, {"达标率": "percent", "合规率": "percent"},
+                            room=page_rows - (head if k == 0 else 1), page_rows=page_rows, breaks=breaks)
         n = len(df)
         if n:
-            chart, h = _chart(wb, "图表", title, head, n, 0, list(df.columns).index(value_col), kind, chart_w,
-                              _page_px(widths + [2], chart_w))
+            chart, h = _chart(wb, "图表", title, spans, 0, list(df.columns).index(value_col), kind, chart_w, page_px,
+                              df.iloc[:, 0])
             ws.insert_chart(row, chart_col, chart)
             row = max(end + 1, row + h // ROW_PX + 2)
         else:

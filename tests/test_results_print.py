@@ -238,24 +238,19 @@ COLLEGES_32 = ["马克思主义学院", "机电学院", "信息与电子学院",
                "知艺书院", "北京书院", "特立书院", "令闻书院", "时代书院"]
 
 
-@pytest.mark.libreoffice
-@pytest.mark.timeout(300)
-@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice 或 poppler 未安装")
-def test_an_office_of_32_colleges_names_every_bar(tmp_path):
-    """A university's 32 学院 and 书院 (the demo has 6): every bar of the 学院 charts is named —
-    left to itself LibreOffice named every other one once the bars were close — each 学院 still
-    prints on a page of its own, and the office's chart, with no room under its table, on the next."""
+def _university(tmp_path, colleges: list, staff: int):
+    """The demo's results with its staff spread over ``colleges`` (None: no 学院 given), printed by
+    LibreOffice: (the results workbook, each sheet's pages as their words)."""
     from mentor_xl.demo import build_demo_book
     from mentor_xl.office import open_office
 
-    build_demo_book(tmp_path / "示例.xlsx", "bit-2022", staff=64, students=640, log_rows=1500)
+    build_demo_book(tmp_path / "示例.xlsx", "bit-2022", staff=staff, students=staff * 10, log_rows=staff * 25)
     wb = openpyxl.load_workbook(tmp_path / "示例.xlsx")
     ws = wb["人员"]
     j = [c.value for c in ws[1]].index("学院")
     for i, row in enumerate(ws.iter_rows(min_row=2)):
         if row[0].value:
-            row[j].value = COLLEGES_32[i % len(COLLEGES_32)]
+            row[j].value = colleges[i % len(colleges)]
     wb.save(tmp_path / "大学.xlsx")
     office = open_office(tmp_path / "大学.xlsx")
     xlsx = res.write_results(tmp_path / "结果.xlsx", office.compliance("2024-2025-1"), office=office.name)
@@ -264,6 +259,18 @@ def test_an_office_of_32_colleges_names_every_bar(tmp_path):
     by_sheet: dict[str, list] = {}
     for words in _pages(pdf):
         by_sheet.setdefault(_sheet_of(words, names), []).append([w for _, _, w in words])
+    return xlsx, by_sheet
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_an_office_of_32_colleges_names_every_bar(tmp_path):
+    """A university's 32 学院 and 书院 (the demo has 3): every bar of the 学院 charts is named —
+    left to itself LibreOffice named every other one once the bars were close — each 学院 still
+    prints on a page of its own, and the office's chart, with no room under its table, on the next."""
+    _, by_sheet = _university(tmp_path, COLLEGES_32, 64)
     overview, charts = by_sheet["总览"], by_sheet["图表"]
     assert len(overview) == 2 + 32
     # the office's table, then its chart on the next page, every bar named (LibreOffice also puts
@@ -277,3 +284,34 @@ def test_an_office_of_32_colleges_names_every_bar(tmp_path):
     college_page = max(charts, key=lambda p: sum(p.count(c) for c in COLLEGES_32))
     assert any(w.startswith("各学院合规率") for w in college_page)
     assert all(college_page.count(c) >= 2 for c in COLLEGES_32)  # in the table and under its bar
+
+
+LONG = ["马克思主义学院（思想政治理论课教学研究部）", "继续教育学院（网络教育学院、培训学院）"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_a_table_longer_than_a_page_has_its_header_on_the_next(tmp_path):
+    """60 学院, 书院 and 系, two of them long, and staff without a 学院: 总览's table and 图表's go on
+    over a second page with their header again, and the charts over them still plot every unit —
+    once, by name, the repeated header left out (a union of the table's pieces)."""
+    units = COLLEGES_32 + [f"第{i}系" for i in range(1, 27)] + LONG + [None]
+    xlsx, by_sheet = _university(tmp_path, units, 64)
+    named = [u for u in units if u] + ["（未填学院）"]
+    overview, charts = by_sheet["总览"], by_sheet["图表"]
+    assert overview[0].count("应考核人数") == 1 and overview[1].count("应考核人数") == 1  # the header again
+    assert "全单位" in overview[1] and "全单位" not in overview[0]
+    table_pages = [p for p in charts if "应达标周期数" in p]
+    assert len(table_pages) == 2 and all(p.count("应达标周期数") == 1 for p in table_pages)
+    # the charts' series: the table's pieces, without the header between them, every name cached
+    import zipfile
+    with zipfile.ZipFile(xlsx) as z:
+        charts_xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    unions = [x for x in charts_xml if "<c:f>(" in x]
+    assert len(unions) == 2  # 总览's 学院 chart and 图表's
+    for x in unions:
+        cats = re.search(r"<c:cat><c:strRef><c:f>\((.*?)\)</c:f><c:strCache><c:ptCount val=\"(\d+)\"/>", x)
+        assert cats and int(cats.group(2)) == len(named) and cats.group(1).count(",") == 1, x[:300]
+        assert all(f"<c:v>{u}</c:v>" in x for u in named)
