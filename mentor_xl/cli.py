@@ -28,6 +28,7 @@ def _policy_value(ctx, param, value):
         raise click.BadParameter(str(e), param_hint="--policy")
 
 
+MAX_OFFICE_NAME = 60  # characters of --office kept: a page header has room for a name, not a paragraph
 POLICY = click.option("--policy", "-p", default=None, callback=_policy_value,
                       help="制度（如 bit-2022，或制度文件 .toml），覆盖“设置”表中的“制度”")
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出到标准输出，不写工作簿")
@@ -169,8 +170,10 @@ def check(book: Path, policy: str | None, as_json: bool):
               help="公式版结果：合规汇总中的次数、时长用 COUNTIFS/SUMIFS 公式，改活动记录后在 Excel/WPS 中自动更新")
 @click.option("--full", is_flag=True,
               help="写出全部合规明细（明细很多时默认只列不达标的行，总览表会说明）")
+@click.option("--office", "unit", default=None, metavar="单位名称",
+              help="单位名称，印在结果工作簿的标题和每页页眉上；默认取“设置”表的单位名称（单位自己的台账没有“设置”表时用它）")
 def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None, formulas: bool,
-               full: bool):
+               full: bool, unit: str | None):
     """计算一个学期每位导师对各项规则的合规情况。"""
     from mentor_xl.office import open_office, results_path
     from mentor_xl.pipeline import compliance_summary
@@ -192,7 +195,8 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
                                      office.pack)
     else:
         try:
-            path = write_results(out or results_path(book, "合规", result.term), result, office=office.name,
+            name = " ".join((unit or "").split())[:MAX_OFFICE_NAME] or office.name
+            path = write_results(out or results_path(book, "合规", result.term), result, office=name,
                                  full=full, before_replace=office.confirm)
         except Exception:
             office.confirm()  # a refused file is refused in the check's words, not by an error made from it

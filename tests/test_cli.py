@@ -200,3 +200,25 @@ def test_demo_runs_every_step(tmp_path):
     assert any(p.startswith("邮件往返/") and p.endswith("已合并.xlsx") for p in made)
     for word in ("合规率", "考核", "公文", "收集表", "经费分配"):
         assert word in r.stdout
+
+
+def test_office_named_on_the_command_line_heads_the_results(tmp_path):
+    """An office's own 台账 has no 设置 sheet, so no 单位名称: ``--office`` puts the name on 总览's
+    title and every page header (``&`` kept as text in the header), and the summary's paragraph."""
+    import openpyxl
+
+    from officebook import bit_office_book
+
+    book = bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True)
+    r = cli("compliance", book, "--policy", "bit-2022", "-t", "2024-2025-1", "--office", "  北京理工大学\u3000精工书院 & 睿信书院 ")
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(tmp_path / "精工书院台账-2024-2025-1-合规.xlsx")
+    name = "北京理工大学 精工书院 & 睿信书院"
+    assert wb["总览"]["A1"].value.startswith(name + "2024-2025-1学期")
+    for ws in wb.worksheets:
+        assert ws.oddHeader.left.text == name.replace("&", "&&"), ws.title
+    # without it the book's own 设置 (none here) leaves the name out rather than guessing one
+    r = cli("compliance", book, "--policy", "bit-2022", "-t", "2024-2025-1", "-o", tmp_path / "无名.xlsx")
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(tmp_path / "无名.xlsx")
+    assert wb["总览"]["A1"].value.startswith("2024-2025-1学期") and not wb["总览"].oddHeader.left.text
