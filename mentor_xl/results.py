@@ -391,7 +391,7 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
     start = i = row + 1
     left = (room if room is not None else len(df) + 2) - 1
     for rec in df.itertuples(index=False):  # small tables: a few dozen rows
-        if left <= 0 and breaks is not None:
+        if left <= 0 and breaks is not None and i > start:  # (a header alone at a page's foot stays)
             spans.append((start, i - 1))
             breaks.append(i)
             header(i)
