@@ -24,7 +24,6 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 MAX_RANGES = limits.MAX_MERGES  # a sheet with more merges than this is not an office list: ignore the rest
 
 
-
 @dataclass
 class SheetMerges:
     """Merged ranges of one sheet, 0-based inclusive (first row, first col, last row, last col)."""

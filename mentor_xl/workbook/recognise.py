@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from mentor_xl.packs import normalise_label
 from mentor_xl.workbook.schema import BY_NAME, Sheet
+from mentor_xl.workbook.values import true_mask
 
 # A column that only numbers the rows: layout, never data (奖项提名 reads 序号 as 排序 by alias first).
 LAYOUT_HEADERS = frozenset(map(normalise_label, ("序号", "序", "行号", "No.", "No")))
@@ -204,7 +205,7 @@ _FOOTER_OR_TOTALS = f"(?:{_FOOTER})|(?:{_TOTALS})"
 
 
 def _matches(values: pa.Array, pattern: str) -> np.ndarray:
-    return pc.fill_null(pc.match_substring_regex(values, pattern), False).to_numpy(zero_copy_only=False)
+    return true_mask(pc.match_substring_regex(values, pattern))
 
 
 def value_marks(c: pa.DictionaryArray) -> tuple[np.ndarray | None, np.ndarray | None]:
