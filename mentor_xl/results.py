@@ -312,7 +312,7 @@ def _page_px(widths: list[float], extra_px: int = 0) -> int:
 
 
 def _chart(wb: Workbook, sheet: str, title: str, spans: list[tuple[int, int]], label: int, val: int, kind: str,
-           width: int, page_px: int, names: Iterable[str] = ()) -> tuple[object, int]:
+           width: int, page_px: int, names: Iterable[str]) -> tuple[object, int]:
     """A bar chart (rates, 0–100 %) or column chart (counts) over a table's value rows (``spans``,
     ``_table``; ``names``: their labels), ``width`` px wide; with its height (``_chart_height``: a
     printed page holds ``page_px``)."""
@@ -327,7 +327,7 @@ def _chart(wb: Workbook, sheet: str, title: str, spans: list[tuple[int, int]], l
         "categories": _cells(sheet, spans, label),
         # XlsxWriter reads a single range's names from the sheet itself; a union's it cannot, and
         # without them the file would call the names numbers (Excel would number the bars)
-        **({"categories_data": names} if len(spans) > 1 and len(names) == n else {}),
+        **({"categories_data": names} if len(spans) > 1 else {}),
         "values": _cells(sheet, spans, val),
         "data_labels": {"value": True, "num_format": "0%" if rate else "0", "font": {"size": pt}},
         "fill": {"color": "#5B9BD5"},
@@ -347,7 +347,7 @@ def _chart(wb: Workbook, sheet: str, title: str, spans: list[tuple[int, int]], l
     return chart, height
 
 
-def _chart_height(n: int, page_px: int = PAGE_HEIGHT_PX) -> int:
+def _chart_height(n: int, page_px: int) -> int:
     # as tall as the bars need, never taller than what a page holds below a heading (a sheet
     # printed smaller to fit its width holds more: an office of 30 学院 needs it)
     return min(max(240, 28 * n + 90), page_px - 3 * ROW_PX)
@@ -389,9 +389,9 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
     header(row)
     spans: list[tuple[int, int]] = []
     start = i = row + 1
-    left = (room if room is not None else len(df) + 2) - 1
+    left = room - 1 if room is not None else len(df)  # rows still to go on this page
     for rec in df.itertuples(index=False):  # small tables: a few dozen rows
-        if left <= 0 and breaks is not None and i > start:  # (a header alone at a page's foot stays)
+        if left <= 0 and i > start:  # on over the next page (a header alone at a page's foot stays)
             spans.append((start, i - 1))
             breaks.append(i)
             header(i)
@@ -469,13 +469,14 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
     table, per, whole, pages = data
     breaks: list[int] = []
     page_px = _page_px(OVERVIEW_WIDTHS)
-    used = [2 * ROW_PX]  # px of the first page above the table: its title and the line under it
+    used = 2 * ROW_PX  # px of the first page above the table: its title and the line under it
 
     def paragraph(row: int, text: str, fmt=None) -> int:
+        nonlocal used
         # CJK text renders wider than two width units a character: leave a line to spare
         lines = math.ceil(text_width(text) * 1.2 / sum(OVERVIEW_WIDTHS)) + 1
         ws.set_row(row, 15 * lines + 4)
-        used[0] += (15 * lines + 4) * 4 / 3
+        used += (15 * lines + 4) * 4 / 3
         ws.merge_range(row, 0, row, last, "", fmt or st.cell("wrap"))
         if fmt is None:
             write_text(ws, row, 0, text, st, "wrap")
@@ -493,7 +494,7 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
                         st.warn)
     row += 1
     head = row
-    row, spans = _table(ws, st, head, table, OVERVIEW_KINDS, room=int((page_px - used[0]) // ROW_PX) - 2,
+    row, spans = _table(ws, st, head, table, OVERVIEW_KINDS, room=int((page_px - used) // ROW_PX) - 2,
                         page_rows=page_px // ROW_PX - 2, breaks=breaks)
     if spans:  # the chart shows the 学院, not the whole-office row
         a, b = spans[-1]
