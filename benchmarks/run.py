@@ -331,7 +331,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     for size in a.sizes.split(",") + [o.partition("/")[0] for o in a.office.split(",")]:
         try:
-            size and generate.rows_of(size)
+            if size:
+                generate.rows_of(size)
         except ValueError as e:
             ap.error(str(e))
 
@@ -386,7 +387,7 @@ Python {m['python']}; numpy {v['numpy']}, pandas {v['pandas']}, pyarrow {v['pyar
 XlsxWriter {v['XlsxWriter']}, openpyxl {v['openpyxl']}, docxtpl {v['docxtpl']}; {m['libreoffice']}.
 
 Books: `benchmarks/generate.py`, policy bit-2022, seed {result.get('seed', generate.SEED)}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
-students, 活动记录 of {' / '.join(plan.sizes) or '—'} rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
+students, 活动记录 of {' / '.join(result.get('books') or plan.sizes) or '—'} rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
 term {generate.TERM}. Every figure is a median over rounds (n = runs); each scenario runs in its own process.
 
 - **fastexcel 裸读**: `fastexcel.read_excel(path).load_sheet("活动记录").to_arrow()` — the read floor.
@@ -395,7 +396,7 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
   staff and 40,000 students apart from the log's; the floor of the targets is 裸读.
 - **compliance 端到端**: `open_office` (read + validate every sheet) → `compliance(term)` → `write_results`
   (results workbook: 合规汇总 / 人员汇总 / 合规明细 / 数据问题 / 图表). 读/算/写 are its parts; 计算 = prepare + rules.
-- **峰值 RSS**: the compliance process's maximum resident set (`ru_maxrss`).
+- **峰值 RSS**: the compliance process's maximum resident set since it started (`VmHWM`; not `ru_maxrss`, which keeps the runner's peak from before `exec`), or a child's it waited for if larger.
 - **单位自己的台账**: the same book as an office keeps it (`benchmarks/office.py`): its own sheet and
   column names, a merged title row, 序号 and 教师姓名 columns, a signature line under each table, no 角色
   column and no 设置 sheet (the pack given as `--policy` gives it). Its floor reads its own 活动记录 the same way.
