@@ -215,6 +215,7 @@ def test_office_named_on_the_command_line_heads_the_results(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "精工书院台账-2024-2025-1-合规.xlsx")
     name = "北京理工大学 精工书院 & 睿信书院"
     assert wb["总览"]["A1"].value.startswith(name + "2024-2025-1学期")
+    assert name + "应考核导师" in wb["总览"]["A3"].value  # the paragraph for the term report
     for ws in wb.worksheets:
         assert ws.oddHeader.left.text == name.replace("&", "&&"), ws.title
     # without it the book's own 设置 (none here) leaves the name out rather than guessing one

@@ -315,3 +315,28 @@ def test_a_table_longer_than_a_page_has_its_header_on_the_next(tmp_path):
         cats = re.search(r"<c:cat><c:strRef><c:f>\((.*?)\)</c:f><c:strCache><c:ptCount val=\"(\d+)\"/>", x)
         assert cats and int(cats.group(2)) == len(named) and cats.group(1).count(",") == 1, x[:300]
         assert all(f"<c:v>{u}</c:v>" in x for u in named)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_office_given_on_the_command_line_prints_on_every_page(tmp_path):
+    """An office's own 台账 (no 设置: no 单位名称) run with ``--office``: printed by LibreOffice, every
+    page's header carries the name, its ``&`` as text (an unescaped one is a header code)."""
+    import sys
+
+    from officebook import bit_office_book
+
+    book = bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True)
+    r = subprocess.run([sys.executable, "-m", "mentor_xl", "compliance", str(book), "--policy", "bit-2022",
+                        "-t", "2024-2025-1", "--office", "北京理工大学 精工书院 & 睿信书院"],
+                       capture_output=True, text=True, encoding="utf-8")
+    assert r.returncode == 0, r.stderr
+    (pdf,) = lo.convert([tmp_path / "精工书院台账-2024-2025-1-合规.xlsx"], "pdf", tmp_path)
+    pages = _pages(pdf)
+    assert len(pages) > 3
+    for words in pages:
+        top = min(y for _, y, _ in words)
+        line = [w for x, y, w in sorted(words) if abs(y - top) < 3 and x < 300]
+        assert line[:4] == ["北京理工大学", "精工书院", "&", "睿信书院"], line
