@@ -81,6 +81,26 @@ def test_grade_duties_of_the_class_year_of_study_over_the_year():
     assert pick(out, "hfut.grade-duties", "B1", cls="数学2401")["status"] == "met"
 
 
+def test_grade_of_a_class_is_its_most_common_and_the_earlier_of_a_tie():
+    """A class's 年级 is the one most of its students have (a repeater in 数学2301 does not make
+    it a 2024 class); a tie takes the earlier year, as a class of mixed intake is the older one."""
+    terms = ({"学期": "2024-2025-1", "开始日期": "2024-09-02", "结束日期": "2025-01-12"},)
+    students = [{"学号": "A1", "班级": "数学2301", "年级": 2023}, {"学号": "A2", "班级": "数学2301", "年级": 2023},
+                {"学号": "A3", "班级": "数学2301", "年级": 2024},
+                {"学号": "C1", "班级": "混合班", "年级": 2024}, {"学号": "C2", "班级": "混合班", "年级": 2023},
+                {"学号": "D1", "班级": "未填班", "年级": None}]
+    out = hfut(*[("2024-10-10", "B1", t, None, {"班级": "数学2301"}) for t in ("学习困难帮扶", "创新创业意识培育")],
+               ("2024-10-11", "B1", "专业思想教育", None, {"班级": "混合班"}),
+               terms=terms, 学生=students,
+               指导关系=[{"工号": "B1", "班级": c} for c in ("数学2301", "混合班", "未填班")])
+    y2 = pick(out, "hfut.grade-duties", "B1", cls="数学2301")
+    assert (y2["value"], y2["status"]) == (2, "missed") and y2["note"] == "二年级职责未记录：第二课堂活动指导"
+    mixed = pick(out, "hfut.grade-duties", "B1", cls="混合班")   # 2023 and 2024 once each: 二年级
+    assert mixed["value"] == 0 and mixed["note"].startswith("二年级职责未记录：学习困难帮扶")
+    unknown = pick(out, "hfut.grade-duties", "B1", cls="未填班")
+    assert unknown["note"] == "年级不明" and unknown["status"] == "n/a"
+
+
 def test_role_cells_one_role_with_a_separator_and_an_unknown_role():
     out = hfut(("2024-09-03", "B1", "主题班会"), ("2024-09-04", "B2", "主题班会"),
                人员=[{"工号": "B1", "姓名": "甲", "角色": "班主任/班导师"},      # one role, spelled with /

@@ -262,10 +262,10 @@ def _decoded(prep: Prepared, subj: pd.DataFrame) -> pd.DataFrame:
 
 def _duties(prep: Prepared, rule: Rule, t: Term, subj: pd.DataFrame, h, P: int, problems: Problems):
     """Every duty of the class's year of study logged at least once in the 学年."""
-    r = prep.roster.dropna(subset=["grade"])
-    grade = r.groupby("cls")["grade"].agg(lambda g: g.mode().iloc[0])  # one value per class
+    grade = _class_grades(prep.roster)
     first_year = int(t.year.split("-")[0])
-    logged = measures.logged_types(prep, h)
+    logged = measures.logged_types(prep, h, len(subj))
+    code_of = {name: k for k, name in enumerate(prep.type_names)}
     value = np.zeros((len(subj), P))
     bound = np.full((len(subj), P), np.nan)
     notes = []
@@ -278,12 +278,21 @@ def _duties(prep: Prepared, rule: Rule, t: Term, subj: pd.DataFrame, h, P: int, 
                          f"规则 {rule.id} 不适用", "班级名单", "warning")
             notes.append("年级不明")
             continue
-        done = logged.get(i, set()) & set(duties)
-        value[i, :], bound[i, :] = len(done), len(duties)
-        missing = [d for d in duties if d not in done]
+        missing = [d for d in duties if d not in code_of or not logged[i, code_of[d]]]
+        value[i, :], bound[i, :] = len(set(duties)) - len(set(missing)), len(duties)
         y = first_year - int(g) + 1
         notes.append(f"{_ZH_YEAR[y]}年级职责" + (f"未记录：{'、'.join(missing)}" if missing else "均已记录"))
     return value, bound, np.array(notes, dtype=object)
+
+
+def _class_grades(roster: pd.DataFrame) -> dict:
+    """class code -> its 年级: the most common among its students, the smallest of a tie (what
+    ``Series.mode().iloc[0]`` gives), counted for all classes at once."""
+    r = roster.dropna(subset=["cls", "grade"])
+    n = r.groupby(["cls", "grade"], sort=False).size().reset_index(name="n")
+    n = n.sort_values(["cls", "n", "grade"], ascending=[True, False, True], kind="stable")
+    first = n.drop_duplicates("cls")
+    return dict(zip(first["cls"].tolist(), first["grade"].tolist()))
 
 
 _ZH_YEAR = {1: "一", 2: "二", 3: "三", 4: "四"}

@@ -167,10 +167,11 @@ def values(prep: Prepared, rule: Rule, h: Hits, n_subj: int, P: int) -> np.ndarr
     return v.reshape(n_subj, P)
 
 
-def logged_types(prep: Prepared, h: Hits) -> pd.Series:
-    """subject -> set of canonical types logged (for the duties measure)."""
-    t = prep.type_names[prep.log["type"].to_numpy()[h.idx]]
-    return pd.DataFrame({"subject": h.subject, "type": t}).groupby("subject")["type"].agg(set)
+def logged_types(prep: Prepared, h: Hits, n_subj: int) -> np.ndarray:
+    """subject × type code: whether the subject logged that type (for the duties measure)."""
+    logged = np.zeros((n_subj, len(prep.type_names)), dtype=bool)
+    logged[h.subject, prep.log["type"].to_numpy()[h.idx]] = True
+    return logged
 
 
 def max_concurrent(prep: Prepared, subj: pd.DataFrame, lo: int, hi: int) -> np.ndarray:
