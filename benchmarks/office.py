@@ -3,8 +3,8 @@
 real office's workbook is measured, not only of one shaped as the tool expects.
 
 - its own sheet names (导师名单, 学生名单, 指导关系, 活动记录, 校历) and column names (教师工号,
-  谈话日期, 谈话方式, 所在书院 …), no 角色 column and no 设置 sheet (the pack is given, as
-  ``--policy`` gives it);
+  谈话日期, 谈话方式, 所在书院 …), no 设置 sheet (the pack is given, as ``--policy`` gives it) and,
+  for a pack of one role, no 角色 column (a pack of several keeps each one's 岗位);
 - a merged title row above each table's header, a 序号 column, a 教师姓名 column beside 工号, every
   other column of the log under the office's name for it (谈话内容 …): the same rows, the same answers;
 - a signature line under each table (制表人 …);
@@ -21,20 +21,20 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks.generate import Book
+from benchmarks.generate import POLICY, Book
 
 FORMAT = 3  # bump when the layout built here changes
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
-def office_book(source: Book, grouped: bool = False) -> Book:
-    """The office-shaped copy of ``source`` (a ``generate.book``), built once."""
+def office_book(source: Book, grouped: bool = False, policy: str = POLICY) -> Book:
+    """The office-shaped copy of ``source`` (a ``generate.book`` for ``policy``), built once."""
     path = source.path.with_name(f"{source.path.stem}-office{'-grouped' if grouped else ''}{FORMAT}.xlsx")
     if path.is_file():
         return Book(path, source.rows, HEADER_ROW, None)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xlsx")
     t = time.perf_counter()
-    _build(source.path, tmp, grouped)
+    _build(source.path, tmp, grouped, policy)
     os.replace(tmp, path)
     seconds = time.perf_counter() - t
     path.with_suffix(".json").write_text(json.dumps({"rows": source.rows, "source": source.path.name,
@@ -42,10 +42,15 @@ def office_book(source: Book, grouped: bool = False) -> Book:
     return Book(path, source.rows, HEADER_ROW, seconds)
 
 
-def _build(src: Path, out: Path, grouped: bool = False) -> None:
+def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY) -> None:
     import fastexcel
     import numpy as np
     import xlsxwriter
+
+    from mentor_xl.packs import load_pack
+
+    roles = list(load_pack(policy).roles)
+    role = roles[0] if len(roles) == 1 else "导师"  # in the tables' titles
 
     reader = fastexcel.read_excel(str(src))
 
@@ -87,16 +92,17 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
             r += 1
         ws.write_string(r + 1, 0, "制表人：学工办　　审核人：　　日期：")
 
-    table("导师名单", "2024-2025学年 学育导师名单",
-          ["序号", "教师工号", "姓名", "所在书院", "职称", "聘任开始日期", "聘任结束日期", "撤销日期"],
+    posts = [staff["角色"]] if len(roles) > 1 else []  # 岗位: several roles, each staff member's own
+    table("导师名单", f"2024-2025学年 {role}名单",
+          ["序号", "教师工号", "姓名", "所在书院", "职称", "聘任开始日期", "聘任结束日期", "撤销日期", *(["岗位"] if posts else [])],
           ((k + 1, *row) for k, row in enumerate(zip(staff["工号"], staff["姓名"], staff["学院"], staff["职称"],
-                                                       staff["聘任开始"], staff["聘任结束"], staff["撤销日期"]))),
+                                                       staff["聘任开始"], staff["聘任结束"], staff["撤销日期"], *posts))),
           dates=(5, 6, 7), numbers=(0,))
     table("学生名单", "学生名单", ["序号", "学号", "姓名", "所在书院", "年级", "班级", "宿舍"],
           ((k + 1, *row) for k, row in enumerate(zip(students["学号"], students["姓名"], students["学院"],
                                                        students["年级"], students["班级"], students["宿舍"]))),
           numbers=(0, 4))
-    table("指导关系", "学育导师指导关系一览", ["序号", "教师工号", "导师姓名", "学生学号", "学生姓名", "班级", "开始日期", "结束日期"],
+    table("指导关系", f"{role}指导关系一览", ["序号", "教师工号", "导师姓名", "学生学号", "学生姓名", "班级", "开始日期", "结束日期"],
           ((k + 1, t, name_of.get(t), s, student_name.get(s), c, a, b) for k, (t, s, c, a, b)
            in enumerate(zip(pairs["工号"], pairs["学号"], pairs["班级"], pairs["开始日期"], pairs["结束日期"]))),
           dates=(6, 7), numbers=(0,))
@@ -107,7 +113,7 @@ def _build(src: Path, out: Path, grouped: bool = False) -> None:
         first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         last = np.r_[first[1:], len(t)] - 1
         blocks = [(a, b) for a, b in zip(first.tolist(), last.tolist()) if b > a]
-    table("活动记录", "学育导师工作台账（2024-2025学年第一学期）",
+    table("活动记录", f"{role}工作台账（2024-2025学年第一学期）",
           ["序号", "谈话日期", "教师工号", "教师姓名", "学生学号", "谈话方式", "时长", "地点", "班级", "宿舍", "人次",
            "谈话内容"],
           ((k + 1, d[:10] if d else None, t, name_of.get(t), *rest) for k, (d, t, *rest)

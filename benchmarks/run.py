@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks import generate
+from mentor_xl.packs.load import available
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -45,10 +46,14 @@ class Plan:
     staff: int = generate.STAFF
     students: int = generate.STUDENTS
     seed: int = generate.SEED  # another seed: books the benchmark never measured before
+    policy: str = generate.POLICY  # the pack the books are built for and run under
     cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
     # sizes also run as an office keeps the book; "200k/grouped": its log kept per teacher, ids merged down
     office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped"])
 
+    def __post_init__(self):
+        if self.policy != generate.POLICY:  # both peers count the bit-2022 rule bit.monthly-activity
+            self.naive_rounds, self.countifs_rounds = {}, {}
 
 def child(name: str, limit: float | None = None, **args) -> dict:
     """Run one scenario in a fresh interpreter; its RESULT line as a dict (``error`` on failure)."""
@@ -69,15 +74,15 @@ def run(plan: Plan, log=print) -> dict:
     cache = Path(plan.cache or generate.CACHE)
 
     def book(size: str):
-        return generate.book(generate.rows_of(size), seed=plan.seed, staff=plan.staff, students=plan.students,
-                             cache=cache)
+        return generate.book(generate.rows_of(size), policy=plan.policy, seed=plan.seed, staff=plan.staff,
+                             students=plan.students, cache=cache)
     books = {s: book(s) for s in plan.sizes}
     from benchmarks.office import office_book
     offices = {}
     for label in plan.office:
         s, _, how = label.partition("/")
         source = books.get(s) or book(s)
-        offices[label] = office_book(source, grouped=how == "grouped")
+        offices[label] = office_book(source, grouped=how == "grouped", policy=plan.policy)
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -121,7 +126,7 @@ def run(plan: Plan, log=print) -> dict:
             b = offices[s]
             record(r, s, "office_read", child("read", book=str(b.path), header_row=b.log_header_row))
             record(r, s, "office_read_all", child("read_all", book=str(b.path)))
-            record(r, s, "office", child("compliance", book=str(b.path), policy=generate.POLICY,
+            record(r, s, "office", child("compliance", book=str(b.path), policy=plan.policy,
                                          out=str(work / f"office-{s.replace('/', '-')}-{r}" / "结果.xlsx")))
         if plan.docs:
             d = work / f"docs-{r}"
@@ -139,7 +144,7 @@ def run(plan: Plan, log=print) -> dict:
         if plan.ingest:
             record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
                                                 outdir=str(work / f"ingest-{r}")))
-    return {"runs": runs, "checks": checks, "seed": plan.seed, "books": {s: _here(b.path) for s, b in books.items()},
+    return {"runs": runs, "checks": checks, "seed": plan.seed, "policy": plan.policy, "books": {s: _here(b.path) for s, b in books.items()},
             "office_books": {s: _here(b.path) for s, b in offices.items()},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
@@ -315,6 +320,9 @@ def main(argv=None) -> int:
                     help="comma-separated log sizes: " + ",".join(generate.SIZES) + " or any count (300k, 0.8M)")
     ap.add_argument("--seed", type=int, default=generate.SEED,
                     help="the books' seed (another one: books never measured before)")
+    ap.add_argument("--policy", default=generate.POLICY, choices=available(),
+                    help="the pack the books are built for (the naive script and COUNTIFS count a bit-2022 rule: "
+                         "run only for bit-2022)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1")
     ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0")
@@ -340,7 +348,8 @@ def main(argv=None) -> int:
         return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
-                office=[s for s in a.office.split(",") if s], seed=a.seed)
+                office=[s for s in a.office.split(",") if s], seed=a.seed, policy=a.policy)
+
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
         m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))
@@ -386,7 +395,7 @@ so absolute times are noisy and the ratios — taken within one round, same book
 Python {m['python']}; numpy {v['numpy']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, fastexcel {v['fastexcel']},
 XlsxWriter {v['XlsxWriter']}, openpyxl {v['openpyxl']}, docxtpl {v['docxtpl']}; {m['libreoffice']}.
 
-Books: `benchmarks/generate.py`, policy bit-2022, seed {result.get('seed', generate.SEED)}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
+Books: `benchmarks/generate.py`, policy {result.get('policy', generate.POLICY)}, seed {result.get('seed', generate.SEED)}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
 students, 活动记录 of {' / '.join(result.get('books') or plan.sizes) or '—'} rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
 term {generate.TERM}. Every figure is a median over rounds (n = runs); each scenario runs in its own process.
 

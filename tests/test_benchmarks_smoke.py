@@ -176,6 +176,41 @@ def test_a_book_never_measured_before(tmp_path):
     assert result["seed"] == 7
 
 
+@pytest.mark.parametrize("policy", ["ustb-2022", "hfut-math", "lctc-2024"])
+def test_books_of_every_pack(tmp_path, policy):
+    """The other packs' books (hidden books need not be bit-2022's), in the office's own layouts
+    too — with a 岗位 column where the pack has several roles — give the same results as the
+    book they were laid out from; the report names the pack; the naive script and COUNTIFS,
+    which count a bit-2022 rule, are not run for them."""
+    plan = Plan(["3k"], rounds=1, naive_rounds={"3k": 1}, countifs_rounds={"3k": 1}, docs=0, docxtpl=0, pdf=0,
+                ingest=0, charts=0, work=tmp_path / "work", staff=60, students=600, cache=tmp_path / "cache",
+                office=["3k", "3k/grouped"], policy=policy)
+    result = run(plan, log=lambda *_: None)
+    runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
+    comp = runs[("3k", "compliance")]
+    assert "error" not in comp and comp["results_rows"] > 0 and f"{policy}-s2024-60x600-3000-" in result["books"]["3k"]
+    for label in ("3k", "3k/grouped"):
+        office = runs[(label, "office")]
+        assert "error" not in office, office.get("error")
+        assert (office["details_rows"], office["results_rows"]) == (comp["details_rows"], comp["results_rows"])
+    monthly = (tmp_path / "work" / "3k-0" / "结果.monthly.csv").read_text(encoding="utf-8")
+    assert (tmp_path / "work" / "office-3k-grouped-0" / "结果.monthly.csv").read_text(encoding="utf-8") == monthly
+    table, targets = summarise(result, plan)
+    m = machine()
+    m["load_end"] = m["load"]
+    from datetime import datetime, timezone
+    assert f"policy {policy}," in render(table, targets, result, plan, m, datetime.now(timezone.utc), 1.0)
+    assert result["policy"] == policy and not any(r["scenario"] in ("naive", "countifs") for r in result["runs"])
+
+
+def test_the_runner_takes_a_built_in_pack_and_no_other(capsys):
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--policy", "../some.toml", "--sizes", "10k", "--no-write"])
+    assert e.value.code == 2 and "some.toml" in capsys.readouterr().err
+
+
 def test_the_runner_refuses_a_size_in_words(capsys):
     from benchmarks.run import main
 
