@@ -256,17 +256,17 @@ def duplicate_rows(enc: list[pa.DictionaryArray], rows: np.ndarray) -> tuple[np.
     empty = np.array([], dtype=np.int64)
     if not enc or not len(rows):
         return empty, empty
-    codes = np.empty((len(rows), len(enc)), dtype=np.int32)  # dictionary indices are int32
-    for k, c in enumerate(enc):
-        codes[:, k] = pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)[rows]
+    cols = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in enc]
     h = np.zeros(len(rows), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for k in range(codes.shape[1]):
-            h = h * np.uint64(1_000_003) + (codes[:, k] + 1).astype(np.uint64)
+        for col in cols:  # in place, column by column: no rows × columns copy of the codes
+            h *= np.uint64(1_000_003)
+            h += col[rows].astype(np.uint64) + np.uint64(1)  # code -1 (blank) → 0
     cand = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
     if not len(cand):
         return empty, empty
-    sub = pd.DataFrame(codes[cand])
+    at = rows[cand]  # only the rows that share a hash are compared exactly
+    sub = pd.DataFrame({k: col[at] for k, col in enumerate(cols)})
     group = sub.groupby(list(sub.columns), sort=False).ngroup().to_numpy()
     first_pos = pd.Series(cand).groupby(group).transform("min").to_numpy()
     dup = cand != first_pos
