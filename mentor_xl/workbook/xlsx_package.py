@@ -84,19 +84,25 @@ def _deflate(data, level: int, last: bool) -> bytes:
     return c.compress(data) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
+def _deflate_with_crc(data, level: int, last: bool) -> tuple[bytes, int]:
+    """``_deflate`` and the block's CRC-32, both off the caller's thread when in the pool."""
+    return _deflate(data, level, last), zlib.crc32(data)
+
+
 _NO_THREADS = False  # set when threads cannot be started (a sandbox, interpreter shutdown)
 
 
-def _submit(data, level: int, last: bool):
-    """``_deflate`` in the pool (a future), or here and now (its bytes)."""
+def _submit(data, level: int, last: bool, fn=None):
+    """``fn`` (default ``_deflate``) in the pool (a future), or here and now (its result)."""
     global _NO_THREADS
+    fn = fn or _deflate
     pool = None if _NO_THREADS else _pool()
     if pool is not None:
         try:
-            return pool.submit(_deflate, data, level, last)
+            return pool.submit(fn, data, level, last)
         except RuntimeError:  # "can't start new thread", "cannot schedule new futures after shutdown"
             _NO_THREADS = True
-    return _deflate(data, level, last)
+    return fn(data, level, last)
 
 
 def _result(job) -> bytes:
@@ -144,24 +150,26 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 
 class DeflatedRows:
     """Bytes of one sheet's rows, deflated in blocks by the pool as they are added (while the
-    caller goes on with the next rows), at most ``PENDING`` bytes waiting at a time."""
+    caller goes on with the next rows), at most ``PENDING`` bytes waiting at a time. Each
+    block's CRC-32 is taken by the thread that deflates it (the zip combines them)."""
 
     PENDING = 64 << 20
 
     def __init__(self):
-        self.blocks: list = []  # deflated blocks, or futures of them, in order
-        self.crc, self.size = 0, 0
+        self.blocks: list = []  # (deflated block, its CRC-32), or futures of them, in order
+        self.lengths: list[int] = []  # raw bytes of each block
+        self.size = 0
         self._pending: deque[tuple[int, int]] = deque()  # (block, its raw size) not yet done
         self._waiting = 0
 
     def add(self, data) -> None:
         if not len(data):
             return
-        self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
         for i in range(0, len(data), CHUNK):
             block = data[i:i + CHUNK]
-            self.blocks.append(_submit(block, FAST_LEVEL, False))
+            self.blocks.append(_submit(block, FAST_LEVEL, False, _deflate_with_crc))
+            self.lengths.append(len(block))
             self._pending.append((len(self.blocks) - 1, len(block)))
             self._waiting += len(block)
         while self._waiting > self.PENDING:  # bounded memory: wait for the oldest
@@ -169,10 +177,16 @@ class DeflatedRows:
             self.blocks[k] = _result(self.blocks[k])
             self._waiting -= size
 
-    def deflated(self) -> Iterator[bytes]:
+    def pieces(self) -> Iterator[tuple[bytes, int, int]]:
+        """(deflated block, CRC-32 of its bytes, their length), in order, each freed once given."""
         for k, job in enumerate(self.blocks):
-            self.blocks[k] = None  # freed once written
-            yield _result(job)
+            self.blocks[k] = None
+            block, crc = _result(job)
+            yield block, crc, self.lengths[k]
+
+    def deflated(self) -> Iterator[bytes]:
+        for block, _, _ in self.pieces():
+            yield block
 
 
 class TextWorksheet(Worksheet):
@@ -409,11 +423,7 @@ def _pieces(src, is_binary: bool, splices: dict) -> Iterator[tuple[object, int, 
         offset, rows = splices[src]
         head = b"".join(_chunks(src, is_binary, 0, offset))
         yield _submit(head, zlib.Z_DEFAULT_COMPRESSION, False), zlib.crc32(head), len(head)
-        blocks = rows.deflated()
-        first = next(blocks, b"")
-        yield first, rows.crc, rows.size  # CRC and size of all the rows, with their first block
-        for block in blocks:
-            yield block, 0, 0
+        yield from rows.pieces()
         tail = b"".join(_chunks(src, is_binary, offset))
         yield _submit(tail, zlib.Z_DEFAULT_COMPRESSION, True), zlib.crc32(tail), len(tail)
         return
