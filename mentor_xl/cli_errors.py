@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -101,6 +102,14 @@ def show_usage_error(e: click.ClickException) -> None:
     click.echo(f"错误：{zh_usage(e.format_message())}", err=True)
 
 
+# the OS's reasons office staff meet when a file cannot be written, in their words (others: the OS's)
+_OS_REASONS = {errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个保存位置后重试",
+               errno.EDQUOT: "超出了磁盘配额，请清理后重试",
+               errno.EROFS: "保存位置是只读的（如光盘、只读的网络盘），请换一个位置",
+               errno.EIO: "磁盘或网络盘读写出错，请检查后重试",
+               errno.ENAMETOOLONG: "文件名或路径过长，请缩短后重试"}
+
+
 def _known() -> tuple[type, ...]:
     """Errors that carry a message written for office staff."""
     from mentor_xl.packs import PackError
@@ -157,7 +166,8 @@ def run_guarded(invoke, argv: list[str], *, standalone: bool):
         click.echo(f"错误：找不到文件或文件夹“{e.filename or ''}”。", err=True)
         code = 1
     except OSError as e:
-        click.echo(f"错误：读写文件“{getattr(e, 'filename', '') or ''}”失败：{e.strerror or e}", err=True)
+        why = _OS_REASONS.get(e.errno) or e.strerror or e
+        click.echo(f"错误：读写文件“{getattr(e, 'filename', '') or ''}”失败：{why}", err=True)
         code = 1
     except KeyboardInterrupt:
         click.echo("\n已中断。", err=True)

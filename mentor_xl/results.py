@@ -108,11 +108,15 @@ def write_results(path: str | Path, result: ComplianceResult, *,
             for title, write in sheets:
                 page_setup(write(), page(title))
             data = pages.result()
+            _overview_sheet(wb, overview, result, data["overview"], office=office, left_out=left_out,
+                            shown=len(details))
+            _chart_sheet(wb, result, data["charts"], page("图表"))
+            wb.close()
+        except BaseException:
+            wb.discard()  # a failure on the way leaves no row file in the temporary folder ...
+            raise
         finally:
-            pages.cancel()  # a sheet that failed on the way leaves no child behind
-        _overview_sheet(wb, overview, result, data["overview"], office=office, left_out=left_out, shown=len(details))
-        _chart_sheet(wb, result, data["charts"], page("图表"))
-        wb.close()
+            pages.cancel()  # ... and no child behind
 
     return atomic_write(path, build, backup=True, before_replace=before_replace)
 

@@ -230,6 +230,27 @@ def test_an_unexpected_error_names_command_book_and_version(tmp_path, monkeypatc
     assert r.exit_code == 1 and TRACE.search(r.output)  # the maintainer's view, only when asked
 
 
+def test_a_full_disk_is_said_in_chinese_and_the_old_results_stay(tmp_path, monkeypatch):
+    """The results workbook cannot be written (the disk is full when the zip is written): the
+    office reads why in Chinese, exit 1, no traceback; the results file already there stays."""
+    import errno
+
+    from mentor_xl.workbook import xlsx_package
+
+    def full(*a, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    book = bit_office_book(tmp_path / "b.xlsx", with_terms=True)
+    args = ["compliance", str(book), "--policy", "bit-2022", "--term", "2024-2025-1"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    monkeypatch.setattr(xlsx_package, "_write_zip_parallel", full)
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "磁盘空间已满" in r.output and "意外错误" not in r.output, r.output
+    assert not TRACE.search(r.output)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 def test_a_broken_pack_is_a_message_not_a_traceback(tmp_path):
     from mentor_xl.packs import PACK_DIR
 

@@ -258,6 +258,33 @@ class FastWorkbook(Workbook):
     def add_worksheet(self, name=None, worksheet_class=None):
         return super().add_worksheet(name, worksheet_class or TextWorksheet)
 
+    def close(self) -> None:
+        """XlsxWriter's ``close``, except that a failure to write the file is the OS's own error
+        (disk full, no permission …), as every other write gives it, not XlsxWriter's wrapper."""
+        from xlsxwriter.exceptions import FileCreateError
+
+        try:
+            super().close()
+        except FileCreateError as e:
+            cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else e.__context__
+            if isinstance(cause, OSError):
+                raise cause from e
+            raise
+
+    def discard(self) -> None:
+        """Give the workbook up without writing it: the row files XlsxWriter keeps in the temporary
+        folder for its constant_memory sheets (removed only when the sheet is written) go too."""
+        for ws in self.worksheets():
+            fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
+            if fh is not None and not getattr(ws, "row_data_fh_closed", True):
+                fh.close()
+                ws.row_data_fh_closed = True
+            if name:
+                try:
+                    os.unlink(name)
+                except OSError:  # already gone (the sheet was written before the failure)
+                    pass
+
     def _store_workbook(self) -> None:
         # XlsxWriter opens its ZipFile on ``self.filename`` first; it is handed a scratch buffer
         # and no parts (our packager writes the real file and returns an empty list).
