@@ -9,9 +9,11 @@ click's usage messages in Chinese, an unexpected error named with command, workb
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,7 @@ def _bases() -> dict[str, Path]:
     from mentor_xl.demo import build_demo_book
 
     d = Path(tempfile.mkdtemp(prefix="mutate-"))
+    atexit.register(shutil.rmtree, d, True)  # built once for the whole run: removed when it ends
     out = {f"demo-{p}": build_demo_book(d / f"demo-{p}.xlsx", p, seed=7, staff=8, students=40) and d / f"demo-{p}.xlsx"
            for p in ("bit-2022", "ustb-2022", "lctc-2024", "hfut-math")}
     out["office-bit"] = bit_office_book(d / "office-bit.xlsx", with_terms=True)

@@ -225,6 +225,18 @@ class TextWorksheet(Worksheet):
                 self._rows.add(fh.read(end - self._fed))
             self._fed = end
 
+    def drop_row_file(self) -> None:
+        """Close and remove the sheet's row file in the temporary folder, if it is still there."""
+        fh, name = getattr(self, "row_data_fh", None), getattr(self, "row_data_filename", None)
+        if fh is not None and not fh.closed:
+            fh.close()
+        self.row_data_fh_closed = True
+        if name:
+            try:
+                os.unlink(name)
+            except OSError:  # already removed (the sheet was written)
+                pass
+
     def _write_optimized_sheet_data(self) -> None:
         out = getattr(self.fh, "buffer", None)
         name = getattr(self.fh, "name", None)
@@ -232,6 +244,7 @@ class TextWorksheet(Worksheet):
             if self._rows is not None and self.dim_rowmin is not None:
                 raise RuntimeError("rows given as bytes cannot be written to this sheet file")
             super()._write_optimized_sheet_data()
+            self.drop_row_file()  # XlsxWriter leaves it in the temporary folder when the sheet has no rows
             return
         self._xml_start_tag("sheetData")
         self.fh.flush()
@@ -275,15 +288,8 @@ class FastWorkbook(Workbook):
         """Give the workbook up without writing it: the row files XlsxWriter keeps in the temporary
         folder for its constant_memory sheets (removed only when the sheet is written) go too."""
         for ws in self.worksheets():
-            fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
-            if fh is not None and not getattr(ws, "row_data_fh_closed", True):
-                fh.close()
-                ws.row_data_fh_closed = True
-            if name:
-                try:
-                    os.unlink(name)
-                except OSError:  # already gone (the sheet was written before the failure)
-                    pass
+            if isinstance(ws, TextWorksheet):
+                ws.drop_row_file()
 
     def _store_workbook(self) -> None:
         # XlsxWriter opens its ZipFile on ``self.filename`` first; it is handed a scratch buffer
