@@ -55,6 +55,7 @@ class Plan:
         if self.policy != generate.POLICY:  # both peers count the bit-2022 rule bit.monthly-activity
             self.naive_rounds, self.countifs_rounds = {}, {}
 
+
 def child(name: str, limit: float | None = None, **args) -> dict:
     """Run one scenario in a fresh interpreter; its RESULT line as a dict (``error`` on failure)."""
     cmd = [sys.executable, "-m", "benchmarks.scenarios", name, json.dumps(args, ensure_ascii=False)]
@@ -144,7 +145,8 @@ def run(plan: Plan, log=print) -> dict:
         if plan.ingest:
             record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
                                                 outdir=str(work / f"ingest-{r}")))
-    return {"runs": runs, "checks": checks, "seed": plan.seed, "policy": plan.policy, "books": {s: _here(b.path) for s, b in books.items()},
+    return {"runs": runs, "checks": checks, "seed": plan.seed, "policy": plan.policy,
+            "books": {s: _here(b.path) for s, b in books.items()},
             "office_books": {s: _here(b.path) for s, b in offices.items()},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
@@ -349,7 +351,6 @@ def main(argv=None) -> int:
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
                 office=[s for s in a.office.split(",") if s], seed=a.seed, policy=a.policy)
-
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
         m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))

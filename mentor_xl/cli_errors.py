@@ -103,11 +103,13 @@ def show_usage_error(e: click.ClickException) -> None:
 
 
 # the OS's reasons office staff meet when a file cannot be written, in their words (others: the OS's)
-_OS_REASONS = {errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个保存位置后重试",
-               errno.EDQUOT: "超出了磁盘配额，请清理后重试",
-               errno.EROFS: "保存位置是只读的（如光盘、只读的网络盘），请换一个位置",
-               errno.EIO: "磁盘或网络盘读写出错，请检查后重试",
-               errno.ENAMETOOLONG: "文件名或路径过长，请缩短后重试"}
+_OS_REASONS = {getattr(errno, name, None): why for name, why in (  # getattr: not every OS names them all
+    ("ENOSPC", "磁盘空间已满，请清理磁盘或换一个保存位置后重试"),
+    ("EDQUOT", "超出了磁盘配额，请清理后重试"),
+    ("EROFS", "保存位置是只读的（如光盘、只读的网络盘），请换一个位置"),
+    ("EIO", "磁盘或网络盘读写出错，请检查后重试"),
+    ("ENAMETOOLONG", "文件名或路径过长，请缩短后重试"))}
+_OS_REASONS.pop(None, None)
 
 
 def _known() -> tuple[type, ...]:
@@ -167,7 +169,8 @@ def run_guarded(invoke, argv: list[str], *, standalone: bool):
         code = 1
     except OSError as e:
         why = _OS_REASONS.get(e.errno) or e.strerror or e
-        click.echo(f"错误：读写文件“{getattr(e, 'filename', '') or ''}”失败：{why}", err=True)
+        name = getattr(e, "filename", None)
+        click.echo(f"错误：读写文件{f'“{name}”' if name else ''}失败：{why}", err=True)
         code = 1
     except KeyboardInterrupt:
         click.echo("\n已中断。", err=True)

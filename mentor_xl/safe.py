@@ -198,8 +198,10 @@ def atomic_write(path: str | os.PathLike, writer_fn: Callable[[Path], Any], *,
             # Windows refuses to replace a workbook that Excel/WPS holds open.
             raise PermissionError(f"无法写入 {target}：文件可能正在 Excel 或 WPS 中打开，请关闭后重试。") from e
         _fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(target)  # a writer's OS error names no file: say which one failed
         raise
     return target
 

@@ -250,6 +250,7 @@ def test_a_full_disk_is_said_in_chinese_and_the_old_results_stay(tmp_path, monke
     monkeypatch.setattr(xlsx_package, "_write_zip_parallel", full)
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 1 and "磁盘空间已满" in r.output and "意外错误" not in r.output, r.output
+    assert "b-2024-2025-1-合规.xlsx" in r.output  # which file could not be written
     assert not TRACE.search(r.output)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 

@@ -278,8 +278,9 @@ def _duties(prep: Prepared, rule: Rule, t: Term, subj: pd.DataFrame, h, P: int, 
                          f"规则 {rule.id} 不适用", "班级名单", "warning")
             notes.append("年级不明")
             continue
-        missing = [d for d in duties if d not in code_of or not logged[i, code_of[d]]]
-        value[i, :], bound[i, :] = len(set(duties)) - len(set(missing)), len(duties)
+        done = {d for d in duties if d in code_of and logged[i, code_of[d]]}
+        value[i, :], bound[i, :] = len(done), len(duties)
+        missing = [d for d in duties if d not in done]
         y = first_year - int(g) + 1
         notes.append(f"{_ZH_YEAR[y]}年级职责" + (f"未记录：{'、'.join(missing)}" if missing else "均已记录"))
     return value, bound, np.array(notes, dtype=object)

@@ -257,8 +257,7 @@ class TextWorksheet(Worksheet):
             self._feed_row_file()
             self.splice = (name, out.tell(), self._rows)  # the zip writer puts the rows here
             self._rows = None
-        self.row_data_fh.close()
-        os.unlink(self.row_data_filename)
+        self.drop_row_file()
         self._xml_end_tag("sheetData")
 
 
@@ -279,9 +278,8 @@ class FastWorkbook(Workbook):
         try:
             super().close()
         except FileCreateError as e:
-            cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else e.__context__
-            if isinstance(cause, OSError):
-                raise cause from e
+            if e.args and isinstance(e.args[0], OSError):  # XlsxWriter wraps the OSError it caught
+                raise e.args[0] from e
             raise
 
     def discard(self) -> None:
