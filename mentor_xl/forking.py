@@ -1,6 +1,6 @@
-"""This process forked into a child that never returns into the caller's code: the one way
-``beside`` (the results' small pages) and ``workbook.aside`` (a big 活动记录) start theirs; and
-what both need around their children (dying with the parent, waiting on a descriptor).
+"""This process forked into a child that never returns into the caller's code: the way
+``workbook.aside`` starts the child that loads a big 活动记录; and what it needs around that child
+(dying with the parent, waiting on a descriptor).
 
 Ctrl-C and the like are held across the fork: a signal between the fork and the child's own
 set-up must not run this program twice; each side lets them through once it is ready for them

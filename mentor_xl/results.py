@@ -33,7 +33,6 @@ from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.workbook import Workbook
 
 from mentor_xl import gcpause
-from mentor_xl.beside import Beside
 from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
@@ -89,8 +88,6 @@ def write_results(path: str | Path, result: ComplianceResult, *,
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp, constant_memory=cells > CONSTANT_MEMORY_CELLS)
         overview = wb.add_worksheet("总览")  # first in the book, filled last
-        # the small pages' figures (a dozen group-bys) are computed beside the big sheets
-        pages = Beside(lambda: _pages_data(result, summary, staff))
         sheets = [
             ("合规汇总", lambda: write_frame_sheet(
                 wb, "合规汇总", summary, percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"),
@@ -107,16 +104,14 @@ def write_results(path: str | Path, result: ComplianceResult, *,
         try:
             for title, write in sheets:
                 page_setup(write(), page(title))
-            data = pages.result()
+            data = _pages_data(result, summary, staff)
             _overview_sheet(wb, overview, result, data["overview"], office=office, left_out=left_out,
                             shown=len(details))
             _chart_sheet(wb, result, data["charts"], page("图表"))
             wb.close()
         except BaseException:
-            wb.discard()  # a failure on the way leaves no row file in the temporary folder ...
+            wb.discard()  # a failure on the way leaves no row file in the temporary folder
             raise
-        finally:
-            pages.cancel()  # ... and no child behind
 
     return atomic_write(path, build, backup=True, before_replace=before_replace)
 
@@ -243,20 +238,53 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
 
 def rule_rates(summary: pd.DataFrame, by: pd.Series | None = None):
     """Per rule: subjects assessed (达标 or 不达标), subjects 达标, 达标率 (report-only and 不适用
-    left out). With ``by`` (a label per row, e.g. the 学院): {label: that table}, in one pass."""
-    keep = summary["状态"].isin(["达标", "不达标"])
-    s = summary.loc[keep, ["规则", "规则名称", "状态"]]
-    s = s.assign(_met=(s["状态"] == "达标").astype("int64"))
-    keys = ["规则名称", "规则"] if by is None else ["_by", "规则名称", "规则"]
+    left out), the rules in the order they first appear. With ``by`` (a label per row, e.g. the
+    学院): {label: that table}."""
+    whole, per = _rule_rates(summary, by)
+    return whole if by is None else per
+
+
+def _rule_rates(summary: pd.DataFrame, by: pd.Series | None) -> tuple[pd.DataFrame, dict]:
+    """``rule_rates`` of all rows and, with ``by``, of each label's rows, in one pass: codes and
+    counts in numpy (a group-by per 学院 page cost more than the page)."""
+    state = summary["状态"]
+    kept = ((state == "达标") | (state == "不达标")).to_numpy(dtype=bool, na_value=False)
+    met = (state[kept] == "达标").to_numpy(dtype=bool, na_value=False)
+    key, labels = np.zeros(int(kept.sum()), dtype=np.int64), []
+    for col in (summary["规则名称"], summary["规则"]):
+        codes, names = pd.factorize(col.to_numpy(dtype=object)[kept])
+        key = np.where((codes >= 0) & (key >= 0), key * len(names) + codes, -1)  # a blank key: left out
+        labels.append(names)
+    by_codes, by_names = (pd.factorize(by.to_numpy(dtype=object)[kept]) if by is not None
+                          else (np.zeros(len(key), dtype=np.int64), np.array([None], dtype=object)))
+    ok = (key >= 0) & (by_codes >= 0)
+    shape = [max(len(x), 1) for x in labels]
+
+    def table(k: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
+        uniq, first, inv, n = np.unique(k, return_index=True, return_inverse=True, return_counts=True)
+        met_n = np.bincount(inv.ravel(), weights=hit, minlength=len(uniq)).astype(np.int64)
+        order = np.argsort(first, kind="stable")  # rules in the order they first appear
+        name, rule = np.unravel_index(uniq[order] % int(np.prod(shape)), shape)
+        return pd.DataFrame({"规则名称": pd.Series(labels[0].take(name), dtype=object),
+                             "应考核对象数": n[order].astype(np.int64), "达标对象数": met_n[order],
+                             "达标率": met_n[order] / n[order],
+                             "规则": pd.Series(labels[1].take(rule), dtype=object)})
+
+    whole = table(key[ok], met[ok])
+    per: dict = {}
     if by is not None:
-        s["_by"] = by[keep].to_numpy()
-    out = s.groupby(keys, sort=False).agg(应考核对象数=("状态", "size"), 达标对象数=("_met", "sum"))
-    out["达标率"] = out["达标对象数"] / out["应考核对象数"]
-    out = out.reset_index()
-    cols = ["规则名称", "应考核对象数", "达标对象数", "达标率", "规则"]
-    if by is None:
-        return out[cols]
-    return {k: part[cols].reset_index(drop=True) for k, part in out.groupby("_by", sort=False)}
+        k, hit, g = key[ok], met[ok], by_codes[ok]
+        for code, at in _positions(g):
+            per[by_names[code]] = table(k[at], hit[at])
+    return whole, per
+
+
+def _positions(codes: np.ndarray) -> list:
+    """(code, positions) of each distinct code in the order it first appears, positions in order."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    groups = np.split(order, bounds) if len(order) else []
+    return sorted(((int(codes[p[0]]), p) for p in groups), key=lambda x: x[1][0])
 
 
 def college_rates(staff: pd.DataFrame) -> pd.DataFrame:
@@ -419,8 +447,7 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
 
 def _overview_frames(result: ComplianceResult):
     """(per-学院 table with the whole office last, per-学院 Figures, the whole office's Figures)."""
-    per = fig.by_college(result)
-    whole = fig.figures(result)
+    per, whole = fig.overview(result)
     rows = [*per.values(), whole]
     table = pd.DataFrame({
         "学院": [f.scope for f in rows],
@@ -454,10 +481,11 @@ OVERVIEW_KINDS = {"全部达标比例": "percent", "平均合规率": "percent",
 
 
 def _pages_data(result: ComplianceResult, summary: pd.DataFrame, staff: pd.DataFrame) -> dict:
-    """Everything 总览 and 图表 show, as frames and figures (``Beside``: no workbook in it)."""
-    return {"overview": (*_overview_frames(result), _college_pages(result, summary)),
+    """Everything 总览 and 图表 show, as frames and figures (no workbook in it)."""
+    whole, per = _rule_rates(summary, summary["学院"].fillna(fig.NO_COLLEGE))
+    return {"overview": (*_overview_frames(result), _college_pages(result, summary, per)),
             "charts": [
-                ("各规则达标率（达标对象 ÷ 应考核对象）", rule_rates(summary), "达标率", "rate"),
+                ("各规则达标率（达标对象 ÷ 应考核对象）", whole, "达标率", "rate"),
                 ("各学院合规率（达标周期 ÷ 应达标周期）", college_rates(staff), "合规率", "rate"),
                 ("人员合规率分布（人数）", rate_bands(staff), "人数", "count"),
             ]}
@@ -517,12 +545,10 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
     _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0), OVERVIEW_WIDTHS, breaks)
 
 
-def _college_pages(result: ComplianceResult, summary: pd.DataFrame) -> dict:
-    """Per 学院 (None: an empty page): its rules' 达标率 (``rule_rates`` of its 合规汇总 rows)
-    and who is not fully met (worst first, ``OVERVIEW_STAFF`` of them, with the rules they
-    missed) — computed for all 学院 at once, not once a page."""
-    college = summary["学院"].fillna(fig.NO_COLLEGE)
-    rates = rule_rates(summary, by=college)
+def _college_pages(result: ComplianceResult, summary: pd.DataFrame, rates: dict) -> dict:
+    """Per 学院 (None: an empty page): its rules' 达标率 (``rates``: ``rule_rates`` of its 合规汇总
+    rows, by 学院) and who is not fully met (worst first, ``OVERVIEW_STAFF`` of them, with the
+    rules they missed) — computed for all 学院 at once, not once a page."""
     st_ = result.staff
     st_ = st_[(st_["periods_required"] > 0) & (st_["rate"] < 1)].sort_values(["rate", "staff_id"], kind="stable")
     st_college = st_["college"].fillna(fig.NO_COLLEGE)
@@ -530,7 +556,8 @@ def _college_pages(result: ComplianceResult, summary: pd.DataFrame) -> dict:
     missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(shown["staff_id"])]
     what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
     counts = st_college.value_counts()
-    out: dict = {None: (rule_rates(summary.iloc[:0]), shown.iloc[:0], 0, what)}
+    empty = next(iter(rates.values())).iloc[:0] if rates else rule_rates(summary.iloc[:0])
+    out: dict = {None: (empty, shown.iloc[:0], 0, what)}
     for c, people in shown.groupby(shown["college"].fillna(fig.NO_COLLEGE), sort=False):
         out[c] = (rates.get(c, out[None][0]), people, int(counts.get(c, 0)), what)
     for c, r in rates.items():

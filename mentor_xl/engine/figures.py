@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from mentor_xl.engine.result import ComplianceResult
@@ -55,36 +56,89 @@ def rule_label(title, clause) -> str:
 
 def figures(result: ComplianceResult, college: str | None = None, *, top: int = TOP_MISSED) -> Figures:
     """Figures of the whole office (``college`` None) or of one 学院 (``NO_COLLEGE`` for blanks)."""
+    if college is None:
+        return overview(result, top=top)[1]
     s, r = result.staff, result.results
-    if college is not None:
-        s = s[_college(s) == college]
-        r = r[_college(r) == college]
-    return _figures(college or "全单位", s, r, top)
+    s, r = s[(_college(s) == college).to_numpy()], r[(_college(r) == college).to_numpy()]
+    counts, missed = _counts(s, np.full(len(s), college, dtype=object), r, np.full(len(r), college, dtype=object), top)
+    return _from_counts(college, counts, missed)
 
 
 def by_college(result: ComplianceResult, *, top: int = TOP_MISSED) -> dict[str, Figures]:
-    """``figures`` of every 学院 of ``colleges(result)``, each frame split once."""
-    staff = dict(tuple(result.staff.groupby(_college(result.staff), sort=False)))
-    results = dict(tuple(result.results.groupby(_college(result.results), sort=False)))
-    return {c: _figures(c, staff[c], results.get(c, result.results.iloc[:0]), top) for c in colleges(result)}
+    """``figures`` of every 学院 of ``colleges(result)``."""
+    return overview(result, top=top)[0]
 
 
-def _figures(scope: str, s: pd.DataFrame, r: pd.DataFrame, top: int) -> Figures:
-    assessed = s[s["periods_required"] > 0]
-    rates = pd.to_numeric(assessed["rate"], errors="coerce")
-    missed = (r[r["status"] == "missed"].groupby(["rule", "title", "clause"], dropna=False).size()
-              .sort_values(ascending=False, kind="stable"))
-    return Figures(
-        scope=scope, assessed=len(assessed), full=int((rates >= 1).sum()),
-        mean_rate=float(rates.mean()) if len(rates) else None, min_rate=float(rates.min()) if len(rates) else None,
-        missed=tuple(Missed(rule, title, clause, int(n)) for (rule, title, clause), n in missed.head(top).items()))
+def overview(result: ComplianceResult, *, top: int = TOP_MISSED) -> tuple[dict[str, Figures], Figures]:
+    """``by_college`` and the whole office's ``figures``, from one pass over each frame: one
+    count per frame in numpy, not a group-by per 学院 (an office of 30 学院 would spend its
+    overview's time there)."""
+    s, r = result.staff, result.results
+    s_by = _college(s).to_numpy(dtype=object)
+    counts, missed = _counts(s, s_by, r, _college(r).to_numpy(dtype=object), top)
+    per = {c: _from_counts(c, counts, missed) for c in _sorted_colleges(s_by[(s["periods_required"] > 0).to_numpy()])}
+    whole = _from_counts(None, counts, missed)
+    return per, whole
+
+
+def _counts(s: pd.DataFrame, s_by: np.ndarray, r: pd.DataFrame, r_by: np.ndarray, top: int):
+    """Per group of ``s_by`` (a label per staff row) and ``r_by`` (per result row), and for all
+    of them (key None): {group: (assessed, full, mean rate, min rate)} over the staff assessed,
+    and {group: the ``top`` rules most often 不达标, most first; a tie in the order of rule id,
+    title, clause}."""
+    assessed = (s["periods_required"] > 0).to_numpy()
+    rates = pd.to_numeric(s["rate"], errors="coerce").to_numpy(dtype=float)[assessed]
+    counts = {}
+    for g, at in [*_groups(s_by[assessed]), (None, slice(None))]:
+        v = rates[at]
+        ok = v[~np.isnan(v)]
+        # np.nanmean sums as pandas' Series.mean does (NaN as 0, pairwise): the same figures
+        mean, low = (float(np.nanmean(v)), float(ok.min())) if len(ok) else (np.nan, np.nan)
+        counts[g] = (len(v), int((v >= 1).sum()), mean, low) if len(v) else (0, 0, None, None)
+    missed = (r["status"] == "missed").to_numpy()
+    # (rule, title, clause) as one code, each coded in sorted order: codes sort as a group-by does
+    key, labels = np.zeros(int(missed.sum()), dtype=np.int64), []
+    for col in ("rule", "title", "clause"):
+        codes, names = pd.factorize(r[col].to_numpy(dtype=object)[missed], sort=True, use_na_sentinel=False)
+        key = key * max(len(names), 1) + codes
+        labels.append(names)
+    shape = [max(len(x), 1) for x in labels]
+    by_codes, by_names = pd.factorize(r_by[missed])
+    found: dict = {}
+    for g, k in ((by_names, by_codes * int(np.prod(shape)) + key), ([None], key)):
+        uniq, n = np.unique(k, return_counts=True)
+        group, rule = np.divmod(uniq, int(np.prod(shape)))
+        parts = np.unravel_index(rule, shape)
+        for i in np.lexsort((-n, group)).tolist():  # by group, most first; a tie: np.unique's (sorted) order
+            mine = found.setdefault(g[group[i]], [])
+            if len(mine) < top:
+                mine.append(Missed(*(labels[j][parts[j][i]] for j in range(3)), int(n[i])))
+    return counts, found
+
+
+def _groups(values: np.ndarray) -> list:
+    """(value, positions) of each distinct value, positions in order."""
+    codes, names = pd.factorize(values)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    return [(g, order[bounds[k]:bounds[k + 1]]) for k, g in enumerate(names)]
+
+
+def _from_counts(scope: str | None, counts: dict, missed: dict) -> Figures:
+    assessed, full, mean, low = counts.get(scope, (0, 0, None, None))
+    return Figures(scope=scope or "全单位", assessed=assessed, full=full, mean_rate=mean, min_rate=low,
+                   missed=tuple(missed.get(scope, ())))
 
 
 def colleges(result: ComplianceResult) -> list[str]:
     """The 学院 of the staff assessed, sorted (blank last as NO_COLLEGE)."""
-    s = result.staff[result.staff["periods_required"] > 0]
-    names = sorted(set(_college(s)) - {NO_COLLEGE})
-    return names + ([NO_COLLEGE] if (_college(s) == NO_COLLEGE).any() else [])
+    s = result.staff
+    return _sorted_colleges(_college(s[s["periods_required"] > 0]).to_numpy(dtype=object))
+
+
+def _sorted_colleges(names: np.ndarray) -> list[str]:
+    found = set(pd.unique(names).tolist())
+    return sorted(found - {NO_COLLEGE}) + ([NO_COLLEGE] if NO_COLLEGE in found else [])
 
 
 def _college(df: pd.DataFrame) -> pd.Series:
