@@ -661,3 +661,73 @@ def test_a_check_given_up_when_the_sheet_came_gives_the_merges_without_a_second_
     pd.testing.assert_frame_equal(first, got.log)
     logs = [m for m in given if m is not None and (1, 1, 3, 1) in m.ranges]
     assert len(logs) == 2 and logs[0] == logs[1] and len(logs[0].ranges) >= 30  # the same ranges either way
+
+
+def test_the_merged_cells_are_found_first_while_the_parent_waits(book, tmp_path, children, monkeypatch):
+    """The parent waits for the child: it first reads the log's part for its <mergeCell> alone and
+    makes the merged ranges there and then, and only then checks the part. When the sheet comes
+    during the check, the reader takes those ranges with no further pass over the part, and the
+    child's check decides; the log is the one read with the merges streamed."""
+    import pandas as pd
+    import mentor_xl.workbook.reader as reader
+
+    path = _with_merges(book, tmp_path)
+    monkeypatch.setattr(limits, "CHUNK", 16 * 1024)
+    part = limits.sheet_part(path, "活动记录")
+    skim_steps = sum(1 for _ in limits.part_steps(path, part, found={}, merges_only=True))
+    assert skim_steps > 5
+    streamed, given = _spy_merges(monkeypatch)
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: True)
+    first = read_book(path).log
+    assert "活动记录" in streamed
+    streamed.clear()
+    made, passes = [], []
+    real_made, real_steps = reader._CheckedHere.made, limits.part_steps
+    monkeypatch.setattr(reader._CheckedHere, "made", lambda self: made.append(1) or real_made(self))
+    monkeypatch.setattr(limits, "part_steps", lambda *a, **k: passes.append(k.get("merges_only", False))
+                        or real_steps(*a, **k))
+    waits = iter(range(10 ** 6))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: next(waits) >= skim_steps + 3)  # 3 MB into the check
+    got = read_book(path, later=True)
+    assert passes == [True, False]  # the skim, then the check
+    assert made == [1]  # the ranges were made while waiting, not after the sheet came
+    assert "活动记录" not in streamed and got.pending is not None  # the child's check decides
+    got.confirm()
+    pd.testing.assert_frame_equal(first, got.log)
+    logs = [m for m in given if m is not None and (1, 1, 3, 1) in m.ranges]
+    assert len(logs) == 2 and logs[0] == logs[1] and len(logs[0].ranges) >= 30
+
+
+def test_a_skim_stopped_when_the_sheet_came_reads_on_from_there(book, tmp_path, children, monkeypatch):
+    """The sheet comes while the parent is still reading the part for its merged cells: the reader
+    reads on from there (not from the start: the part is not streamed), the check is left to the
+    child, and the ranges are the whole part's."""
+    import pandas as pd
+
+    path = _with_merges(book, tmp_path)
+    monkeypatch.setattr(limits, "CHUNK", 16 * 1024)
+    streamed, given = _spy_merges(monkeypatch)
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: True)
+    first = read_book(path).log
+    streamed.clear()
+    waits = iter(range(10 ** 6))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: next(waits) >= 2)  # two steps into the skim
+    got = read_book(path, later=True)
+    assert "活动记录" not in streamed and got.pending is not None
+    got.confirm()
+    pd.testing.assert_frame_equal(first, got.log)
+    logs = [m for m in given if m is not None and (1, 1, 3, 1) in m.ranges]
+    assert len(logs) == 2 and logs[0] == logs[1] and len(logs[0].ranges) >= 30
+
+
+@pytest.mark.parametrize("kind", ["ratio", "dtd"])
+def test_a_hostile_part_met_by_the_skim_is_refused_by_the_check(book, tmp_path, children, kind, monkeypatch):
+    """The first pass while waiting only looks for merged cells; a part over the ratio (which it
+    meets too) or with a DTD (which it does not look for) is still refused in the whole check's
+    words, and nothing is given out."""
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(HOSTILE[kind](book.read_bytes()))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)  # the parent's passes go through
+    with pytest.raises(FatalInputError) as e:
+        read_book(path)
+    assert str(e.value) == _refusal(path)

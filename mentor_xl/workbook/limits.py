@@ -188,7 +188,8 @@ def _to_the_end(steps) -> int:
             return done.value
 
 
-def part_steps(path: str | Path, part: str, *, name: str | None = None, found: dict | None = None):
+def part_steps(path: str | Path, part: str, *, name: str | None = None, found: dict | None = None,
+               merges_only: bool = False):
     """``check_part`` a chunk at a time: a generator that yields after each MB and returns the
     bytes (``StopIteration.value``), for a caller that checks while it waits for something else.
     ``found`` (a worksheet part): given, once the check is through, what the reader would stream
@@ -198,13 +199,14 @@ def part_steps(path: str | Path, part: str, *, name: str | None = None, found: d
     ``send(MERGES_ONLY)`` instead of ``next``: the check is given up where it stands and the rest
     of the part is read for its merged ranges alone, within the same limits of size and ratio,
     to the end (``StopIteration``, value None: no verdict). ``found`` then has them, unless the
-    part is no worksheet in UTF-8."""
+    part is no worksheet in UTF-8. ``merges_only``: the part read that way from its start, a MB
+    a step (no verdict; ``found`` as with ``MERGES_ONLY``)."""
     p = Path(path)
     try:
         with zipfile.ZipFile(p) as z:
             info = z.getinfo(part)
             return (yield from _part_steps(name or p.name, z, info, _declared_sheets(z), MAX_UNCOMPRESSED,
-                                           MAX_RATIO, MAX_CELLS, found))
+                                           MAX_RATIO, MAX_CELLS, found, merges_only))
     except zipfile.BadZipFile as e:
         raise _damaged(name or p.name) from e
     except _BROKEN as e:
@@ -248,13 +250,15 @@ def ratio_cap(info: zipfile.ZipInfo, max_ratio: float = MAX_RATIO) -> float:
 
 
 def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: set[str], budget: int,
-                max_ratio: float, max_cells: int, found: dict | None = None):
+                max_ratio: float, max_cells: int, found: dict | None = None, merges_only: bool = False):
     xml = bool(_XML_PART.search(info.filename)) or info.filename == "[Content_Types].xml"
     sheet = bool(_SHEET_PART.match(info.filename)) or info.filename in sheets
     scan = _Scan(name, info, xml, sheet, z)
     most = ratio_cap(info, max_ratio)
     n = 0
-    skim = False
+    skim = merges_only
+    if skim and (found is None or not sheet):
+        return None
     for chunk in inflate(name, z, info, budget):
         n += len(chunk)
         if n > most:
@@ -262,6 +266,10 @@ def _part_steps(name: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: se
                                   "疑似压缩炸弹，已拒绝读取")
         if skim:
             scan.skim(chunk)
+            if merges_only:  # a step each MB, as the check's (after ``MERGES_ONLY``: to the end)
+                if scan.utf16:
+                    return None
+                yield
             continue
         scan.feed(chunk)
         if (yield) == MERGES_ONLY:

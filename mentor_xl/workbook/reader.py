@@ -260,37 +260,56 @@ class _Context:
 
 
 class _CheckedHere:
-    """What the parent's own check of the log's part, made while it waited for the child, left:
-    ``found``, the part's ``<mergeCell>`` references and ``<dimension>`` once the check is through,
-    and ``steps``, the check itself when the sheet came first and it stopped partway (None: through,
-    or never begun)."""
+    """What the parent did with the log's part while it waited for the child: ``found``, the
+    part's ``<mergeCell>`` references and ``<dimension>`` once a pass over the part got through
+    (the skim for them, or the check); ``skim``, that skim when the sheet came before its end;
+    ``steps``, the check itself when it began and stopped partway (None: through, or never
+    begun); ``merged``, the merged ranges made from ``found`` while waiting."""
 
     def __init__(self):
         self.found: dict = {}
+        self.skim = None
         self.steps = None
+        self.merged = None
 
     def merges(self):
-        """The part's merged ranges: as the check found them, or read on from where it stopped for
-        ``<mergeCell>`` alone (``limits.MERGES_ONLY``: no second pass over what it has read); None
-        when neither (never begun, over a limit): the reader streams the part."""
-        if self.steps is not None:
-            try:
-                self.steps.send(limits.MERGES_ONLY)
-            except StopIteration:
+        """The part's merged ranges: as found while waiting, or read on from where the skim (else the
+        check: ``limits.MERGES_ONLY``) stopped, for ``<mergeCell>`` alone (no second pass over what
+        is read); None when none of these got through (never begun, over a limit): the reader
+        streams the part."""
+        if self.merged is not None:
+            self.close()
+            return self.merged
+        try:
+            if self._through():
                 pass
-            except Exception:  # noqa: BLE001 — over a limit: streamed as before (the check says why)
-                self.found = {}
-            finally:
-                self.close()
-        found = self.found
-        if found.get("merges") is None or not found.get("dimension"):  # where the grid starts: <dimension>
+            elif self.skim is not None:
+                for _ in self.skim:  # to its end
+                    pass
+            elif self.steps is not None:
+                self.steps.send(limits.MERGES_ONLY)  # runs to the end: StopIteration
+        except StopIteration:
+            pass
+        except Exception:  # noqa: BLE001 — over a limit: streamed as before (the check says why)
+            self.found = {}
+        finally:
+            self.close()
+        return self.made()
+
+    def _through(self) -> bool:
+        return self.found.get("merges") is not None and bool(self.found.get("dimension"))
+
+    def made(self):
+        """``found`` as merged ranges (None: not through)."""
+        if not self._through():  # where the grid starts: <dimension>
             return None
-        return merges_from_refs(found["merges"], found["dimension"])
+        return merges_from_refs(self.found["merges"], self.found["dimension"])
 
     def close(self) -> None:
-        if self.steps is not None:
-            steps, self.steps = self.steps, None
-            steps.close()
+        for gen in (self.steps, self.skim):
+            if gen is not None:
+                gen.close()
+        self.steps = self.skim = None
 
 
 def _take_checked(ahead: "aside.Aside", book: OfficeBook, here: _CheckedHere):
@@ -316,11 +335,32 @@ def _take_checked(ahead: "aside.Aside", book: OfficeBook, here: _CheckedHere):
 
 
 def _check_while_waiting(child: "aside.Aside", here: _CheckedHere) -> int | None:
-    """The part's check, made here a MB at a time until the child hands its sheet over: on a big
-    log the parent is done with the other sheets long before, and its idle core checks the part
-    (the child's check then is not needed). The bytes, or None when the sheet came first. A
-    refused part is refused here, in the whole check's words. ``here`` keeps what the check
-    passed over (merged cells), and the check itself when it stopped partway."""
+    """While the child loads the log, its part here, a MB at a time until the child hands its
+    sheet over: on a big log the parent is done with the other sheets long before, and its core
+    is free. First the part's merged ranges (``here.merged``: an office's log keeps 工号 and 姓名
+    merged down each teacher's rows, and reading on for them after the sheet came held up the
+    sheet by a pass over the part), then its check (the child's check then is not needed). The
+    bytes, or None when the sheet came first. A refused part is refused here, in the whole check's
+    words. ``here`` keeps what was found, and the skim or the check where it stopped."""
+    skim = limits.part_steps(child.path, child.part, found=here.found, merges_only=True)
+    started = False
+    try:
+        while not child.handed_over():
+            next(skim)
+            started = True
+    except StopIteration:
+        here.merged = here.made()
+    except FatalInputError:  # over a limit: the check says so, in its words
+        here.found = {}
+    except BaseException:
+        skim.close()
+        raise
+    else:  # the sheet came first: the reader may read on for the merges from where the skim is
+        if started:
+            here.skim = skim
+        else:
+            skim.close()
+        return None
     steps = limits.part_steps(child.path, child.part, found=here.found)
     started = False
     try:
