@@ -341,9 +341,9 @@ def _load(req: dict) -> int:
     errors = [[list(e.position), e.detail] for e in (getattr(cell_errors, "errors", None) or ())]
     with os.fdopen(errs, "wb") as f:
         f.write(json.dumps(errors, ensure_ascii=False).encode("utf-8"))
-    del batch, sheet
     os.write(ready, b"1")  # handed over: the parent goes on with it while the part is checked here
     os.close(ready)
+    del batch, sheet  # after: freeing the native reader's cells takes 0.08 s at 1M rows
     if req.get("part"):
         with os.fdopen(verdict, "wb") as f:
             f.write(json.dumps(_scan(req), ensure_ascii=False).encode("utf-8"))
