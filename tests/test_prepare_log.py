@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as hst
 
-from mentor_xl.engine.prepare import _joined_roles, _listed
+from mentor_xl.engine.prepare import _distinct_pairs, _joined_roles, _listed
 
 ids = hst.sampled_from(["2024001", "2024002", "00123", "123", "全体", "甲班", "x"])
 
@@ -61,3 +61,20 @@ def test_roles_joined_per_person_in_first_seen_order(rows):
     got = _joined_roles(people)
     assert got.index.tolist() == sorted(want)
     assert got.tolist() == ["、".join(want[s]) for s in sorted(want)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.lists(hst.lists(hst.integers(0, 4), max_size=4), max_size=40), hst.booleans())
+def test_log_students_are_the_distinct_pairs_by_position(rows, shuffled):
+    """``log_students`` keeps each (log position, student) once, by position, stably: only rows
+    naming two students or more are compared, which must give what a drop of every duplicate
+    pair gives — and so must pairs out of position order (never made by the reader)."""
+
+    idx = np.array([i for i, r in enumerate(rows) for _ in r], dtype=np.int64)
+    student = np.array([s for r in rows for s in r], dtype=np.int64)
+    if shuffled:
+        order = np.random.default_rng(len(idx)).permutation(len(idx))
+        idx, student = idx[order], student[order]
+    want = (pd.DataFrame({"idx": idx, "student": student}).drop_duplicates()
+            .sort_values("idx", kind="stable").reset_index(drop=True))
+    pd.testing.assert_frame_equal(_distinct_pairs(idx, student), want, check_dtype=False)
