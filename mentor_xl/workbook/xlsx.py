@@ -722,13 +722,11 @@ class _RowsXml:
             where.append(np.full(len(first), j))
         if not texts:
             return
+        first_use = map(texts.__getitem__, np.lexsort((np.concatenate(where), np.concatenate(rows))).tolist())
+        new = [v for v in dict.fromkeys(first_use) if v not in table]  # by row, then column; each once
         n = sst.unique_count
-        for k in np.lexsort((np.concatenate(where), np.concatenate(rows))).tolist():  # by row, then column
-            v = texts[k]
-            if v not in table:
-                table[v] = n
-                n += 1
-        sst.unique_count = n
+        table.update(zip(new, range(n, n + len(new))))
+        sst.unique_count = n + len(new)
 
     def _stored(self, col: "_Col") -> list:
         """The text of each distinct value of ``col`` as the table stores it (``_text``); other
@@ -777,7 +775,7 @@ class _RowsXml:
         """The cell XML (after ``<c r="A2``) of each distinct string of a text column, built by
         arrow's kernels from the strings' indexes in the shared string table."""
         table = self.sst.string_table
-        idx = pa.array([table[v] for v in self._stored(col)], pa.int64()).cast(_LSTR)
+        idx = pa.array(list(map(table.__getitem__, self._stored(col))), pa.int64()).cast(_LSTR)
         s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
         plain = [s(x) for x in self._around(j, col.plain)]
         if not any(col.quoted):
