@@ -1,6 +1,6 @@
 """The benchmark runner: every scenario in its own child process, interleaved, ratios per round.
 
-    python -m benchmarks                       # 10k, 100k, 1M rows; 3 rounds; writes RESULTS.md
+    python -m benchmarks                       # 10k, 100k, 200k, 1M rows; 3 rounds; writes RESULTS.md
     python -m benchmarks --sizes 10k --rounds 1 --no-write   # a quick look
 
 The machine is shared and noisy, so a round runs the floor and every contender on the same
@@ -318,7 +318,7 @@ def machine() -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10k,100k,1M",
+    ap.add_argument("--sizes", default="10k,100k,200k,1M",
                     help="comma-separated log sizes: " + ",".join(generate.SIZES) + " or any count (300k, 0.8M)")
     ap.add_argument("--seed", type=int, default=generate.SEED,
                     help="the books' seed (another one: books never measured before)")
