@@ -108,7 +108,8 @@ _OS_REASONS = {getattr(errno, name, None): why for name, why in (  # getattr: no
     ("EDQUOT", "超出了磁盘配额，请清理后重试"),
     ("EROFS", "保存位置是只读的（如光盘、只读的网络盘），请换一个位置"),
     ("EIO", "磁盘或网络盘读写出错，请检查后重试"),
-    ("ENAMETOOLONG", "文件名或路径过长，请缩短后重试"))}
+    ("ENAMETOOLONG", "文件名或路径过长，请缩短后重试"),
+    ("EBUSY", "文件正被其他程序占用，请关闭后重试"))}
 _OS_REASONS.pop(None, None)
 
 
@@ -168,7 +169,7 @@ def run_guarded(invoke, argv: list[str], *, standalone: bool):
         click.echo(f"错误：找不到文件或文件夹“{e.filename or ''}”。", err=True)
         code = 1
     except OSError as e:
-        why = _OS_REASONS.get(e.errno) or e.strerror or e
+        why = _OS_REASONS.get(e.errno) or f"系统提示“{e.strerror or e}”"  # the OS's own words, marked as such
         name = getattr(e, "filename", None)
         click.echo(f"错误：读写文件{f'“{name}”' if name else ''}失败：{why}", err=True)
         code = 1

@@ -255,36 +255,25 @@ def _rule_rates(summary: pd.DataFrame, by: pd.Series | None) -> tuple[pd.DataFra
         codes, names = pd.factorize(col.to_numpy(dtype=object)[kept])
         key = np.where((codes >= 0) & (key >= 0), key * len(names) + codes, -1)  # a blank key: left out
         labels.append(names)
-    by_codes, by_names = (pd.factorize(by.to_numpy(dtype=object)[kept]) if by is not None
-                          else (np.zeros(len(key), dtype=np.int64), np.array([None], dtype=object)))
-    ok = (key >= 0) & (by_codes >= 0)
+    ok = key >= 0
     shape = [max(len(x), 1) for x in labels]
 
     def table(k: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
         uniq, first, inv, n = np.unique(k, return_index=True, return_inverse=True, return_counts=True)
         met_n = np.bincount(inv.ravel(), weights=hit, minlength=len(uniq)).astype(np.int64)
         order = np.argsort(first, kind="stable")  # rules in the order they first appear
-        name, rule = np.unravel_index(uniq[order] % int(np.prod(shape)), shape)
+        name, rule = np.unravel_index(uniq[order], shape)
         return pd.DataFrame({"规则名称": pd.Series(labels[0].take(name), dtype=object),
                              "应考核对象数": n[order].astype(np.int64), "达标对象数": met_n[order],
                              "达标率": met_n[order] / n[order],
                              "规则": pd.Series(labels[1].take(rule), dtype=object)})
 
-    whole = table(key[ok], met[ok])
+    key, met = key[ok], met[ok]
     per: dict = {}
     if by is not None:
-        k, hit, g = key[ok], met[ok], by_codes[ok]
-        for code, at in _positions(g):
-            per[by_names[code]] = table(k[at], hit[at])
-    return whole, per
-
-
-def _positions(codes: np.ndarray) -> list:
-    """(code, positions) of each distinct code in the order it first appears, positions in order."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    groups = np.split(order, bounds) if len(order) else []
-    return sorted(((int(codes[p[0]]), p) for p in groups), key=lambda x: x[1][0])
+        for label, at in fig.groups(by.to_numpy(dtype=object)[kept][ok]):
+            per[label] = table(key[at], met[at])
+    return table(key, met), per
 
 
 def college_rates(staff: pd.DataFrame) -> pd.DataFrame:
@@ -556,8 +545,7 @@ def _college_pages(result: ComplianceResult, summary: pd.DataFrame, rates: dict)
     missed = summary[(summary["状态"] == "不达标") & summary["工号"].isin(shown["staff_id"])]
     what = missed.groupby("工号", sort=False)["规则名称"].agg(lambda x: "、".join(dict.fromkeys(x)))
     counts = st_college.value_counts()
-    empty = next(iter(rates.values())).iloc[:0] if rates else rule_rates(summary.iloc[:0])
-    out: dict = {None: (empty, shown.iloc[:0], 0, what)}
+    out: dict = {None: (rule_rates(summary.iloc[:0]), shown.iloc[:0], 0, what)}
     for c, people in shown.groupby(shown["college"].fillna(fig.NO_COLLEGE), sort=False):
         out[c] = (rates.get(c, out[None][0]), people, int(counts.get(c, 0)), what)
     for c, r in rates.items():

@@ -731,3 +731,32 @@ def test_a_hostile_part_met_by_the_skim_is_refused_by_the_check(book, tmp_path, 
     with pytest.raises(FatalInputError) as e:
         read_book(path)
     assert str(e.value) == _refusal(path)
+
+
+def test_an_office_log_kept_per_teacher_through_the_child_gives_the_same_run(tmp_path, children, monkeypatch):
+    """An office's log kept per teacher (its own names, a title row, 序号, a signature line, 教师工号
+    and 教师姓名 merged down each teacher's rows), loaded by the child while the parent reads its
+    merged cells and then checks the part: the same results as the book read all at once, and the
+    merged ranges made while waiting, not after the sheet came."""
+    import mentor_xl.workbook.reader as reader
+    from benchmarks.generate import book
+    from benchmarks.office import office_book
+
+    src = book(3000, staff=40, students=300, cache=tmp_path / "cache")
+    path = office_book(src, grouped=True).path
+    with monkeypatch.context() as m:
+        m.setattr(aside, "MIN_BYTES", 10 ** 12)  # too small for a child: read all at once
+        plain = open_office(path, "bit-2022").compliance(TERM).to_json()
+    monkeypatch.setattr(limits, "CHUNK", 16 * 1024)
+    part = limits.sheet_part(path, "活动记录")
+    skim_steps = sum(1 for _ in limits.part_steps(path, part, found={}, merges_only=True))
+    made = []
+    real_made = reader._CheckedHere.made
+    monkeypatch.setattr(reader._CheckedHere, "made", lambda self: made.append(1) or real_made(self))
+    waits = iter(range(10 ** 6))
+    monkeypatch.setattr(aside.Aside, "handed_over", lambda self: next(waits) >= skim_steps + 2)
+    office = open_office(path, "bit-2022", later=True)
+    assert made == [1] and children  # made in the wait, once
+    got = office.compliance(TERM).to_json()
+    for key in ("results", "staff", "problems"):
+        assert got[key] == plain[key], key

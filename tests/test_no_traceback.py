@@ -255,6 +255,23 @@ def test_a_full_disk_is_said_in_chinese_and_the_old_results_stay(tmp_path, monke
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_an_os_error_without_chinese_words_is_marked_as_the_systems(tmp_path, monkeypatch):
+    """An OS error the CLI has no words of its own for: said in a Chinese sentence that names the
+    file, the OS's own text quoted as its, not an unexpected error."""
+    import errno
+
+    from mentor_xl.workbook import xlsx_package
+
+    def many(*a, **kw):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    book = bit_office_book(tmp_path / "b.xlsx", with_terms=True)
+    monkeypatch.setattr(xlsx_package, "_write_zip_parallel", many)
+    r = CliRunner().invoke(main, ["compliance", str(book), "--policy", "bit-2022", "--term", "2024-2025-1"])
+    assert r.exit_code == 1 and not TRACE.search(r.output), r.output
+    assert "读写文件“" in r.output and "失败：系统提示“Too many open files”" in r.output and "意外错误" not in r.output
+
+
 def test_a_broken_pack_is_a_message_not_a_traceback(tmp_path):
     from mentor_xl.packs import PACK_DIR
 

@@ -301,4 +301,3 @@ def test_shared_strings_found_in_one_pass_are_those_asked_one_by_one(texts):
             theirs.fh = io.StringIO()
             theirs._write_sst_strings()
             assert outs[0] == theirs.fh.getvalue()
-

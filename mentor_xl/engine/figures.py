@@ -89,7 +89,7 @@ def _counts(s: pd.DataFrame, s_by: np.ndarray, r: pd.DataFrame, r_by: np.ndarray
     assessed = (s["periods_required"] > 0).to_numpy()
     rates = pd.to_numeric(s["rate"], errors="coerce").to_numpy(dtype=float)[assessed]
     counts = {}
-    for g, at in [*_groups(s_by[assessed]), (None, slice(None))]:
+    for g, at in [*groups(s_by[assessed]), (None, slice(None))]:
         v = rates[at]
         ok = v[~np.isnan(v)]
         # np.nanmean sums as pandas' Series.mean does (NaN as 0, pairwise): the same figures
@@ -103,11 +103,12 @@ def _counts(s: pd.DataFrame, s_by: np.ndarray, r: pd.DataFrame, r_by: np.ndarray
         key = key * max(len(names), 1) + codes
         labels.append(names)
     shape = [max(len(x), 1) for x in labels]
+    size = int(np.prod(shape))
     by_codes, by_names = pd.factorize(r_by[missed])
     found: dict = {}
-    for g, k in ((by_names, by_codes * int(np.prod(shape)) + key), ([None], key)):
+    for g, k in ((by_names, by_codes * size + key), ([None], key)):
         uniq, n = np.unique(k, return_counts=True)
-        group, rule = np.divmod(uniq, int(np.prod(shape)))
+        group, rule = np.divmod(uniq, size)
         parts = np.unravel_index(rule, shape)
         for i in np.lexsort((-n, group)).tolist():  # by group, most first; a tie: np.unique's (sorted) order
             mine = found.setdefault(g[group[i]], [])
@@ -116,8 +117,9 @@ def _counts(s: pd.DataFrame, s_by: np.ndarray, r: pd.DataFrame, r_by: np.ndarray
     return counts, found
 
 
-def _groups(values: np.ndarray) -> list:
-    """(value, positions) of each distinct value, positions in order."""
+def groups(values: np.ndarray) -> list:
+    """(value, its positions) of each distinct value of ``values`` in the order values first
+    appear (blanks left out, as a group-by leaves them), the positions in order."""
     codes, names = pd.factorize(values)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))

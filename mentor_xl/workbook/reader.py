@@ -277,24 +277,19 @@ class _CheckedHere:
         check: ``limits.MERGES_ONLY``) stopped, for ``<mergeCell>`` alone (no second pass over what
         is read); None when none of these got through (never begun, over a limit): the reader
         streams the part."""
-        if self.merged is not None:
-            self.close()
-            return self.merged
-        try:
-            if self._through():
+        if self.merged is None and not self._through():
+            try:
+                if self.skim is not None:
+                    for _ in self.skim:  # to its end
+                        pass
+                elif self.steps is not None:
+                    self.steps.send(limits.MERGES_ONLY)  # runs to the end: StopIteration
+            except StopIteration:
                 pass
-            elif self.skim is not None:
-                for _ in self.skim:  # to its end
-                    pass
-            elif self.steps is not None:
-                self.steps.send(limits.MERGES_ONLY)  # runs to the end: StopIteration
-        except StopIteration:
-            pass
-        except Exception:  # noqa: BLE001 — over a limit: streamed as before (the check says why)
-            self.found = {}
-        finally:
-            self.close()
-        return self.made()
+            except Exception:  # noqa: BLE001 — over a limit: streamed as before (the check says why)
+                self.found = {}
+        self.close()
+        return self.merged if self.merged is not None else self.made()
 
     def _through(self) -> bool:
         return self.found.get("merges") is not None and bool(self.found.get("dimension"))
