@@ -145,7 +145,8 @@ def run(plan: Plan, log=print) -> dict:
         if plan.ingest:
             record(r, "ingest", "ingest", child("ingest", n=plan.ingest, cache=str(cache),
                                                 outdir=str(work / f"ingest-{r}")))
-    return {"runs": runs, "checks": checks, "seed": plan.seed, "policy": plan.policy,
+    return {"runs": runs, "checks": checks, "seed": plan.seed, "policy": plan.policy, "staff": plan.staff,
+            "students": plan.students,
             "books": {s: _here(b.path) for s, b in books.items()},
             "office_books": {s: _here(b.path) for s, b in offices.items()},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
@@ -322,6 +323,9 @@ def main(argv=None) -> int:
                     help="comma-separated log sizes: " + ",".join(generate.SIZES) + " or any count (300k, 0.8M)")
     ap.add_argument("--seed", type=int, default=generate.SEED,
                     help="the books' seed (another one: books never measured before)")
+    ap.add_argument("--staff", type=int, default=generate.STAFF,
+                    help="staff in the books' 人员 (another roster: a smaller college, a larger university)")
+    ap.add_argument("--students", type=int, default=generate.STUDENTS, help="students in the books' 学生")
     ap.add_argument("--policy", default=generate.POLICY, choices=available(),
                     help="the pack the books are built for (the naive script and COUNTIFS count a bit-2022 rule: "
                          "run only for bit-2022)")
@@ -339,6 +343,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
     a = ap.parse_args(argv)
+    if a.staff < 1 or a.students < 1:
+        ap.error(f"--staff 和 --students 须为正整数（得到 {a.staff} 和 {a.students}）")
     for size in a.sizes.split(",") + [o.partition("/")[0] for o in a.office.split(",")]:
         try:
             if size:
@@ -350,7 +356,8 @@ def main(argv=None) -> int:
         return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
-                office=[s for s in a.office.split(",") if s], seed=a.seed, policy=a.policy)
+                office=[s for s in a.office.split(",") if s], seed=a.seed, policy=a.policy, staff=a.staff,
+                students=a.students)
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
         m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))
@@ -385,6 +392,7 @@ def main(argv=None) -> int:
 
 def render(table, targets, result, plan, m, started, seconds) -> str:
     v = m["versions"]
+    staff, students = result.get("staff", generate.STAFF), result.get("students", generate.STUDENTS)
     checks = "\n".join(f"- {k}：{c}" for k, c in result["checks"].items()) or "- （本次未运行同答案检查）"
     return f"""# mentor_xl benchmarks
 
@@ -396,14 +404,14 @@ so absolute times are noisy and the ratios — taken within one round, same book
 Python {m['python']}; numpy {v['numpy']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, fastexcel {v['fastexcel']},
 XlsxWriter {v['XlsxWriter']}, openpyxl {v['openpyxl']}, docxtpl {v['docxtpl']}; {m['libreoffice']}.
 
-Books: `benchmarks/generate.py`, policy {result.get('policy', generate.POLICY)}, seed {result.get('seed', generate.SEED)}, {generate.STAFF:,} staff, {generate.STUDENTS:,}
+Books: `benchmarks/generate.py`, policy {result.get('policy', generate.POLICY)}, seed {result.get('seed', generate.SEED)}, {staff:,} staff, {students:,}
 students, 活动记录 of {' / '.join(result.get('books') or plan.sizes) or '—'} rows (rule-driven type mix with aliases, gaps from 缺月/较差/无记录 staff);
 term {generate.TERM}. Every figure is a median over rounds (n = runs); each scenario runs in its own process.
 
 - **fastexcel 裸读**: `fastexcel.read_excel(path).load_sheet("活动记录").to_arrow()` — the read floor.
 - **全部工作表裸读**: the same for every sheet of the book (`load_sheet(name, header_row=None)`), the roster
-  included: what any tool must read whatever the log's size. 端到端 ÷ 全部裸读 shows the fixed work of 4,000
-  staff and 40,000 students apart from the log's; the floor of the targets is 裸读.
+  included: what any tool must read whatever the log's size. 端到端 ÷ 全部裸读 shows the fixed work of {staff:,}
+  staff and {students:,} students apart from the log's; the floor of the targets is 裸读.
 - **compliance 端到端**: `open_office` (read + validate every sheet) → `compliance(term)` → `write_results`
   (results workbook: 合规汇总 / 人员汇总 / 合规明细 / 数据问题 / 图表). 读/算/写 are its parts; 计算 = prepare + rules.
 - **峰值 RSS**: the compliance process's maximum resident set since it started (`VmHWM`; not `ru_maxrss`, which keeps the runner's peak from before `exec`), or a child's it waited for if larger.
@@ -414,7 +422,7 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
   of rule bit.monthly-activity, written with `to_excel`.
 - **LibreOffice COUNTIFS**: `benchmarks/countifs.py` — the 活动记录 values plus one COUNTIFS per staff × month
-  (4,000 × 5) and a 计入 helper column per log row (COUNTIF of the type in a 类型对照 list of the rule's
+  ({staff:,} × 5) and a 计入 helper column per log row (COUNTIF of the type in a 类型对照 list of the rule's
   types and aliases), recalculated by LibreOffice headless (`mentor_xl.libreoffice.recalculate_xlsx`): time to a
   recalculated file. A run that hit the {plan.countifs_timeout:.0f} s limit gives a lower bound.
 

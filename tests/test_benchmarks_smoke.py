@@ -174,6 +174,13 @@ def test_a_book_never_measured_before(tmp_path):
     table, targets = summarise(result, plan)
     assert "| 3k |" in table and targets["3k"]["e2e_over_read"] > 0
     assert result["seed"] == 7
+    # another roster (a college of 60 staff): the report says so where it names the books
+    assert (result["staff"], result["students"]) == (60, 600)
+    m = machine()
+    m["load_end"] = m["load"]
+    from datetime import datetime, timezone
+    text = render(table, targets, result, plan, m, datetime.now(timezone.utc), 1.0)
+    assert "seed 7, 60 staff, 600\nstudents" in text and "4,000" not in text
 
 
 @pytest.mark.parametrize("policy", ["ustb-2022", "hfut-math", "lctc-2024"])
@@ -209,6 +216,15 @@ def test_the_runner_takes_a_built_in_pack_and_no_other(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--policy", "../some.toml", "--sizes", "10k", "--no-write"])
     assert e.value.code == 2 and "some.toml" in capsys.readouterr().err
+
+
+def test_the_runner_refuses_a_roster_of_no_one(capsys):
+    from benchmarks.run import main
+
+    for flag in ("--staff", "--students"):
+        with pytest.raises(SystemExit) as e:
+            main([flag, "0", "--sizes", "10k", "--no-write"])
+        assert e.value.code == 2 and "正整数" in capsys.readouterr().err
 
 
 def test_the_runner_refuses_a_size_in_words(capsys):

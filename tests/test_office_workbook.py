@@ -3,6 +3,8 @@ the compliance of its clean twin, and ``check`` names every trap with its Excel 
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from click.testing import CliRunner
 
@@ -371,3 +373,28 @@ def test_footer_and_totals_rows_found_among_the_data():
     assert not footer_rows(encode(cols[2:]), text[2:]).any()
     assert footer_rows([], []).tolist() == [] and np.asarray(footer_rows(encode([pa.array([None, None], pa.string())]),
                                                                           [np.zeros(2, bool)])).tolist() == [False, False]
+
+
+_LABELS = ["填表人：张三", "审核人", " 注：按月", "合计", "总 计", "小计：", "合计 3 人", "T0001", "谈心谈话", "", "备注",
+           "共计", "12", "填表日期：2024-09-01", "说明（续）"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_LABELS), st.text(alphabet="合计总小填表人注：:（ 　T01", max_size=6)),
+                min_size=0, max_size=40))
+def test_value_marks_tell_footers_and_totals_apart_as_one_pass_each_would(cells):
+    """``value_marks`` finds both kinds in one pass over a column's distinct values and tells only
+    those apart: the same marks as a pass per kind over every value."""
+    import numpy as np
+    import pyarrow as pa
+
+    from mentor_xl.workbook import recognise as rec
+    col = rec.encode([pa.array(cells, pa.string())])[0]
+    foot, total = rec.value_marks(col)
+    want_foot = rec._matches(col.dictionary, rec._FOOTER) if len(col.dictionary) else np.zeros(0, bool)
+    want_total = rec._matches(col.dictionary, rec._TOTALS) if len(col.dictionary) else np.zeros(0, bool)
+    assert (foot is None) == (not want_foot.any()) and (total is None) == (not want_total.any())
+    if foot is not None:
+        assert foot.tolist() == want_foot.tolist()
+    if total is not None:
+        assert total.tolist() == want_total.tolist()
