@@ -250,13 +250,8 @@ def _rule_rates(summary: pd.DataFrame, by: pd.Series | None) -> tuple[pd.DataFra
     state = summary["状态"]
     kept = ((state == "达标") | (state == "不达标")).to_numpy(dtype=bool, na_value=False)
     met = (state[kept] == "达标").to_numpy(dtype=bool, na_value=False)
-    key, labels = np.zeros(int(kept.sum()), dtype=np.int64), []
-    for col in (summary["规则名称"], summary["规则"]):
-        codes, names = pd.factorize(col.to_numpy(dtype=object)[kept])
-        key = np.where((codes >= 0) & (key >= 0), key * len(names) + codes, -1)  # a blank key: left out
-        labels.append(names)
-    ok = key >= 0
-    shape = [max(len(x), 1) for x in labels]
+    key, labels, shape = fig.combined([summary[c].to_numpy(dtype=object)[kept] for c in ("规则名称", "规则")])
+    ok = key >= 0  # a blank name or id: left out
 
     def table(k: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
         uniq, first, inv, n = np.unique(k, return_index=True, return_inverse=True, return_counts=True)

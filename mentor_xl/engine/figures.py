@@ -97,12 +97,8 @@ def _counts(s: pd.DataFrame, s_by: np.ndarray, r: pd.DataFrame, r_by: np.ndarray
         counts[g] = (len(v), int((v >= 1).sum()), mean, low) if len(v) else (0, 0, None, None)
     missed = (r["status"] == "missed").to_numpy()
     # (rule, title, clause) as one code, each coded in sorted order: codes sort as a group-by does
-    key, labels = np.zeros(int(missed.sum()), dtype=np.int64), []
-    for col in ("rule", "title", "clause"):
-        codes, names = pd.factorize(r[col].to_numpy(dtype=object)[missed], sort=True, use_na_sentinel=False)
-        key = key * max(len(names), 1) + codes
-        labels.append(names)
-    shape = [max(len(x), 1) for x in labels]
+    key, labels, shape = combined([r[c].to_numpy(dtype=object)[missed] for c in ("rule", "title", "clause")],
+                                  sort=True, blanks=True)
     size = int(np.prod(shape))
     by_codes, by_names = pd.factorize(r_by[missed])
     found: dict = {}
@@ -115,6 +111,19 @@ def _counts(s: pd.DataFrame, s_by: np.ndarray, r: pd.DataFrame, r_by: np.ndarray
             if len(mine) < top:
                 mine.append(Missed(*(labels[j][parts[j][i]] for j in range(3)), int(n[i])))
     return counts, found
+
+
+def combined(columns: list[np.ndarray], *, sort: bool = False, blanks: bool = False):
+    """One code per row for the tuple of ``columns``: mixed-radix over each column's own codes
+    (``pd.factorize``'s, sorted or in the order values first appear); each column's distinct
+    values; and the radices (``np.unravel_index(code, radices)`` gives back a code per column).
+    ``blanks``: a blank is a value of its own; otherwise a row with any blank gets -1."""
+    key, labels = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), []
+    for col in columns:
+        codes, names = pd.factorize(col, sort=sort, use_na_sentinel=not blanks)
+        key = np.where((codes >= 0) & (key >= 0), key * max(len(names), 1) + codes, -1)
+        labels.append(names)
+    return key, labels, [max(len(x), 1) for x in labels]
 
 
 def groups(values: np.ndarray) -> list:
