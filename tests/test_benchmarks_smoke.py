@@ -218,6 +218,22 @@ def test_the_runner_takes_a_built_in_pack_and_no_other(capsys):
     assert e.value.code == 2 and "some.toml" in capsys.readouterr().err
 
 
+def test_the_runners_roster_options_reach_the_books(monkeypatch):
+    """``--staff`` and ``--students`` are the roster the books are built with (not only its name in
+    the report): the plan the runner hands over carries them."""
+    import benchmarks.run as runner
+
+    seen = {}
+
+    def capture(plan, log=print):
+        seen["plan"] = plan
+        raise SystemExit(0)
+    monkeypatch.setattr(runner, "run", capture)
+    with pytest.raises(SystemExit):
+        runner.main(["--staff", "60", "--students", "600", "--sizes", "3k", "--no-write"])
+    assert (seen["plan"].staff, seen["plan"].students) == (60, 600)
+
+
 def test_the_runner_refuses_a_roster_of_no_one(capsys):
     from benchmarks.run import main
 
