@@ -28,6 +28,7 @@ from mentor_xl.packs.load import available
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
+OFFICE_LAYOUTS = ("", "grouped", "saved")  # SIZE, SIZE/grouped, SIZE/saved in --office
 
 
 @dataclass
@@ -48,8 +49,9 @@ class Plan:
     seed: int = generate.SEED  # another seed: books the benchmark never measured before
     policy: str = generate.POLICY  # the pack the books are built for and run under
     cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
-    # sizes also run as an office keeps the book; "200k/grouped": its log kept per teacher, ids merged down
-    office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped"])
+    # sizes also run as an office keeps the book; "200k/grouped": its log kept per teacher, ids merged down;
+    # "200k/saved": the benchmark's book as LibreOffice Calc saves it again (``OFFICE_LAYOUTS``)
+    office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped", "200k/saved"])
 
     def __post_init__(self):
         if self.policy != generate.POLICY:  # both peers count the bit-2022 rule bit.monthly-activity
@@ -78,12 +80,13 @@ def run(plan: Plan, log=print) -> dict:
         return generate.book(generate.rows_of(size), policy=plan.policy, seed=plan.seed, staff=plan.staff,
                              students=plan.students, cache=cache)
     books = {s: book(s) for s in plan.sizes}
-    from benchmarks.office import office_book
+    from benchmarks.office import office_book, saved_book
     offices = {}
     for label in plan.office:
         s, _, how = label.partition("/")
         source = books.get(s) or book(s)
-        offices[label] = office_book(source, grouped=how == "grouped", policy=plan.policy)
+        offices[label] = saved_book(source) if how == "saved" else \
+            office_book(source, grouped=how == "grouped", policy=plan.policy)
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -127,8 +130,11 @@ def run(plan: Plan, log=print) -> dict:
             b = offices[s]
             record(r, s, "office_read", child("read", book=str(b.path), header_row=b.log_header_row))
             record(r, s, "office_read_all", child("read_all", book=str(b.path)))
-            record(r, s, "office", child("compliance", book=str(b.path), policy=plan.policy,
-                                         out=str(work / f"office-{s.replace('/', '-')}-{r}" / "结果.xlsx")))
+            out = work / f"office-{s.replace('/', '-')}-{r}" / "结果.xlsx"
+            of = record(r, s, "office", child("compliance", book=str(b.path), policy=plan.policy, out=str(out)))
+            plain = work / f"{s.partition('/')[0]}-{r}" / "结果.monthly.csv"  # the benchmark's book, this round
+            if "error" not in of and plain.is_file():
+                checks[f"office {s}"] = _check(plain, out.with_suffix(".monthly.csv"))
         if plan.docs:
             d = work / f"docs-{r}"
             record(r, "docs", "docs_seq", child("docs", n=plan.docs, workers=1, outdir=str(d / "seq")))
@@ -337,14 +343,19 @@ def main(argv=None) -> int:
     ap.add_argument("--pdf", type=int, default=100)
     ap.add_argument("--ingest", type=int, default=200)
     ap.add_argument("--charts", type=int, default=100)
-    ap.add_argument("--office", default="200k,200k/grouped",
-                    help="sizes also run in an office's own layout, SIZE/grouped: its log kept per teacher (\"\": none)")
+    ap.add_argument("--office", default="200k,200k/grouped,200k/saved",
+                    help="sizes also run in an office's own layout, SIZE/grouped: its log kept per teacher; "
+                         "SIZE/saved: the benchmark's book saved again by LibreOffice Calc (\"\": none)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
     a = ap.parse_args(argv)
     if a.staff < 1 or a.students < 1:
         ap.error(f"--staff 和 --students 须为正整数（得到 {a.staff} 和 {a.students}）")
+    for label in a.office.split(","):
+        how = label.partition("/")[2]
+        if how not in OFFICE_LAYOUTS:
+            ap.error(f"--office 中的“{label}”：斜杠后只能是 {'、'.join(x for x in OFFICE_LAYOUTS if x)}（或不写）")
     for size in a.sizes.split(",") + [o.partition("/")[0] for o in a.office.split(",")]:
         try:
             if size:
@@ -419,6 +430,9 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
   column names, a merged title row, 序号 and 教师姓名 columns, a signature line under each table, no 角色
   column and no 设置 sheet (the pack given as `--policy` gives it). Its floor reads its own 活动记录 the same way.
   `200k/grouped`: its log kept per teacher, 教师工号 and 教师姓名 merged down each teacher's rows.
+  `200k/saved`: the benchmark's own book opened and saved again by LibreOffice Calc, as a book kept in a
+  spreadsheet program is stored (shared strings, Calc's row and cell markup), not as a library writes it.
+  Each gives the same per staff × month numbers as the benchmark's book (同答案检查 below, `office …`).
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
   of rule bit.monthly-activity, written with `to_excel`.
 - **LibreOffice COUNTIFS**: `benchmarks/countifs.py` — the 活动记录 values plus one COUNTIFS per staff × month

@@ -18,7 +18,7 @@ from benchmarks.run import Plan, render, run, summarise, machine
 def test_smoke_10k(tmp_path):
     plan = Plan(["10k"], rounds=1, naive_rounds={"10k": 1}, countifs_rounds={"10k": 1}, countifs_timeout=180,
                 docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache",
-                office=["10k", "10k/grouped"])
+                office=["10k", "10k/grouped", "10k/saved"])
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
@@ -41,10 +41,19 @@ def test_smoke_10k(tmp_path):
     grouped = runs[("10k/grouped", "office")]  # the log per teacher, its ids merged down: the same results
     assert "error" not in grouped and runs[("10k/grouped", "office_read")]["rows"] == 10_002
     assert (grouped["details_rows"], grouped["results_rows"]) == (comp["details_rows"], comp["results_rows"])
+    # the book saved again by LibreOffice Calc: shared strings, Calc's markup; the same log, the same results
+    saved = runs[("10k/saved", "office")]
+    assert "error" not in saved and runs[("10k/saved", "office_read")]["rows"] == 10_000
+    assert (saved["details_rows"], saved["results_rows"]) == (comp["details_rows"], comp["results_rows"])
+    import zipfile
+    with zipfile.ZipFile(result["office_books"]["10k/saved"]) as z:
+        assert "xl/sharedStrings.xml" in z.namelist() and b"LibreOffice" in z.read("docProps/app.xml")
     # the very same numbers: every staff member × month of the engine's counts, in each layout
     monthly = (tmp_path / "work" / "10k-0" / "结果.monthly.csv").read_text(encoding="utf-8")
-    for label in ("10k", "10k-grouped"):
+    for label in ("10k", "10k-grouped", "10k-saved"):
         assert (tmp_path / "work" / f"office-{label}-0" / "结果.monthly.csv").read_text(encoding="utf-8") == monthly
+    for label in ("10k", "10k/grouped", "10k/saved"):  # and the runner's own check says so in the report
+        assert result["checks"][f"office {label}"].startswith("一致"), result["checks"]
     assert runs[("ingest", "ingest")]["files"] == 8 and runs[("ingest", "ingest")]["rows_merged"] > 0
 
     # the same answer three ways: engine, LibreOffice's COUNTIFS, the naive loop
@@ -241,6 +250,15 @@ def test_the_runner_refuses_a_roster_of_no_one(capsys):
         with pytest.raises(SystemExit) as e:
             main([flag, "0", "--sizes", "10k", "--no-write"])
         assert e.value.code == 2 and "正整数" in capsys.readouterr().err
+
+
+def test_the_runner_refuses_a_layout_it_has_not(capsys):
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--sizes", "10k", "--office", "10k/grouped,10k/sorted", "--no-write"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "10k/sorted" in err and "grouped、saved" in err
 
 
 def test_the_runner_refuses_a_size_in_words(capsys):
