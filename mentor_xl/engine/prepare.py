@@ -263,7 +263,7 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
         "dorm": dorm_codes[keep].astype(np.int32),
         "hours": pd.to_numeric(lg["时长"], errors="coerce").to_numpy(dtype=float)[keep],
         "persons": pd.to_numeric(lg["人次"], errors="coerce").to_numpy(dtype=float)[keep],
-    })
+    }, copy=False)  # every column a fresh array: not copied again into 2-D blocks (1M rows: 0.08 s)
     listed = _listed(lg["学号"].to_numpy(dtype=object)[keep])
     # 班级 as objects beside the frame: in it pandas would make them Arrow strings, only to be
     # turned back into objects for the codes (~0.15 s a 1M-row log)

@@ -136,8 +136,12 @@ def _spread(parse, dictionary: pa.Array, indices: pa.Array, index=None) -> tuple
     uniq = pa.concat_arrays([dictionary.cast(pa.large_string()), pa.nulls(1, pa.large_string())])
     parsed, bad = parse(arrow_series(uniq))
     idx = indices.fill_null(len(uniq) - 1).to_numpy(zero_copy_only=False)
-    vals = parsed.take(idx)
-    vals.index = index if index is not None else pd.RangeIndex(len(idx))
+    index = index if index is not None else pd.RangeIndex(len(idx))
+    if isinstance(parsed.dtype, np.dtype):  # numpy's own gather: pandas' take costs 2–6× as much (1M rows: 0.15 s)
+        vals = pd.Series(parsed.to_numpy()[idx], index=index, dtype=parsed.dtype, name=parsed.name, copy=False)
+    else:  # an extension dtype (nullable integers, booleans …): its own take
+        vals = parsed.take(idx)
+        vals.index = index
     return vals, pd.Series(np.asarray(bad, dtype=bool)[idx], index=vals.index)
 
 
