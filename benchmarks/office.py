@@ -9,7 +9,11 @@ real office's workbook is measured, not only of one shaped as the tool expects.
   other column of the log under the office's name for it (谈话内容 …): the same rows, the same answers;
 - a signature line under each table (制表人 …);
 - ``grouped``: the log kept per teacher — its rows sorted by 工号 and date, 教师工号 and 教师姓名
-  merged down each teacher's block, as a 台账 grouped by teacher is laid out.
+  merged down each teacher's block, as a 台账 grouped by teacher is laid out;
+- ``notes``: 谈话内容 written as a 台账's notes are, a sentence or three of free text per talk
+  (with the student's name, what was talked about, what was agreed), nearly every one its own,
+  in place of the benchmark's short topic (340 distinct texts): the same rows and answers, and
+  twenty-odd MB of text every tool must read.
 
 ``saved_book`` is the benchmark book as a spreadsheet program stores it: opened and saved again by
 LibreOffice Calc (shared strings, Calc's own row and cell markup, styles), not written by a library.
@@ -30,14 +34,15 @@ FORMAT = 3  # bump when the layout built here changes
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
-def office_book(source: Book, grouped: bool = False, policy: str = POLICY) -> Book:
+def office_book(source: Book, grouped: bool = False, policy: str = POLICY, notes: bool = False) -> Book:
     """The office-shaped copy of ``source`` (a ``generate.book`` for ``policy``), built once."""
-    path = source.path.with_name(f"{source.path.stem}-office{'-grouped' if grouped else ''}{FORMAT}.xlsx")
+    how = ("-grouped" if grouped else "") + ("-notes" if notes else "")
+    path = source.path.with_name(f"{source.path.stem}-office{how}{FORMAT}.xlsx")
     if path.is_file():
         return Book(path, source.rows, HEADER_ROW, None)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xlsx")
     t = time.perf_counter()
-    _build(source.path, tmp, grouped, policy)
+    _build(source.path, tmp, grouped, policy, notes)
     os.replace(tmp, path)
     seconds = time.perf_counter() - t
     path.with_suffix(".json").write_text(json.dumps({"rows": source.rows, "source": source.path.name,
@@ -66,7 +71,33 @@ def saved_book(source: Book) -> Book:
     return Book(path, source.rows, source.log_header_row, seconds)
 
 
-def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY) -> None:
+# 谈话内容 as a mentor writes it: who, about what, how it went, what comes next (seeded: the same book
+# every time). 20 × 12 × 8 × 10 sentences, a name and a count make nearly every row its own.
+_ABOUT = ("期中考试成绩", "学业规划", "考研准备", "实习安排", "宿舍关系", "心理状态", "竞赛选题", "选课", "奖学金申请",
+          "入党申请", "科研训练", "英语四级", "志愿服务", "社团工作", "毕业设计", "就业意向", "专业分流", "家庭经济困难",
+          "作息习惯", "体育锻炼")
+_HOW = ("进行了深入交流", "谈心谈话", "进行了沟通", "交换了意见", "做了详细了解", "进行了个别指导", "一起分析了现状",
+        "听取了学生的想法", "进行了面对面交流", "通过线上会议交流", "在办公室当面谈话", "结合上次谈话回访")
+_NEXT = ("分析了原因，制定了下一步计划。", "学生表示会按计划完成。", "建议其多与任课教师沟通。", "约定下月再谈。",
+         "学生状态良好，无需特别关注。", "需持续关注，已记入重点学生名单。", "已与辅导员沟通情况。", "推荐了参考书目和学习方法。")
+_MORE = ("", "", "", "", "学生提出希望增加实验室开放时间，已转告学院。", "谈话中了解到其室友情况，一并做了提醒。",
+         "学生对本学期课程安排有疑问，已解答。", "布置了阅读任务，下次谈话检查。", "学生近期参加了社会实践，收获较大。",
+         "提醒其注意作息，按时参加体育锻炼。")
+
+
+def _notes(student_names, seed: int = 2024) -> list[str]:
+    """One note per row: ``student_names`` (None for a talk with a group) and seeded choices."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = len(student_names)
+    pick = [np.asarray(x, dtype=object)[rng.integers(0, len(x), n)] for x in (_ABOUT, _HOW, _NEXT, _MORE)]
+    times = rng.integers(1, 9, n)
+    return [f"与{who or '同学们'}就{a}{h}（本学期第{k}次），{nx}{m}"
+            for who, a, h, nx, m, k in zip(student_names, *pick, times.tolist())]
+
+
+def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, notes: bool = False) -> None:
     import fastexcel
     import numpy as np
     import xlsxwriter
@@ -130,6 +161,8 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY) ->
           ((k + 1, t, name_of.get(t), s, student_name.get(s), c, a, b) for k, (t, s, c, a, b)
            in enumerate(zip(pairs["工号"], pairs["学号"], pairs["班级"], pairs["开始日期"], pairs["结束日期"]))),
           dates=(6, 7), numbers=(0,))
+    if notes:
+        log["内容"] = _notes([student_name.get(s) for s in log["学号"]])
     blocks = None
     if grouped:  # per teacher, in date order; each teacher's 工号 and name merged down the block
         log = log.sort_values(["工号", "日期"], kind="stable").reset_index(drop=True)

@@ -28,7 +28,7 @@ from mentor_xl.packs.load import available
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
-OFFICE_LAYOUTS = ("", "grouped", "saved")  # SIZE, SIZE/grouped, SIZE/saved in --office
+OFFICE_LAYOUTS = ("", "grouped", "saved", "notes")  # SIZE, SIZE/grouped, SIZE/saved, SIZE/notes in --office
 
 
 @dataclass
@@ -50,8 +50,9 @@ class Plan:
     policy: str = generate.POLICY  # the pack the books are built for and run under
     cache: Path | None = None  # where generated books are kept (default benchmarks/.cache)
     # sizes also run as an office keeps the book; "200k/grouped": its log kept per teacher, ids merged down;
-    # "200k/saved": the benchmark's book as LibreOffice Calc saves it again (``OFFICE_LAYOUTS``)
-    office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped", "200k/saved"])
+    # "200k/saved": the benchmark's book as LibreOffice Calc saves it again; "200k/notes": 谈话内容 as
+    # free text, nearly every row its own (``OFFICE_LAYOUTS``)
+    office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped", "200k/saved", "200k/notes"])
 
     def __post_init__(self):
         if self.policy != generate.POLICY:  # both peers count the bit-2022 rule bit.monthly-activity
@@ -86,7 +87,7 @@ def run(plan: Plan, log=print) -> dict:
         s, _, how = label.partition("/")
         source = books.get(s) or book(s)
         offices[label] = saved_book(source) if how == "saved" else \
-            office_book(source, grouped=how == "grouped", policy=plan.policy)
+            office_book(source, grouped=how == "grouped", policy=plan.policy, notes=how == "notes")
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -343,9 +344,10 @@ def main(argv=None) -> int:
     ap.add_argument("--pdf", type=int, default=100)
     ap.add_argument("--ingest", type=int, default=200)
     ap.add_argument("--charts", type=int, default=100)
-    ap.add_argument("--office", default="200k,200k/grouped,200k/saved",
+    ap.add_argument("--office", default="200k,200k/grouped,200k/saved,200k/notes",
                     help="sizes also run in an office's own layout, SIZE/grouped: its log kept per teacher; "
-                         "SIZE/saved: the benchmark's book saved again by LibreOffice Calc (\"\": none)")
+                         "SIZE/saved: the benchmark's book saved again by LibreOffice Calc; SIZE/notes: its "
+                         "谈话内容 free text, nearly every row its own (\"\": none)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
@@ -432,6 +434,9 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
   `200k/grouped`: its log kept per teacher, 教师工号 and 教师姓名 merged down each teacher's rows.
   `200k/saved`: the benchmark's own book opened and saved again by LibreOffice Calc, as a book kept in a
   spreadsheet program is stored (shared strings, Calc's row and cell markup), not as a library writes it.
+  `200k/notes`: the office's layout with 谈话内容 written as a 台账's notes are, a sentence or three per talk
+  (the student's name, the topic, what was agreed), nearly every row its own, in place of the benchmark's
+  340 short topics: ~20 MB more text that every tool reads.
   Each gives the same per staff × month numbers as the benchmark's book (同答案检查 below, `office …`).
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
   of rule bit.monthly-activity, written with `to_excel`.

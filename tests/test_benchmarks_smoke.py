@@ -18,7 +18,7 @@ from benchmarks.run import Plan, render, run, summarise, machine
 def test_smoke_10k(tmp_path):
     plan = Plan(["10k"], rounds=1, naive_rounds={"10k": 1}, countifs_rounds={"10k": 1}, countifs_timeout=180,
                 docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache",
-                office=["10k", "10k/grouped", "10k/saved"])
+                office=["10k", "10k/grouped", "10k/saved", "10k/notes"])
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
@@ -48,11 +48,19 @@ def test_smoke_10k(tmp_path):
     import zipfile
     with zipfile.ZipFile(result["office_books"]["10k/saved"]) as z:
         assert "xl/sharedStrings.xml" in z.namelist() and b"LibreOffice" in z.read("docProps/app.xml")
+    # 谈话内容 as a 台账's notes: free text, nearly every row its own; the same results
+    notes = runs[("10k/notes", "office")]
+    assert "error" not in notes and runs[("10k/notes", "office_read")]["rows"] == 10_002
+    assert (notes["details_rows"], notes["results_rows"]) == (comp["details_rows"], comp["results_rows"])
+    import fastexcel
+    texts = fastexcel.read_excel(result["office_books"]["10k/notes"]).load_sheet(
+        "活动记录", header_row=1, n_rows=10_000).to_pandas()["谈话内容"]
+    assert texts.nunique() > 9_000 and texts.str.len().mean() > 30 and texts.str.startswith("与").all()
     # the very same numbers: every staff member × month of the engine's counts, in each layout
     monthly = (tmp_path / "work" / "10k-0" / "结果.monthly.csv").read_text(encoding="utf-8")
-    for label in ("10k", "10k-grouped", "10k-saved"):
+    for label in ("10k", "10k-grouped", "10k-saved", "10k-notes"):
         assert (tmp_path / "work" / f"office-{label}-0" / "结果.monthly.csv").read_text(encoding="utf-8") == monthly
-    for label in ("10k", "10k/grouped", "10k/saved"):  # and the runner's own check says so in the report
+    for label in ("10k", "10k/grouped", "10k/saved", "10k/notes"):  # and the runner's own check says so in the report
         assert result["checks"][f"office {label}"].startswith("一致"), result["checks"]
     assert runs[("ingest", "ingest")]["files"] == 8 and runs[("ingest", "ingest")]["rows_merged"] > 0
 
@@ -258,7 +266,7 @@ def test_the_runner_refuses_a_layout_it_has_not(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--sizes", "10k", "--office", "10k/grouped,10k/sorted", "--no-write"])
     err = capsys.readouterr().err
-    assert e.value.code == 2 and "10k/sorted" in err and "grouped、saved" in err
+    assert e.value.code == 2 and "10k/sorted" in err and "grouped、saved、notes" in err
 
 
 def test_the_runner_refuses_a_size_in_words(capsys):
