@@ -135,6 +135,12 @@ def test_repeated_values_parse_once_and_keep_their_index():
 def test_date_cells_in_text_columns_read_as_dates():
     vals, _ = parsed(v.parse_text, ["2024-09-01 00:00:00", "2024-09-01 08:30:00"])
     assert vals == ["2024-09-01", "2024-09-01 08:30:00"]
+    # only a whole cell of that form is a date: among free text (searched by length first), with
+    # the same 19 characters inside a longer text, in full-width digits, with spaces around
+    vals, _ = parsed(v.parse_text, ["与学生谈心，约定 2024-09-01 00:00:00 再谈", "2024-09-01 00:00:00x", "谈话内容" * 5,
+                                    " 2024-10-02 00:00:00 ", "２０２４-09-01 00:00:00", None])
+    assert vals == ["与学生谈心，约定 2024-09-01 00:00:00 再谈", "2024-09-01 00:00:00x", "谈话内容" * 5,
+                    "2024-10-02", "2024-09-01", None]
 
 
 def test_a_blank_never_goes_the_long_way(monkeypatch):

@@ -73,6 +73,10 @@ class People:
     problems: Problems
 
 
+# the 活动记录 columns the engine reads
+LOG_COLUMNS = ("日期", "工号", "活动类型", "学号", "班级", "宿舍", "时长", "人次", "_row")
+
+
 @gcpause.during
 def prepare(book: OfficeBook, pack: Pack, *, people: People | None = None) -> Prepared:
     """The engine's inputs. ``people`` (``prepare_people`` of the same book and pack) may be
@@ -81,7 +85,7 @@ def prepare(book: OfficeBook, pack: Pack, *, people: People | None = None) -> Pr
         people = prepare_people(book, pack)
     problems = Problems()
     problems.extend(people.problems)
-    lg = book.frame("活动记录")
+    lg = book.frame("活动记录", only=LOG_COLUMNS)  # its free text (内容 …) is left unparsed
     type_names = np.array(list(pack.types), dtype=object)
     log, listed, cls_text = _log(book, pack, lg, people.staff_index, type_names, set(people.staff["staff"]), problems)
     student_ids, table = _extend(people.student_ids, listed["names"])

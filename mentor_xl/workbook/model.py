@@ -18,12 +18,18 @@ Value types after reading:
   bool    boolean (nullable)
   term    str code ``2024-2025-1`` (or a 学年 ``2024-2025`` in 测评), None when blank
 Unknown columns are kept after the canonical ones under their own header.
+
+Free text that no rule reads (a column declared ``notes`` in the schema, such as 活动记录's 内容,
+and the office's own extra columns) is parsed when a frame is first asked for with it: ``frame``
+gives every column, ``frame(sheet, only=...)`` only promises those named (the engine asks so),
+and leaves the others unparsed. Either way a value reads the same.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -38,22 +44,43 @@ ATTRS = {
 }
 
 
+class _SheetFrame:
+    """A sheet's frame as an attribute (``book.log``): whole, its deferred columns parsed on the
+    first read; ``OfficeBook.frame(sheet, only=...)`` may take it without them."""
+
+    def __set_name__(self, owner, name: str):
+        self.attr, self.sheet = "_" + name, SHEET_OF[name]
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return None  # the dataclass field's default
+        if self.sheet in obj.deferred:
+            obj._parse_deferred(self.sheet)
+        return obj.__dict__.get(self.attr)
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.attr] = value
+
+
+SHEET_OF = {attr: sheet for sheet, attr in ATTRS.items()}
+
+
 @dataclass
 class OfficeBook:
     path: Path | None = None
     settings: dict[str, str] = field(default_factory=dict)  # 设置: 项目 -> 值 (raw text)
-    settings_frame: pd.DataFrame | None = None
-    terms: pd.DataFrame | None = None
-    holidays: pd.DataFrame | None = None
-    staff: pd.DataFrame | None = None
-    students: pd.DataFrame | None = None
-    assignments: pd.DataFrame | None = None
-    log: pd.DataFrame | None = None
-    surveys: pd.DataFrame | None = None
-    reviews: pd.DataFrame | None = None
-    class_ranks: pd.DataFrame | None = None
-    nominations: pd.DataFrame | None = None
-    column_map: pd.DataFrame | None = None
+    settings_frame: pd.DataFrame | None = _SheetFrame()
+    terms: pd.DataFrame | None = _SheetFrame()
+    holidays: pd.DataFrame | None = _SheetFrame()
+    staff: pd.DataFrame | None = _SheetFrame()
+    students: pd.DataFrame | None = _SheetFrame()
+    assignments: pd.DataFrame | None = _SheetFrame()
+    log: pd.DataFrame | None = _SheetFrame()
+    surveys: pd.DataFrame | None = _SheetFrame()
+    reviews: pd.DataFrame | None = _SheetFrame()
+    class_ranks: pd.DataFrame | None = _SheetFrame()
+    nominations: pd.DataFrame | None = _SheetFrame()
+    column_map: pd.DataFrame | None = _SheetFrame()
     present: set[str] = field(default_factory=set)  # canonical names of sheets found
     sheet_names: dict[str, str] = field(default_factory=dict)  # canonical -> actual name
     recognised: dict = field(default_factory=dict)  # canonical -> recognise.Recognition (what check shows)
@@ -61,6 +88,10 @@ class OfficeBook:
     # a check of the file still running when the book was returned (``read_book(later=True)``)
     pending: Callable[[], None] | None = field(default=None, repr=False, compare=False)
     refused: str | None = field(default=None, repr=False, compare=False)  # that check's refusal
+    # sheet -> (the frame's columns in order, column -> its parse): the columns not parsed yet
+    deferred: dict[str, tuple[list[str], dict[str, Callable[[], pd.Series]]]] = field(
+        default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def confirm(self) -> None:
         """Wait for the check of the file still running (a large 活动记录's part, checked by the
@@ -83,13 +114,28 @@ class OfficeBook:
             self.pending = pending  # not decided (an interrupt): asked again next time
             raise
 
-    def frame(self, sheet: str) -> pd.DataFrame:
-        """The sheet's frame; an empty one with canonical columns when the sheet is absent."""
-        df = getattr(self, ATTRS[sheet])
+    def frame(self, sheet: str, only: Iterable[str] | None = None) -> pd.DataFrame:
+        """The sheet's frame; an empty one with canonical columns when the sheet is absent.
+        ``only``: the columns the caller reads; the others may be missing (not parsed yet)."""
+        df = self.__dict__.get("_" + ATTRS[sheet])
+        if sheet in self.deferred and (only is None or not set(only).isdisjoint(self.deferred[sheet][1])):
+            df = self._parse_deferred(sheet)
         if df is None:
             from mentor_xl.workbook.schema import BY_NAME
             df = empty_frame(BY_NAME[sheet])
         return df
+
+    def _parse_deferred(self, sheet: str) -> pd.DataFrame:
+        attr = "_" + ATTRS[sheet]
+        with self._lock:  # an Excel function and a button may ask at once: parsed once
+            if sheet in self.deferred:
+                order, parse = self.deferred[sheet]
+                df = self.__dict__[attr]
+                made = {name: f() for name, f in parse.items()}
+                self.__dict__[attr] = pd.DataFrame({name: made[name] if name in made else df[name] for name in order},
+                                                   copy=False)
+                del self.deferred[sheet]
+            return self.__dict__[attr]
 
     def canonical(self, sheet: str) -> pd.DataFrame:
         """The sheet's frame with only its canonical columns and ``_row``: the office's own extra

@@ -29,6 +29,9 @@ class Column:
     dropdown: str | None = None  # name of a 字典 list for data validation in init/collect
     width: int = 12
     note: str = ""  # shown in the 说明 sheet
+    # free text for people that no rule reads (a 台账's 谈话内容: 200,000 distinct texts): parsed
+    # when first asked for (``OfficeBook.frame``), not while a compliance run waits for it
+    notes: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("宿舍", "text", False, ("寝室", "宿舍号")),
         Column("时长", "number", False, ("时长(小时)", "时长（小时）", "学时", "小时数", "时长(h)"), width=8),
         Column("人次", "number", False, ("人数",), width=8),
-        Column("地点", "text", False, ("活动地点",)),
-        Column("内容", "text", False, ("活动内容", "主题", "备注"), width=30),
+        Column("地点", "text", False, ("活动地点",), notes=True),
+        Column("内容", "text", False, ("活动内容", "主题", "备注"), width=30, notes=True),
     ), aliases=("活动", "工作记录", "活动日志", "记录", "台账", "工作台账", "活动台账", "记录表", "谈话记录", "工作日志"),
         required=True),
     Sheet("测评", (

@@ -209,8 +209,12 @@ def _arrow(s: pd.Series) -> pa.Array:
 # text ----------------------------------------------------------------------------------
 def _text_u(u: pd.Series):
     s = _normalise(u, " ", _TO_HALF_ALNUM, _ODD_ALNUM)
-    # a date cell in a text column (设置/值, 备注) reads as the date, not "2024-09-01 00:00:00"
-    if pc.any(pc.match_substring(_arrow(s), " 00:00:00")).as_py():  # a substring search first: cheaper
+    # a date cell in a text column (设置/值, 备注) reads as the date, not "2024-09-01 00:00:00":
+    # 19 bytes exactly, so only values of that length are searched (a column of 谈话内容, 200,000
+    # distinct texts, took 22 ms to search whole)
+    a = _arrow(s)
+    at19 = true_mask(pc.equal(pc.binary_length(a), 19))
+    if at19.any() and pc.any(pc.match_substring(a.filter(at19), " 00:00:00")).as_py():
         s = s.str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$", r"\1", regex=True)
     return _to_object(s), np.zeros(len(u), dtype=bool)
 
