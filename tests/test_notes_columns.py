@@ -46,7 +46,7 @@ def test_free_text_is_parsed_when_first_asked_for_and_reads_as_ever(tmp_path):
     # said while reading, before anyone asks for the column: the error cell, the unreadable date
     said = {(p.row, p.column, p.category) for p in book.problems if p.sheet == "活动记录"}
     assert (6, "地点", "公式错误") in said and (3, "日期", "日期格式") in said
-    assert set(book.deferred["活动记录"][1]) == {"地点", "内容", "序号", "教师姓名"}
+    assert set(book.deferred["活动记录"]) == {"地点", "内容", "序号", "教师姓名"}
 
     part = book.frame("活动记录", only=("日期", "工号", "_row"))  # what the engine reads: left unparsed
     assert "内容" not in part.columns and "活动记录" in book.deferred
@@ -86,7 +86,7 @@ def test_a_compliance_run_never_parses_the_notes(tmp_path):
 
 def test_two_threads_asking_at_once_parse_once(tmp_path):
     book = read_book(_book(tmp_path / "台账.xlsx"))
-    order, parse = book.deferred["活动记录"]
+    parse = book.deferred["活动记录"]
     calls = []
 
     def counted(f):
@@ -94,7 +94,7 @@ def test_two_threads_asking_at_once_parse_once(tmp_path):
             calls.append(1)
             return f()
         return g
-    book.deferred["活动记录"] = (order, {k: counted(f) for k, f in parse.items()})
+    book.deferred["活动记录"] = {k: counted(f) for k, f in parse.items()}
     got = []
     threads = [threading.Thread(target=lambda: got.append(book.frame("活动记录"))) for _ in range(4)]
     for t in threads:
@@ -103,3 +103,20 @@ def test_two_threads_asking_at_once_parse_once(tmp_path):
         t.join()
     assert len(calls) == 4 and all(g is got[0] for g in got)  # four columns, each once
     assert isinstance(got[0], pd.DataFrame) and got[0]["内容"].iloc[0] == "与学生 谈话，约定 下次"
+
+
+def test_an_office_book_as_kept_leaves_its_own_columns_for_later(tmp_path):
+    """The office's own 台账: title row, 序号, 教师姓名, merged names, a totals and a signature line
+    under the log. Its 地点 and own columns are left unparsed by the run and read the same after."""
+    from officebook import BIT_LOG, bit_office_book
+
+    office = open_office(bit_office_book(tmp_path / "台账.xlsx", with_terms=True), "bit-2022")
+    office.compliance("2024-2025-1")
+    assert set(office.book.deferred["活动记录"]) == {"地点", "序号", "教师姓名"}
+    log = office.book.log
+    assert list(log.columns)[-4:] == ["内容", "序号", "教师姓名", "_row"]
+    assert "填表人" not in " ".join(log["序号"].dropna()) and "合计" not in log["序号"].tolist()  # no footer, no totals
+    # each kept row's 地点 and 教师姓名 are its own: Excel row 3 holds BIT_LOG[0] (title row 1, header row 2)
+    assert log["地点"].tolist() == [BIT_LOG[r - 3][-1] for r in log["_row"]]
+    assert log["教师姓名"].tolist() == [BIT_LOG[r - 3][2] for r in log["_row"]]
+    assert log["序号"].tolist() == [str(r - 2) for r in log["_row"]]

@@ -43,6 +43,8 @@ ATTRS = {
     "列映射": "column_map",
 }
 
+SHEET_OF = {attr: sheet for sheet, attr in ATTRS.items()}
+
 
 class _SheetFrame:
     """A sheet's frame as an attribute (``book.log``): whole, its deferred columns parsed on the
@@ -60,9 +62,6 @@ class _SheetFrame:
 
     def __set__(self, obj, value) -> None:
         obj.__dict__[self.attr] = value
-
-
-SHEET_OF = {attr: sheet for sheet, attr in ATTRS.items()}
 
 
 @dataclass
@@ -88,9 +87,8 @@ class OfficeBook:
     # a check of the file still running when the book was returned (``read_book(later=True)``)
     pending: Callable[[], None] | None = field(default=None, repr=False, compare=False)
     refused: str | None = field(default=None, repr=False, compare=False)  # that check's refusal
-    # sheet -> (the frame's columns in order, column -> its parse): the columns not parsed yet
-    deferred: dict[str, tuple[list[str], dict[str, Callable[[], pd.Series]]]] = field(
-        default_factory=dict, repr=False, compare=False)
+    # sheet -> {column -> its parse}: the columns not parsed yet (the schema's, then the office's own)
+    deferred: dict[str, dict[str, Callable[[], pd.Series]]] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def confirm(self) -> None:
@@ -118,7 +116,7 @@ class OfficeBook:
         """The sheet's frame; an empty one with canonical columns when the sheet is absent.
         ``only``: the columns the caller reads; the others may be missing (not parsed yet)."""
         df = self.__dict__.get("_" + ATTRS[sheet])
-        if sheet in self.deferred and (only is None or not set(only).isdisjoint(self.deferred[sheet][1])):
+        if sheet in self.deferred and (only is None or not set(only).isdisjoint(self.deferred[sheet])):
             df = self._parse_deferred(sheet)
         if df is None:
             from mentor_xl.workbook.schema import BY_NAME
@@ -129,9 +127,11 @@ class OfficeBook:
         attr = "_" + ATTRS[sheet]
         with self._lock:  # an Excel function and a button may ask at once: parsed once
             if sheet in self.deferred:
-                order, parse = self.deferred[sheet]
+                from mentor_xl.workbook.schema import BY_NAME
+                made = {name: f() for name, f in self.deferred[sheet].items()}
                 df = self.__dict__[attr]
-                made = {name: f() for name, f in parse.items()}
+                canon = BY_NAME[sheet].names  # the frame's order: canonical, the office's own, _row
+                order = canon + [name for name in made if name not in canon] + ["_row"]
                 self.__dict__[attr] = pd.DataFrame({name: made[name] if name in made else df[name] for name in order},
                                                    copy=False)
                 del self.deferred[sheet]

@@ -716,11 +716,11 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
     out: dict[str, pd.Series] = {}
     drop = np.zeros(len(keep), dtype=bool)
     who = by_name if by_name is not None else _staff_name_column(match, names, rec.STAFF_NAME_HEADERS)
-    later: dict[str, tuple[str, pa.DictionaryArray]] = {}  # parsed when asked for (OfficeBook.frame)
+    later: dict[str, pa.DictionaryArray] = {}  # free text, parsed when asked for (OfficeBook.frame)
     for col in sheet.columns:
         unnamed = np.zeros(len(keep), dtype=bool)  # blank, and said why by _staff_by_name
-        if col.name in canon_at and col.notes and not col.required:  # never bad: only its error cells are said
-            later[col.name] = ("text", enc[canon_at[col.name]].take(take))
+        if col.name in canon_at and col.notes and col.kind == "text" and not col.required:
+            later[col.name] = enc[canon_at[col.name]].take(take)  # text is never bad: only its error cells are said
             _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, False)
             continue
         if col.name in canon_at:
@@ -746,21 +746,20 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         if col.kind == "id" and col.name in _KEY_IDS:
             _report_short_ids(problems, actual, col.name, parsed, rows, raw)
     for name, j, _ in extra:
-        later[name] = ("text", enc[j].take(take))
+        later[name] = enc[j].take(take)
     out["_row"] = pd.Series(rows, dtype="int64")
     frame = pd.DataFrame(out, copy=False)  # no 2-D block of every object column: stacking cost 0.2 s at 1M rows
     frame = frame[~drop].reset_index(drop=True)
     if later:
         kept = pa.array(np.flatnonzero(~drop))
-        order = [c.name for c in sheet.columns] + [name for name, _, _ in extra] + ["_row"]
-        ctx.book.deferred[sheet.name] = (order, {name: functools.partial(_parse_later, kind, coded, kept)
-                                                 for name, (kind, coded) in later.items()})
+        ctx.book.deferred[sheet.name] = {name: functools.partial(_text_later, coded, kept)
+                                         for name, coded in later.items()}
     return frame
 
 
-def _parse_later(kind: str, coded: pa.DictionaryArray, kept: pa.Array) -> pd.Series:
-    """A column left for later: the rows kept, parsed as the others were."""
-    return values.parse_coded(kind, coded.take(kept))[0]
+def _text_later(coded: pa.DictionaryArray, kept: pa.Array) -> pd.Series:
+    """A text column left for later: the rows kept, parsed as the others were."""
+    return values.parse_coded("text", coded.take(kept))[0]
 
 
 _PARSE_AS = {"时长": "hours"}  # read as a number of hours (90分钟 is 1.5)
