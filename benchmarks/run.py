@@ -29,6 +29,7 @@ from mentor_xl.packs.load import available
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 OFFICE_LAYOUTS = ("", "grouped", "saved", "notes")  # SIZE, SIZE/grouped, SIZE/saved, SIZE/notes in --office
+OTHER_PACKS = ("hfut-math", "lctc-2024", "ustb-2022")  # --packs by default, at 200k
 
 
 @dataclass
@@ -53,6 +54,10 @@ class Plan:
     # "200k/saved": the benchmark's book as LibreOffice Calc saves it again; "200k/notes": 谈话内容 as
     # free text, nearly every row its own (``OFFICE_LAYOUTS``)
     office: list[str] = field(default_factory=lambda: ["200k", "200k/grouped", "200k/saved", "200k/notes"])
+    # "POLICY:SIZE": the same size built for and run under another pack, whose rules make other results
+    # (hfut-math's 200k book gives twice bit-2022's 不达标 合规明细 rows): its floor, then the run
+    # (the command line runs OTHER_PACKS at 200k unless told otherwise)
+    packs: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.policy != generate.POLICY:  # both peers count the bit-2022 rule bit.monthly-activity
@@ -88,6 +93,11 @@ def run(plan: Plan, log=print) -> dict:
         source = books.get(s) or book(s)
         offices[label] = saved_book(source) if how == "saved" else \
             office_book(source, grouped=how == "grouped", policy=plan.policy, notes=how == "notes")
+    packs = {}
+    for label in plan.packs:
+        policy, _, s = label.partition(":")
+        packs[label] = generate.book(generate.rows_of(s), policy=policy, seed=plan.seed, staff=plan.staff,
+                                     students=plan.students, cache=cache)
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -136,6 +146,12 @@ def run(plan: Plan, log=print) -> dict:
             plain = work / f"{s.partition('/')[0]}-{r}" / "结果.monthly.csv"  # the benchmark's book, this round
             if "error" not in of and plain.is_file():
                 checks[f"office {s}"] = _check(plain, out.with_suffix(".monthly.csv"))
+        for s in plan.packs:  # another pack's book of the same size: its floor, then the run
+            b = packs[s]
+            record(r, s, "pack_read", child("read", book=str(b.path), header_row=b.log_header_row))
+            record(r, s, "pack_read_all", child("read_all", book=str(b.path)))
+            record(r, s, "pack", child("compliance", book=str(b.path),
+                                       out=str(work / f"pack-{s.replace(':', '-')}-{r}" / "结果.xlsx")))
         if plan.docs:
             d = work / f"docs-{r}"
             record(r, "docs", "docs_seq", child("docs", n=plan.docs, workers=1, outdir=str(d / "seq")))
@@ -156,6 +172,7 @@ def run(plan: Plan, log=print) -> dict:
             "students": plan.students,
             "books": {s: _here(b.path) for s, b in books.items()},
             "office_books": {s: _here(b.path) for s, b in offices.items()},
+            "pack_books": {s: _here(b.path) for s, b in packs.items()},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
 
@@ -265,6 +282,14 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         for s in office:
             row, targets[f"office {s}"] = _e2e_cells(runs, s, "office_read", "office")
             lines.append(" | ".join(row))
+    packs = [s for s in plan.packs if _values(runs, s, "pack_read") or _values(runs, s, "pack")]
+    if packs:
+        lines += ["", "| 其他制度：制度:行数 | fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | "
+                  "其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for s in packs:
+            row, targets[f"pack {s}"] = _e2e_cells(runs, s, "pack_read", "pack")
+            lines.append(" | ".join(row))
     if plan.docs:
         seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))
         speed, n = _ratio(runs, "docs", "docs_seq", "docs_par")
@@ -348,6 +373,9 @@ def main(argv=None) -> int:
                     help="sizes also run in an office's own layout, SIZE/grouped: its log kept per teacher; "
                          "SIZE/saved: the benchmark's book saved again by LibreOffice Calc; SIZE/notes: its "
                          "谈话内容 free text, nearly every row its own (\"\": none)")
+    ap.add_argument("--packs", default=",".join(f"{p}:200k" for p in OTHER_PACKS),
+                    help="POLICY:SIZE pairs also run: the same size built for another pack, whose rules make "
+                         "other results (\"\": none)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--from-json", type=Path, help="re-render RESULTS.md from a run's RESULTS.json (no run)")
@@ -358,7 +386,12 @@ def main(argv=None) -> int:
         how = label.partition("/")[2]
         if how not in OFFICE_LAYOUTS:
             ap.error(f"--office 中的“{label}”：斜杠后只能是 {'、'.join(x for x in OFFICE_LAYOUTS if x)}（或不写）")
-    for size in a.sizes.split(",") + [o.partition("/")[0] for o in a.office.split(",")]:
+    packs = [x for x in a.packs.split(",") if x]
+    for label in packs:
+        if label.partition(":")[0] not in available() or not label.partition(":")[2]:
+            ap.error(f"--packs 中的“{label}”：应写作 制度:行数，制度为 {'、'.join(available())} 之一")
+    for size in a.sizes.split(",") + [o.partition("/")[0] for o in a.office.split(",")] + \
+            [x.partition(":")[2] for x in packs]:
         try:
             if size:
                 generate.rows_of(size)
@@ -369,7 +402,7 @@ def main(argv=None) -> int:
         return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
-                office=[s for s in a.office.split(",") if s], seed=a.seed, policy=a.policy, staff=a.staff,
+                office=[s for s in a.office.split(",") if s], packs=packs, seed=a.seed, policy=a.policy, staff=a.staff,
                 students=a.students)
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
@@ -438,6 +471,8 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
   (the student's name, the topic, what was agreed), nearly every row its own, in place of the benchmark's
   340 short topics: ~20 MB more text that every tool reads.
   Each gives the same per staff × month numbers as the benchmark's book (同答案检查 below, `office …`).
+- **其他制度**: a book of the same size built for another pack (`--packs POLICY:SIZE`) and run under it: other
+  rules, other periods, and another share of 不达标 rows in 合规明细 (hfut-math's gives about twice bit-2022's).
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts
   of rule bit.monthly-activity, written with `to_excel`.
 - **LibreOffice COUNTIFS**: `benchmarks/countifs.py` — the 活动记录 values plus one COUNTIFS per staff × month

@@ -18,12 +18,13 @@ from benchmarks.run import Plan, render, run, summarise, machine
 def test_smoke_10k(tmp_path):
     plan = Plan(["10k"], rounds=1, naive_rounds={"10k": 1}, countifs_rounds={"10k": 1}, countifs_timeout=180,
                 docs=6, docxtpl=6, pdf=3, ingest=8, charts=4, work=tmp_path / "work", staff=120, students=1200, cache=tmp_path / "cache",
-                office=["10k", "10k/grouped", "10k/saved", "10k/notes"])
+                office=["10k", "10k/grouped", "10k/saved", "10k/notes"], packs=["hfut-math:10k"])
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
     expected = [("10k", s) for s in ("read", "read_all", "compliance", "naive", "countifs", "office_read",
                                      "office_read_all", "office")] + [
+        ("hfut-math:10k", s) for s in ("pack_read", "pack_read_all", "pack")] + [
         ("docs", s) for s in ("docs_seq", "docs_par", "docs_100", "docxtpl_bare", "pdf", "charts_seq", "charts_par")] + [("ingest", "ingest")]
     for key in expected:
         r = runs[key]
@@ -73,6 +74,11 @@ def test_smoke_10k(tmp_path):
     assert "| 10k |" in table and targets["10k"]["e2e_over_read"] is not None
     assert "端到端 ÷ 全部裸读" in table and targets["10k"]["e2e_over_read_all"] < targets["10k"]["e2e_over_read"]
     assert "单位自己的台账" in table and targets["office 10k"]["e2e_over_read"] is not None
+    # another pack's book of the same size, run under that pack: its own table row and figures
+    pack = runs[("hfut-math:10k", "pack")]
+    assert runs[("hfut-math:10k", "pack_read")]["rows"] == 10_000 and pack["details_rows"] > 0
+    assert "hfut-math-s2024-120x1200-10000-" in result["pack_books"]["hfut-math:10k"]
+    assert "| hfut-math:10k |" in table and targets["pack hfut-math:10k"]["e2e_over_read"] > 0
     m = machine()
     m["load_end"] = m["load"]
     from datetime import datetime, timezone
@@ -258,6 +264,17 @@ def test_the_runner_refuses_a_roster_of_no_one(capsys):
         with pytest.raises(SystemExit) as e:
             main([flag, "0", "--sizes", "10k", "--no-write"])
         assert e.value.code == 2 and "正整数" in capsys.readouterr().err
+
+
+def test_the_runner_refuses_a_pack_it_has_not(capsys):
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit):
+        main(["--packs", "no-such-pack:200k", "--no-write"])
+    assert "--packs" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--packs", "hfut-math", "--no-write"])  # no size
+    assert "制度:行数" in capsys.readouterr().err
 
 
 def test_the_runner_refuses_a_layout_it_has_not(capsys):
