@@ -58,6 +58,11 @@ class Plan:
     # (hfut-math's 200k book gives twice bit-2022's 不达标 合规明细 rows): its floor, then the run
     # (the command line runs OTHER_PACKS at 200k unless told otherwise)
     packs: list[str] = field(default_factory=list)
+    # every size (and book of your own) also run as commands, timed from outside: a new interpreter
+    # with its imports, as a person at a terminal times them (``scenarios.read_command``)
+    commands: bool = True
+    # workbooks of your own (``--book``), each with its log's sheet, pack and term (``own.describe``)
+    own: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.policy != generate.POLICY:  # both peers count the bit-2022 rule bit.monthly-activity
@@ -98,6 +103,7 @@ def run(plan: Plan, log=print) -> dict:
         policy, _, s = label.partition(":")
         packs[label] = generate.book(generate.rows_of(s), policy=policy, seed=plan.seed, staff=plan.staff,
                                      students=plan.students, cache=cache)
+    owns = plan.own
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -124,6 +130,9 @@ def run(plan: Plan, log=print) -> dict:
             record(r, s, "read", child("read", book=str(b.path), header_row=b.log_header_row))
             record(r, s, "read_all", child("read_all", book=str(b.path)))
             comp = record(r, s, "compliance", child("compliance", book=str(b.path), out=str(d / "结果.xlsx")))
+            if plan.commands:
+                record(r, s, "read_command", child("read_command", book=str(b.path), header_row=b.log_header_row))
+                record(r, s, "command", child("compliance_command", book=str(b.path), out=str(d / "命令.xlsx")))
             if r < plan.naive_rounds.get(s, 0):
                 nv = record(r, s, "naive", child("naive", book=str(b.path), header_row=b.log_header_row,
                                                  out=str(d / "naive.xlsx")))
@@ -152,6 +161,16 @@ def run(plan: Plan, log=print) -> dict:
             record(r, s, "pack_read_all", child("read_all", book=str(b.path)))
             record(r, s, "pack", child("compliance", book=str(b.path),
                                        out=str(work / f"pack-{s.replace(':', '-')}-{r}" / "结果.xlsx")))
+        for i, ob in enumerate(owns):  # a workbook of your own: as the benchmark's books, and as commands
+            d, key = work / f"own-{i}-{r}", ob.label
+            where = {"book": str(ob.path), "header_row": ob.header_row, "sheet": ob.sheet}
+            how = {"book": str(ob.path), "policy": ob.policy, "term": ob.term}
+            record(r, key, "own_read", child("read", **where))
+            record(r, key, "own_read_all", child("read_all", book=str(ob.path)))
+            record(r, key, "own", child("compliance", **how, out=str(d / "结果.xlsx")))
+            if plan.commands:
+                record(r, key, "own_read_command", child("read_command", **where))
+                record(r, key, "own_command", child("compliance_command", **how, out=str(d / "命令.xlsx")))
         if plan.docs:
             d = work / f"docs-{r}"
             record(r, "docs", "docs_seq", child("docs", n=plan.docs, workers=1, outdir=str(d / "seq")))
@@ -173,6 +192,8 @@ def run(plan: Plan, log=print) -> dict:
             "books": {s: _here(b.path) for s, b in books.items()},
             "office_books": {s: _here(b.path) for s, b in offices.items()},
             "pack_books": {s: _here(b.path) for s, b in packs.items()},
+            "own_books": {ob.label: {"path": str(ob.path), "sheet": ob.sheet, "header_row": ob.header_row,
+                                     "term": ob.term, "rows": ob.rows, "policy": ob.policy} for ob in owns},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
 
@@ -240,6 +261,18 @@ def _e2e_cells(runs, s: str, floor: str, run: str) -> tuple[list[str], dict]:
     return row, {"e2e": e2e, "e2e_over_read": ratio, "e2e_over_read_all": ratio_all, "rss_mb": rss}
 
 
+def _command_cells(runs, s: str, floor: str, run: str, read: str) -> tuple[str, dict]:
+    """A row of a commands table: the floor as a command, the run as a command, the run over each
+    floor (the command's and the in-process bare read's) within a round, its peak RSS."""
+    ratio, n = _ratio(runs, s, run, floor)
+    over_read, _ = _ratio(runs, s, run, read)
+    rss = max(_values(runs, s, run, "rss_mb") or [0]) or None
+    row = (f"| {s} | {_f(_med(_values(runs, s, floor)))} (n={len(_values(runs, s, floor))}) | "
+           f"{_f(_med(_values(runs, s, run)))} | {_f(ratio, '×')} (n={n}) | {_f(over_read, '×')} | {_f(rss, '', 0)} |")
+    return row, {"command": _med(_values(runs, s, run)), "command_over_read_command": ratio,
+                 "command_over_read": over_read}
+
+
 def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
     runs, targets = result["runs"], {}
     for x in runs:  # the time to the answer without the results workbook
@@ -273,7 +306,17 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         peers.append(f"| {s} | {_f(_med(nv))} (n={len(nv)}) | {cf_text} | {cf_r} | {cfa_r} | {_f(r_nv, '×', 1)} |")
         targets[s] = {**figures, "compute_over_read": r_comp, "countifs_over_e2e": r_cf, "countifs_over_answer": r_cfa,
                       "countifs_bound_s": cf_out[0]["seconds"] if cf_out and not cf else None}
-    lines += ["", *peers]
+    if plan.sizes:
+        lines += ["", *peers]
+    else:  # books of your own alone: no table of generated books
+        lines = []
+    commands = [s for s in plan.sizes if _values(runs, s, "command")]
+    if commands:
+        lines += ["", "| 行数 | 命令行：fastexcel 裸读命令 (s) | `mentor-xl compliance` 命令 (s) | 命令 ÷ 裸读命令 | "
+                  "命令 ÷ 裸读 | 峰值 RSS (MB) |", "|---|---|---|---|---|---|"]
+        for s in commands:
+            row, targets[f"command {s}"] = _command_cells(runs, s, "read_command", "command", "read")
+            lines.append(row)
     office = [s for s in plan.office if _values(runs, s, "office_read") or _values(runs, s, "office")]
     if office:
         lines += ["", "| 行数 | 单位自己的台账：fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | "
@@ -290,6 +333,22 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         for s in packs:
             row, targets[f"pack {s}"] = _e2e_cells(runs, s, "pack_read", "pack")
             lines.append(" | ".join(row))
+    owns = [k for k in result.get("own_books", {}) if _values(runs, k, "own_read") or _values(runs, k, "own")]
+    if owns:
+        lines += ["", "| 你的工作簿（学期） | 日志行数 | fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | "
+                  "其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for k in owns:
+            row, targets[f"own {k}"] = _e2e_cells(runs, k, "own_read", "own")
+            first, _, rest = row[0].partition(" | ")
+            lines.append(f"{first} | {result['own_books'][k]['rows']:,} | {rest} | " + " | ".join(row[1:]))
+        if any(_values(runs, k, "own_command") for k in owns):
+            lines += ["", "| 你的工作簿（学期） | fastexcel 裸读命令 (s) | `mentor-xl compliance` 命令 (s) | "
+                      "命令 ÷ 裸读命令 | 命令 ÷ 裸读 | 峰值 RSS (MB) |", "|---|---|---|---|---|---|"]
+            for k in owns:
+                row, figures = _command_cells(runs, k, "own_read_command", "own_command", "own_read")
+                targets[f"own {k}"].update(figures)
+                lines.append(row)
     if plan.docs:
         seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))
         speed, n = _ratio(runs, "docs", "docs_seq", "docs_par")
@@ -317,7 +376,7 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         lines += [f"| 收件合并：{plan.ingest} 份回收工作簿一次 ingest (s) | {_f(_med(ing))} (n={len(ing)}) |",
                   f"| 收件合并每份 (ms) | {_f(_med(_values(runs, 'ingest', 'ingest', 'per_file_ms')), '', 0)} |",
                   f"| 收件合并峰值 RSS (MB) | {_f(max(_values(runs, 'ingest', 'ingest', 'rss_mb') or [0]) or None, '', 0)} |"]
-    return "\n".join(lines), targets
+    return "\n".join(lines).strip("\n"), targets
 
 
 def machine() -> dict:
@@ -358,9 +417,17 @@ def main(argv=None) -> int:
     ap.add_argument("--staff", type=int, default=generate.STAFF,
                     help="staff in the books' 人员 (another roster: a smaller college, a larger university)")
     ap.add_argument("--students", type=int, default=generate.STUDENTS, help="students in the books' 学生")
-    ap.add_argument("--policy", default=generate.POLICY, choices=available(),
-                    help="the pack the books are built for (the naive script and COUNTIFS count a bit-2022 rule: "
-                         "run only for bit-2022)")
+    ap.add_argument("--policy", default=None, choices=available(),
+                    help="the pack the books are built for (default bit-2022; the naive script and COUNTIFS count a "
+                         "bit-2022 rule: run only for bit-2022); with --book, the pack its books run under (default: "
+                         "each book's 设置)")
+    ap.add_argument("--book", action="append", default=[], metavar="PATH",
+                    help="a workbook of your own (repeatable): measured alone, as the benchmark's books are and as "
+                         "commands, and only printed (RESULTS.md is left alone)")
+    ap.add_argument("--term", default=None,
+                    help="with --book: the term to run (default: the term of its 学期 sheet holding most of its log)")
+    ap.add_argument("--no-commands", action="store_true",
+                    help="leave out the runs as commands (a new interpreter each, timed from outside)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1")
     ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0")
@@ -402,8 +469,17 @@ def main(argv=None) -> int:
         return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
     plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
-                office=[s for s in a.office.split(",") if s], packs=packs, seed=a.seed, policy=a.policy, staff=a.staff,
-                students=a.students)
+                office=[s for s in a.office.split(",") if s], packs=packs, seed=a.seed,
+                policy=a.policy or generate.POLICY, staff=a.staff, students=a.students, commands=not a.no_commands)
+    if a.book:  # your books alone: nothing generated, nothing written over RESULTS.md
+        from benchmarks.own import NotMeasurable, describe
+        try:  # what cannot be run is said at once, in words, before a minute of measuring
+            owns = [describe(path, a.policy, a.term) for path in a.book]
+        except NotMeasurable as e:
+            ap.error(str(e))
+        plan = Plan([], a.rounds, {}, {}, docs=0, docxtpl=0, pdf=0, ingest=0, charts=0, office=[], packs=[],
+                    commands=not a.no_commands, own=owns)
+        a.no_write = True
     if a.from_json:
         saved = json.loads(a.from_json.read_text())
         m0, started = saved.pop("machine"), datetime.fromisoformat(saved.pop("started"))
@@ -461,6 +537,9 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
 - **compliance 端到端**: `open_office` (read + validate every sheet) → `compliance(term)` → `write_results`
   (results workbook: 合规汇总 / 人员汇总 / 合规明细 / 数据问题 / 图表). 读/算/写 are its parts; 计算 = prepare + rules.
 - **峰值 RSS**: the compliance process's maximum resident set since it started (`VmHWM`; not `ru_maxrss`, which keeps the runner's peak from before `exec`), or a child's it waited for if larger.
+- **命令行**: the same two as commands, each a new interpreter timed from outside as a person at a terminal
+  times it, its start and imports included: `python -c` importing fastexcel and loading the log's sheet, and
+  `python -m mentor_xl compliance BOOK -t TERM -o OUT` (which starts the log's child before it imports pandas).
 - **单位自己的台账**: the same book as an office keeps it (`benchmarks/office.py`): its own sheet and
   column names, a merged title row, 序号 and 教师姓名 columns, a signature line under each table, no 角色
   column and no 设置 sheet (the pack given as `--policy` gives it). Its floor reads its own 活动记录 the same way.

@@ -21,13 +21,18 @@ TERM = "2024-2025-1"
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
-def read(book: str, header_row: int, **_) -> dict:
-    """The floor: fastexcel (calamine → Arrow) loading the 活动记录 sheet, nothing else."""
+def read(book: str, header_row: int | None, sheet: str = "活动记录", **_) -> dict:
+    """The floor: fastexcel (calamine → Arrow) loading the 活动记录 sheet (``sheet``: as a book of
+    your own names it), its header at ``header_row`` (None: its cells as they come), nothing else."""
     import fastexcel
 
     t = time.perf_counter()
-    table = fastexcel.read_excel(book).load_sheet("活动记录", header_row=header_row - 1).to_arrow()
+    table = fastexcel.read_excel(book).load_sheet(sheet, header_row=_header(header_row)).to_arrow()
     return {"seconds": time.perf_counter() - t, "rows": table.num_rows}
+
+
+def _header(row: int | None) -> int | None:
+    return None if row is None else row - 1  # 1-based row of the header, as the books record it
 
 
 def read_all(book: str, **_) -> dict:
@@ -47,7 +52,7 @@ def read_all(book: str, **_) -> dict:
     return {"seconds": time.perf_counter() - t, "cells": cells, "sheets": len(reader.sheet_names)}
 
 
-def compliance(book: str, out: str, policy: str | None = None, **_) -> dict:
+def compliance(book: str, out: str, policy: str | None = None, term: str = TERM, **_) -> dict:
     """mentor-xl compliance: read the workbook → compute → write the results workbook (``policy``:
     the pack, as ``--policy`` gives it to a book without a 设置 sheet)."""
     import mentor_xl.engine  # noqa: F401 — imported before the clock, like fastexcel for ``read``
@@ -56,9 +61,9 @@ def compliance(book: str, out: str, policy: str | None = None, **_) -> dict:
     from mentor_xl.results import write_results
 
     t0 = time.perf_counter()
-    office = open_office(book, policy, later=True, terms=[TERM])  # as the CLI's compliance opens it
+    office = open_office(book, policy, later=True, terms=[term])  # as the CLI's compliance opens it
     t1 = time.perf_counter()
-    result = office.compliance(TERM, confirmed=False)  # as the CLI: confirmed before the file is put in place
+    result = office.compliance(term, confirmed=False)  # as the CLI: confirmed before the file is put in place
     t2 = time.perf_counter()
     write_results(out, result, before_replace=office.confirm)
     t3 = time.perf_counter()
@@ -66,6 +71,36 @@ def compliance(book: str, out: str, policy: str | None = None, **_) -> dict:
     engine_counts(result).to_csv(Path(out).with_suffix(".monthly.csv"), index=False)
     return {"seconds": t3 - t0, "read": t1 - t0, "compute": t2 - t1, "write": t3 - t2,
             "details_rows": len(result.details), "results_rows": len(result.results)}
+
+
+# The same two as commands, timed from outside as a person times them: a new interpreter each,
+# its start and imports included (``python -m mentor_xl`` starts the log's child before it imports
+# pandas and the reader: the command hides part of its imports behind the read).
+_READ_COMMAND = ("import sys, fastexcel; h = sys.argv[3]; fastexcel.read_excel(sys.argv[1])"
+                 ".load_sheet(sys.argv[2], header_row=None if h == '' else int(h)).to_arrow()")
+
+
+def _timed(cmd: list[str]) -> dict:
+    import subprocess
+
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    seconds = time.perf_counter() - t
+    if p.returncode:
+        return {"error": (p.stderr or p.stdout).strip()[-600:] or f"exit {p.returncode}"}
+    return {"seconds": seconds}
+
+
+def read_command(book: str, header_row: int | None, sheet: str = "活动记录", **_) -> dict:
+    """The floor as a command: ``python -c`` importing fastexcel and loading the log's sheet."""
+    h = _header(header_row)
+    return _timed([sys.executable, "-c", _READ_COMMAND, book, sheet, "" if h is None else str(h)])
+
+
+def compliance_command(book: str, out: str, policy: str | None = None, term: str = TERM, **_) -> dict:
+    """``python -m mentor_xl compliance BOOK -t TERM -o OUT``, as an office runs it."""
+    return _timed([sys.executable, "-m", "mentor_xl", "compliance", book, "-t", term, "-o", out,
+                   *(["--policy", policy] if policy else [])])
 
 
 def naive(book: str, header_row: int, out: str, **_) -> dict:
@@ -160,7 +195,8 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-SCENARIOS = {f.__name__: f for f in (read, read_all, compliance, naive, countifs, docs, docxtpl_bare, pdf, ingest)}
+SCENARIOS = {f.__name__: f for f in (read, read_all, compliance, read_command, compliance_command, naive, countifs, docs,
+                                     docxtpl_bare, pdf, ingest)}
 
 
 def main(argv: list[str]) -> None:

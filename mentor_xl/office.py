@@ -133,7 +133,7 @@ class Office:
 
 
 def open_office(path: str | Path, policy: str | Pack | None = None, *, book: OfficeBook | None = None,
-                later: bool = False, terms: Iterable[str] = ()) -> Office:
+                later: bool = False, terms: Iterable[str] = (), child="start") -> Office:
     """Read the workbook (values via fastexcel), resolve its pack and apply its 设置 overrides.
 
     ``policy`` is a pack id (as 设置/制度 names one) or a Pack the caller loaded itself
@@ -147,7 +147,8 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
 
     ``later=True``: the check of a large 活动记录's part may still be running in the child that
     loaded it (``read_book(later=True)``); the Office's methods wait for it before they give
-    anything out, ``compliance`` once its run is computed beside it (the CLI's compliance)."""
+    anything out, ``compliance`` once its run is computed beside it (the CLI's compliance).
+    ``child``: the log already loading (``read_book``'s, from ``aside.for_log``)."""
     from mentor_xl.workbook.reader import read_book
 
     path = Path(path)
@@ -175,7 +176,7 @@ def open_office(path: str | Path, policy: str | Pack | None = None, *, book: Off
     if book is None:
         if not path.exists():
             raise FatalInputError(f"找不到工作簿：{path}")
-        book = read_book(path, policy=policy, meanwhile=meanwhile, later=later)
+        book = read_book(path, policy=policy, meanwhile=meanwhile, later=later, child=child)
     if "office" in early:
         book.problems.extend(early["problems"])
         return early["office"]

@@ -5,6 +5,7 @@ its own process and reports a time and a peak RSS, the COUNTIFS workbook recalcu
 LibreOffice and the naive script give the engine's numbers, and the report is written.
 """
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,8 @@ def test_smoke_10k(tmp_path):
     result = run(plan, log=lambda *_: None)
 
     runs = {(r["size"], r["scenario"]): r for r in result["runs"]}
-    expected = [("10k", s) for s in ("read", "read_all", "compliance", "naive", "countifs", "office_read",
-                                     "office_read_all", "office")] + [
+    expected = [("10k", s) for s in ("read", "read_all", "compliance", "read_command", "command", "naive",
+                                     "countifs", "office_read", "office_read_all", "office")] + [
         ("hfut-math:10k", s) for s in ("pack_read", "pack_read_all", "pack")] + [
         ("docs", s) for s in ("docs_seq", "docs_par", "docs_100", "docxtpl_bare", "pdf", "charts_seq", "charts_par")] + [("ingest", "ingest")]
     for key in expected:
@@ -74,6 +75,10 @@ def test_smoke_10k(tmp_path):
     assert "| 10k |" in table and targets["10k"]["e2e_over_read"] is not None
     assert "端到端 ÷ 全部裸读" in table and targets["10k"]["e2e_over_read_all"] < targets["10k"]["e2e_over_read"]
     assert "单位自己的台账" in table and targets["office 10k"]["e2e_over_read"] is not None
+    # as commands: a new interpreter each, timed from outside (more than the work inside it)
+    assert runs[("10k", "command")]["seconds"] > comp["seconds"] and (tmp_path / "work" / "10k-0" / "命令.xlsx").is_file()
+    assert runs[("10k", "read_command")]["seconds"] > runs[("10k", "read")]["seconds"]
+    assert "`mentor-xl compliance` 命令" in table and targets["command 10k"]["command_over_read_command"] > 0
     # another pack's book of the same size, run under that pack: its own table row and figures
     pack = runs[("hfut-math:10k", "pack")]
     assert runs[("hfut-math:10k", "pack_read")]["rows"] == 10_000 and pack["details_rows"] > 0
@@ -313,3 +318,52 @@ def test_peak_memory_is_the_scenarios_own(tmp_path):
                                              cwd=root, check=True).stdout.split())
     del big
     assert inherited > 200 * 1024 and own < inherited - 100 * 1024
+
+
+def test_a_book_of_your_own(tmp_path, capsys):
+    """``--book``: an office's own 台账 (its sheet and column names, title rows, no 设置), measured as
+    the benchmark's books are and as commands; its log's sheet, header and term found by the reader."""
+    from benchmarks.own import describe
+    from benchmarks.run import main
+    from officebook import ustb_office_book
+
+    book = ustb_office_book(tmp_path / "本科生导师台账.xlsx")
+    own = describe(book, "ustb-2022")
+    assert (own.sheet, own.term, own.header_row) == ("工作台账", "2024-2025-1", 2) and own.rows > 0
+    results = Path(__file__).parent.parent / "benchmarks" / "RESULTS.md"
+    before = results.read_text(encoding="utf-8")
+    assert main(["--book", str(book), "--policy", "ustb-2022", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| 本科生导师台账.xlsx（2024-2025-1） | ")]
+    assert len(rows) == 2 and all("×" in r and "—" not in r for r in rows)  # in process and as commands
+    assert "`mentor-xl compliance` 命令" in out and "| 10k |" not in out  # nothing generated
+    assert results.read_text(encoding="utf-8") == before  # and nothing written over the benchmark's report
+
+
+def test_a_book_of_your_own_that_cannot_run_is_refused_in_words(tmp_path, capsys):
+    from benchmarks.run import main
+    from officebook import bit_office_book
+
+    book = bit_office_book(tmp_path / "台账.xlsx", with_terms=True)
+    for args, said in ((["--book", str(tmp_path / "无.xlsx")], "找不到工作簿"),
+                       (["--book", str(book)], "制度"),  # no 设置 sheet and no --policy
+                       (["--book", str(bit_office_book(tmp_path / "无学期.xlsx")), "--policy", "bit-2022"], "没有学期表"),
+                       (["--book", str(book), "--policy", "bit-2022", "--term", "2030-2031-1"], "学期表中没有学期")):
+        with pytest.raises(SystemExit) as e:
+            main(args)
+        assert e.value.code == 2 and said in capsys.readouterr().err, args
+
+
+def test_the_busiest_term_is_the_one_holding_most_of_the_log():
+    import pandas as pd
+
+    from benchmarks.own import _busiest_term
+
+    terms = pd.DataFrame({"学期": ["2024-2025-1", "2024-2025-2", "2025-2026-1"],
+                          "开始日期": pd.to_datetime(["2024-09-02", "2025-02-17", "2025-09-01"]),
+                          "结束日期": pd.to_datetime(["2025-01-12", "2025-07-06", "2026-01-11"])})
+    dates = pd.Series(pd.to_datetime(["2024-12-30", "2025-01-12", "2025-03-01", "2025-05-01", "2025-07-06",
+                                      "2026-08-01", None]))
+    assert _busiest_term(terms, dates) == "2024-2025-2"  # three rows, its last day counted
+    assert _busiest_term(terms, dates[:2]) == "2024-2025-1"
+    assert _busiest_term(terms, dates[5:]) is None and _busiest_term(None, dates) is None

@@ -126,7 +126,7 @@ def test_a_refused_file_stops_the_child(book, tmp_path, monkeypatch, how_started
 
 def test_small_files_and_other_formats_read_without_a_child(book, tmp_path):
     assert aside.start(book, "活动记录") is None  # under MIN_BYTES
-    assert reader._log_aside(tmp_path / "无.xlsx") is None
+    assert aside.for_log(tmp_path / "无.xlsx") is None
 
 
 def test_the_child_finds_the_package_and_the_file_from_any_folder(book, monkeypatch, how_started):
@@ -174,8 +174,8 @@ print(aside.start(Path({str(book)!r}), "活动记录", min_bytes=0))
     from mentor_xl.workbook import limits
     monkeypatch.setattr(aside, "MIN_BYTES", 0)
     monkeypatch.setattr(limits, "MAX_BYTES", 1000)  # the book is "too big": nothing may open it first
-    monkeypatch.setattr(reader, "sheet_names", lambda p: (_ for _ in ()).throw(AssertionError("opened")))
-    assert reader._log_aside(book) is None
+    monkeypatch.setattr(limits, "sheet_names", lambda p: (_ for _ in ()).throw(AssertionError("opened")))
+    assert aside.for_log(book) is None
 
 
 def test_a_child_that_takes_too_long_is_stopped(book, monkeypatch, how_started):
@@ -279,3 +279,56 @@ def test_no_signal_stays_held_in_the_parent(book, monkeypatch):
     child = aside.start(book, "活动记录", min_bytes=0)
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
     assert child.result() is not None
+
+
+def test_the_log_starts_loading_before_pandas_is_imported(book):
+    """The command line starts the log's child before it imports pandas and the reader
+    (``aside.for_log``, ``cli._log_ahead``): neither may creep into that path, or the gain is lost."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from pathlib import Path
+import mentor_xl.cli
+from mentor_xl.workbook import aside
+aside.MIN_BYTES = 0
+child = aside.for_log(Path({str(book)!r}))
+heavy = sorted(m for m in ("pandas", "mentor_xl.workbook.reader", "mentor_xl.office") if m in sys.modules)
+print(child is not None and child.result() is not None, child.part is not None, heavy)
+child.cancel()
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True", "[]"], out.stderr  # loaded, its part checked apart; no pandas
+
+
+@pytest.mark.parametrize("command", [["compliance", "-t", "2024-2025-1", "--json"], ["check", "--json"],
+                                     ["assess", "-t", "2024-2025-1", "--json"]])
+def test_the_command_line_hands_the_child_it_started_to_the_reader(book, monkeypatch, how_started, command):
+    """One child per command, started by the command line before its imports and used by the
+    reader (not a second one), giving what the command gives without a child; stopped at the end."""
+    from click.testing import CliRunner
+
+    from mentor_xl.cli import main
+
+    args = [command[0], str(book), *command[1:]]
+    plain = CliRunner().invoke(main, args)
+    started = _children(monkeypatch)
+    used = _results(monkeypatch)
+    got = CliRunner().invoke(main, args)
+    assert got.exit_code == plain.exit_code and got.output == plain.output
+    assert len(started) == 1 and started[0] is not None and len(used) == 1 and used[0] is not None
+    child = started[0]
+    assert child.proc.poll() is not None and all(f.closed for f in child.files) and child.ready is None
+
+
+def test_a_command_that_fails_stops_the_child_it_started(book, monkeypatch, how_started):
+    from click.testing import CliRunner
+
+    from mentor_xl.cli import main
+
+    started = _children(monkeypatch)
+    r = CliRunner().invoke(main, ["assess", str(book)])  # neither --year nor --term: a usage error
+    assert r.exit_code == 2 and "--year" in r.output
+    [child] = started
+    assert child.proc.poll() is not None and all(f.closed for f in child.files)

@@ -27,13 +27,12 @@ from mentor_xl import gcpause
 from mentor_xl.packs import normalise_label
 from mentor_xl.problems import FatalInputError, Problems, reading
 from mentor_xl.workbook import aside, limits, values
-from mentor_xl.workbook.limits import check_workbook_file, sheet_names
+from mentor_xl.workbook.limits import check_workbook_file
 from mentor_xl.workbook.merges import from_refs as merges_from_refs, merged_ranges
 from mentor_xl.workbook.native import native_read
 from mentor_xl.workbook.model import ATTRS, OfficeBook, empty_frame
 from mentor_xl.workbook import recognise as rec
-from mentor_xl.workbook.schema import BY_NAME, SHEETS, Sheet
-from mentor_xl.workbook.sniff import sniff
+from mentor_xl.workbook.schema import BY_NAME, SHEETS, Sheet, find_sheets
 
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header
 MAX_PROBLEMS_PER_COLUMN = 1000  # beyond this one summary line: a whole bad column is one mistake
@@ -47,7 +46,7 @@ SUPPLIABLE = {"人员": ("角色",)}
 @gcpause.during
 def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | None = None,
               policy: str | None = None, meanwhile: Callable[[OfficeBook], None] | None = None,
-              later: bool = False) -> OfficeBook:
+              later: bool = False, child: "aside.Aside | None | str" = "start") -> OfficeBook:
     """Read the workbook at ``path``; never raises on bad data (FatalInputError only for a non-workbook).
 
     ``policy_pack`` (a ``packs.Pack``) may add column aliases in a ``[columns]`` section
@@ -62,9 +61,12 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
     book is read and used here. ``later=True`` returns the book before that
     check ends: the caller must call ``book.confirm()`` before it delivers anything made from
     the book (``Office`` does); by default the book is confirmed before it is returned.
+    ``child``: that child already started by the caller (``aside.for_log(path)``, the command
+    line's, before it imported pandas), or None for none; by default it is started here.
     """
     path = Path(path)
-    child = _log_aside(path) if sheets is None or "活动记录" in sheets else None
+    if child == "start":
+        child = aside.for_log(path) if sheets is None or "活动记录" in sheets else None
     try:
         book = _read_checked(path, child, policy_pack=policy_pack, sheets=sheets, policy=policy, meanwhile=meanwhile)
         if not later:
@@ -79,26 +81,6 @@ def read_book(path: str | Path, *, policy_pack=None, sheets: Iterable[str] | Non
             child.cancel()
         raise
     return book
-
-
-def _log_aside(path: Path) -> "aside.Aside | None":
-    """A big .xlsx: its 活动记录 sheet starts loading in a child at once (``aside``)."""
-    try:
-        if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
-            return None
-        size = path.stat().st_size
-        if not min(aside.MIN_STORED, aside.MIN_BYTES) <= size <= limits.MAX_BYTES or sniff(path).kind != "xlsx":
-            return None  # the check refuses what is too big before anything opens it
-    except OSError:
-        return None  # unreadable: the check says so, in words
-    log = _find_sheets(sheet_names(path), Problems()).get("活动记录")
-    if not log:
-        return None
-    # the child also checks the log's part, beside its load: the parent's check leaves it out
-    part = limits.sheet_part(path, log)
-    if size < aside.MIN_BYTES and not aside.big_part(path, part):
-        return None  # a small log: read in a thread here, the whole file checked first
-    return aside.start(path, log, part=part, min_bytes=0)
 
 
 def _read_checked(path: Path, child, *, policy_pack, sheets, policy, meanwhile) -> OfficeBook:
@@ -145,7 +127,7 @@ def read_from(source, *, path: str | Path | None = None, policy_pack=None,
 
     book = OfficeBook(path=Path(path) if path else None)
     actual_names = list(source.sheet_names)
-    book.sheet_names = _find_sheets(actual_names, book.problems)
+    book.sheet_names = find_sheets(actual_names, book.problems)
     pack_columns = policy_pack.columns if policy_pack is not None else {}
     mapping: dict[str, dict[str, str]] = {}  # canonical sheet -> {normalised header: canonical column}
     ctx = _Context(source, merges or {}, book, frozenset())
@@ -528,23 +510,6 @@ def header_map(rows: list[list], sheet: str, *, pack=None, office: OfficeBook | 
         if canon is not None:
             colmap.setdefault(canon, j)
     return h, colmap, names
-
-
-def _find_sheets(actual_names: list[str], problems: Problems) -> dict[str, str]:
-    """canonical sheet name -> actual sheet name; an exact name wins over an alias."""
-    found: dict[str, str] = {}
-    for sheet in SHEETS:
-        labels = [normalise_label(n) for n in (sheet.name, *sheet.aliases)]
-        hits = [a for a in actual_names if normalise_label(a) in labels]
-        if not hits:
-            continue
-        hits.sort(key=lambda a: labels.index(normalise_label(a)))
-        found[sheet.name] = hits[0]
-        if len(hits) > 1:
-            problems.add(hits[1], None, None, None,
-                         f"工作表“{'”“'.join(hits)}”都对应“{sheet.name}”，只读取了“{hits[0]}”",
-                         "重复工作表", "warning")
-    return found
 
 
 def _aliases(sheet: Sheet, pack_cols: dict, office_map: dict[str, str]) -> dict[str, str]:

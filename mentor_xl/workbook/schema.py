@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mentor_xl.packs.model import normalise_label
+from mentor_xl.problems import Problems
+
 
 @dataclass(frozen=True)
 class Column:
@@ -162,3 +165,20 @@ SHEETS: tuple[Sheet, ...] = (
 )
 
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+
+
+def find_sheets(actual_names: list[str], problems: Problems) -> dict[str, str]:
+    """canonical sheet name -> actual sheet name; an exact name wins over an alias."""
+    found: dict[str, str] = {}
+    for sheet in SHEETS:
+        labels = [normalise_label(n) for n in (sheet.name, *sheet.aliases)]
+        hits = [a for a in actual_names if normalise_label(a) in labels]
+        if not hits:
+            continue
+        hits.sort(key=lambda a: labels.index(normalise_label(a)))
+        found[sheet.name] = hits[0]
+        if len(hits) > 1:
+            problems.add(hits[1], None, None, None,
+                         f"工作表“{'”“'.join(hits)}”都对应“{sheet.name}”，只读取了“{hits[0]}”",
+                         "重复工作表", "warning")
+    return found
