@@ -317,37 +317,30 @@ def summarise(result: dict, plan: Plan) -> tuple[str, dict]:
         for s in commands:
             row, targets[f"command {s}"] = _command_cells(runs, s, "read_command", "command", "read")
             lines.append(row)
-    office = [s for s in plan.office if _values(runs, s, "office_read") or _values(runs, s, "office")]
-    if office:
-        lines += ["", "| 行数 | 单位自己的台账：fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | "
-                  "其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for s in office:
-            row, targets[f"office {s}"] = _e2e_cells(runs, s, "office_read", "office")
+    e2e_head = ("fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | 其中 读 / 算 / 写 (s) | "
+                "端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |")
+    command_head = "fastexcel 裸读命令 (s) | `mentor-xl compliance` 命令 (s) | 命令 ÷ 裸读命令 | 命令 ÷ 裸读 | 峰值 RSS (MB) |"
+    # the same rows in other books: (first header, labels, floor and run scenarios, targets' key, extra column)
+    own_books = result.get("own_books", {})
+    for head, labels, floor, run, key, extra in (
+            ("| 行数 | 单位自己的台账：", plan.office, "office_read", "office", "office", None),
+            ("| 其他制度：制度:行数 | ", plan.packs, "pack_read", "pack", "pack", None),
+            ("| 你的工作簿（学期） | 日志行数 | ", list(own_books), "own_read", "own", "own", "rows")):
+        shown = [k for k in labels if _values(runs, k, floor) or _values(runs, k, run)]
+        if not shown:
+            continue
+        lines += ["", head + e2e_head, "|---" * (head.count("|") + e2e_head.count("|") - 1) + "|"]
+        for k in shown:
+            row, targets[f"{key} {k}"] = _e2e_cells(runs, k, floor, run)
+            if extra:  # a column of the book's own after its name
+                first, _, rest = row[0].partition(" | ")
+                row[0] = f"{first} | {own_books[k][extra]:,} | {rest}"
             lines.append(" | ".join(row))
-    packs = [s for s in plan.packs if _values(runs, s, "pack_read") or _values(runs, s, "pack")]
-    if packs:
-        lines += ["", "| 其他制度：制度:行数 | fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | "
-                  "其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for s in packs:
-            row, targets[f"pack {s}"] = _e2e_cells(runs, s, "pack_read", "pack")
-            lines.append(" | ".join(row))
-    owns = [k for k in result.get("own_books", {}) if _values(runs, k, "own_read") or _values(runs, k, "own")]
-    if owns:
-        lines += ["", "| 你的工作簿（学期） | 日志行数 | fastexcel 裸读 (s) | 全部工作表裸读 (s) | compliance 端到端 (s) | "
-                  "其中 读 / 算 / 写 (s) | 端到端 ÷ 裸读 | 端到端 ÷ 全部裸读 | 峰值 RSS (MB) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for k in owns:
-            row, targets[f"own {k}"] = _e2e_cells(runs, k, "own_read", "own")
-            first, _, rest = row[0].partition(" | ")
-            lines.append(f"{first} | {result['own_books'][k]['rows']:,} | {rest} | " + " | ".join(row[1:]))
-        if any(_values(runs, k, "own_command") for k in owns):
-            lines += ["", "| 你的工作簿（学期） | fastexcel 裸读命令 (s) | `mentor-xl compliance` 命令 (s) | "
-                      "命令 ÷ 裸读命令 | 命令 ÷ 裸读 | 峰值 RSS (MB) |", "|---|---|---|---|---|---|"]
-            for k in owns:
-                row, figures = _command_cells(runs, k, "own_read_command", "own_command", "own_read")
-                targets[f"own {k}"].update(figures)
+        if any(_values(runs, k, f"{run}_command") for k in shown):
+            lines += ["", f"| {head.split('|')[1].strip()} | {command_head}", "|---" * 6 + "|"]
+            for k in shown:
+                row, figures = _command_cells(runs, k, f"{floor}_command", f"{run}_command", floor)
+                targets[f"{key} {k}"].update(figures)
                 lines.append(row)
     if plan.docs:
         seq, par = _med(_values(runs, "docs", "docs_seq")), _med(_values(runs, "docs", "docs_par"))

@@ -177,6 +177,23 @@ def test_any_mutated_workbook_gives_exit_0_or_1_and_never_a_traceback(base, ops,
         _run(commands[1 + pick % (len(commands) - 1)])
 
 
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(base=st.sampled_from(sorted(POLICY)), ops=st.lists(op, min_size=1, max_size=5), pick=st.integers(0, 1000))
+def test_any_mutated_workbook_read_by_the_log_child_the_command_starts(base, ops, pick):
+    """The same, each book taken as big: the command line starts the log's child on the mutated
+    file before anything else has looked at it (``aside.for_log``), and the reader takes it over."""
+    from mentor_xl.workbook import aside
+
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(aside, "MIN_BYTES", 0)
+        d = Path(d)
+        book = _mutate(_bases()[base], d / "台账.xlsx", ops)
+        commands = _commands(book, POLICY[base], d)
+        _run(commands[2])  # compliance: its child's part checked beside the run
+        _run(commands[1 + pick % (len(commands) - 1)])
+
+
 @pytest.mark.parametrize("base", sorted(POLICY))
 def test_every_command_on_every_unmutated_base(base, tmp_path):
     for args in _commands(_bases()[base], POLICY[base], tmp_path, kinds=not base.startswith("demo")):
