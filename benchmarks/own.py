@@ -59,18 +59,23 @@ def describe(path: str | Path, policy: str | None = None, term: str | None = Non
 
 
 def _busiest_term(terms, dates) -> str | None:
-    """The 学期 row whose dates hold most of the log's dates (the first of a tie)."""
-    import pandas as pd
+    """The 学期 row whose dates hold most of the log's dates (the first of a tie), each term's
+    span as compliance takes it (``periods.find_term``); a row it refuses is passed over."""
+    import numpy as np
 
-    if terms is None or not {"学期", "开始日期", "结束日期"} <= set(terms.columns) or not len(dates):
+    from mentor_xl import periods
+    from mentor_xl.problems import FatalInputError
+
+    if terms is None or "学期" not in terms.columns or not len(dates):
         return None
-    when = pd.to_datetime(dates, errors="coerce").dropna().sort_values().to_numpy()
+    when = np.sort(periods.days(dates, periods.OPEN_END + 1))  # a blank date falls in no term
     best, most = None, 0
-    for code, lo, hi in zip(terms["学期"], terms["开始日期"], terms["结束日期"]):
-        if pd.isna(code) or pd.isna(lo) or pd.isna(hi):
+    for code in dict.fromkeys(terms["学期"].dropna().astype(str)):
+        try:
+            t = periods.find_term(terms, code)
+        except FatalInputError:  # no dates, or ending before it starts: nothing to count in
             continue
-        n = when.searchsorted(pd.Timestamp(hi).to_datetime64(), "right") - \
-            when.searchsorted(pd.Timestamp(lo).to_datetime64(), "left")
+        n = int(when.searchsorted(t.end, "right") - when.searchsorted(t.start, "left"))
         if n > most:
-            best, most = str(code), int(n)
+            best, most = t.code, n
     return best

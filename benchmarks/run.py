@@ -103,7 +103,6 @@ def run(plan: Plan, log=print) -> dict:
         policy, _, s = label.partition(":")
         packs[label] = generate.book(generate.rows_of(s), policy=policy, seed=plan.seed, staff=plan.staff,
                                      students=plan.students, cache=cache)
-    owns = plan.own
     if plan.ingest:  # built here so that the timed child only merges
         from benchmarks.ingest import returns
         returns(plan.ingest, cache)
@@ -161,7 +160,7 @@ def run(plan: Plan, log=print) -> dict:
             record(r, s, "pack_read_all", child("read_all", book=str(b.path)))
             record(r, s, "pack", child("compliance", book=str(b.path),
                                        out=str(work / f"pack-{s.replace(':', '-')}-{r}" / "结果.xlsx")))
-        for i, ob in enumerate(owns):  # a workbook of your own: as the benchmark's books, and as commands
+        for i, ob in enumerate(plan.own):  # a workbook of your own: as the benchmark's books, and as commands
             d, key = work / f"own-{i}-{r}", ob.label
             where = {"book": str(ob.path), "header_row": ob.header_row, "sheet": ob.sheet}
             how = {"book": str(ob.path), "policy": ob.policy, "term": ob.term}
@@ -193,7 +192,7 @@ def run(plan: Plan, log=print) -> dict:
             "office_books": {s: _here(b.path) for s, b in offices.items()},
             "pack_books": {s: _here(b.path) for s, b in packs.items()},
             "own_books": {ob.label: {"path": str(ob.path), "sheet": ob.sheet, "header_row": ob.header_row,
-                                     "term": ob.term, "rows": ob.rows, "policy": ob.policy} for ob in owns},
+                                     "term": ob.term, "rows": ob.rows, "policy": ob.policy} for ob in plan.own},
             "formula_books": {s: _here(p) for s, p in formula.items()}}
 
 

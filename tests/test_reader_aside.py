@@ -300,18 +300,43 @@ child.cancel()
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["True", "True", "[]"], out.stderr  # loaded, its part checked apart; no pandas
+    # and the command line does call it first: the one child of a compliance run starts with none of them loaded
+    script = f"""
+import sys
+from mentor_xl.workbook import aside
+aside.MIN_BYTES = 0
+seen, real = [], aside.start
+aside.start = lambda *a, **k: seen.append(
+    sorted(m for m in ("pandas", "mentor_xl.workbook.reader", "mentor_xl.office") if m in sys.modules)) or real(*a, **k)
+from mentor_xl.cli import main
+try:
+    main(["compliance", {str(book)!r}, "-t", "2024-2025-1", "--json"], standalone_mode=False)
+finally:
+    print("STARTED", seen, file=sys.stderr)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and '"results"' in out.stdout, out.stderr[-2000:]
+    assert "STARTED [[]]" in out.stderr, out.stderr[-2000:]
 
 
-@pytest.mark.parametrize("command", [["compliance", "-t", "2024-2025-1", "--json"], ["check", "--json"],
-                                     ["assess", "-t", "2024-2025-1", "--json"]])
-def test_the_command_line_hands_the_child_it_started_to_the_reader(book, monkeypatch, how_started, command):
+# the demo book, and an office's own 台账 (工作台账, 学期设置, title and footer rows, no 设置)
+_COMMANDS = {"compliance": (False, ["compliance", "-t", "2024-2025-1", "--json"]),
+             "check": (False, ["check", "--json"]),
+             "assess": (False, ["assess", "-t", "2024-2025-1", "--json"]),
+             "office-compliance": (True, ["compliance", "-t", "2024-2025-1", "--policy", "ustb-2022", "--json"])}
+
+
+@pytest.mark.parametrize("case", list(_COMMANDS))
+def test_the_command_line_hands_the_child_it_started_to_the_reader(book, tmp_path, monkeypatch, how_started, case):
     """One child per command, started by the command line before its imports and used by the
     reader (not a second one), giving what the command gives without a child; stopped at the end."""
     from click.testing import CliRunner
 
     from mentor_xl.cli import main
 
-    args = [command[0], str(book), *command[1:]]
+    office, command = _COMMANDS[case]
+    path = ustb_office_book(tmp_path / "本科生导师台账.xlsx") if office else book
+    args = [command[0], str(path), *command[1:]]
     plain = CliRunner().invoke(main, args)
     started = _children(monkeypatch)
     used = _results(monkeypatch)

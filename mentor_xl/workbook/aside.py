@@ -220,7 +220,7 @@ def for_log(path: Path) -> Aside | None:
     """A big .xlsx: its 活动记录 sheet starts loading in a child at once; None for any other file.
 
     Needs neither pandas nor the reader (it finds the sheet by name), so the command line calls
-    it before it imports them: the child reads while they load (~0.15 s of a 200k-row run)."""
+    it before it imports them: the child reads while they load."""
     from mentor_xl.problems import Problems
     from mentor_xl.workbook import limits
     from mentor_xl.workbook.schema import find_sheets
