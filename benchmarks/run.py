@@ -421,8 +421,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-commands", action="store_true",
                     help="leave out the runs as commands (a new interpreter each, timed from outside)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1")
-    ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0")
+    ap.add_argument("--naive-rounds", default="10k:3,100k:3,1M:1", help="SIZE:ROUNDS pairs of the naive script (\"\": none)")
+    ap.add_argument("--countifs-rounds", default="10k:3,100k:1,1M:0", help="SIZE:ROUNDS pairs of LibreOffice COUNTIFS (\"\": none)")
     ap.add_argument("--countifs-timeout", type=float, default=900.0)
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--pdf", type=int, default=100)
@@ -457,9 +457,20 @@ def main(argv=None) -> int:
         except ValueError as e:
             ap.error(str(e))
 
-    def pairs(s):
-        return {k: int(v) for k, v in (x.split(":") for x in s.split(",") if x)}
-    plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds), pairs(a.countifs_rounds),
+    def pairs(s, flag):
+        """'10k:3,1M:1' as {size: rounds}; anything else refused in words, not a traceback."""
+        out = {}
+        for x in (x for x in s.split(",") if x):
+            size, _, n = x.partition(":")
+            if not n.isdigit():
+                ap.error(f"{flag} 中的“{x}”：应写作 行数:轮数，如 10k:3（不运行写 \"\"）")
+            try:
+                generate.rows_of(size)
+            except ValueError as e:
+                ap.error(f"{flag} 中的“{x}”：{e}")
+            out[size] = int(n)
+        return out
+    plan = Plan([s for s in a.sizes.split(",") if s], a.rounds, pairs(a.naive_rounds, "--naive-rounds"), pairs(a.countifs_rounds, "--countifs-rounds"),
                 a.countifs_timeout, a.docs, min(100, a.docs), a.pdf, a.ingest, a.charts,
                 office=[s for s in a.office.split(",") if s], packs=packs, seed=a.seed,
                 policy=a.policy or generate.POLICY, staff=a.staff, students=a.students, commands=not a.no_commands)

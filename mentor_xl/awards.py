@@ -107,7 +107,8 @@ class AwardsResult:
         from mentor_xl.workbook.xlsx import SheetSpec
         f = self.frames()
         return {"奖励预算": SheetSpec(f["奖励预算"], money_cols=("金额(万元)",), int_cols=("金额(元)", "排序"),
-                                     text_cols=("工号",), status_col="状态", bad_values=("超出名额", "不符合条件")),
+                                     text_cols=("工号",), status_col="状态", bad_values=("超出名额", "不符合条件"),
+                                     wrap_cols=("说明",), widths={"说明": 50}),
                 "奖励汇总": SheetSpec(f["奖励汇总"], money_cols=("标准(万元)", "金额(万元)"),
                                      int_cols=("名额上限", "人数", "金额(元)"), status_col="项目", bad_values=("缺口",))}
 

@@ -385,8 +385,10 @@ def kit(out_dir: Path, pythons: tuple[str, ...], oses: tuple[str, ...], policies
     raise SystemExit(kit_main(args))
 
 
-def _report(book: Path, out: Path | None, what: str, label: str | None, result, as_json: bool, summary: str) -> None:
-    """--json → the result's JSON; otherwise its sheets and 数据问题 into a workbook beside the input."""
+def _report(book: Path, out: Path | None, what: str, label: str | None, result, as_json: bool, summary: str,
+            office: str = "", period: str = "") -> None:
+    """--json → the result's JSON; otherwise its sheets and 数据问题 into a workbook beside the input,
+    ``office`` (单位名称) and ``period`` (2024-2025学年) above every printed page."""
     from mentor_xl.office import results_path
     from mentor_xl.workbook.report import write_report
 
@@ -394,7 +396,8 @@ def _report(book: Path, out: Path | None, what: str, label: str | None, result, 
         emit_json(result.to_json())
         return
     _refuse_out(out, book)
-    path = write_report(out or results_path(book, what, label), result.sheets(), result.problems)
+    path = write_report(out or results_path(book, what, label), result.sheets(), result.problems,
+                        office=office, period=period)
     click.echo(summary)
     click.echo(f"结果工作簿：{path}")
 
@@ -415,8 +418,12 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
 
     if (year is None) == (term is None):
         raise click.UsageError("请给出 --year 或 --term 之一")
-    result = open_office(book, policy, child=child).assess(year=year, term=term)
-    _report(book, out, "考核", year or term, result, as_json, assess_summary(result))
+    from mentor_xl.periods import period_text
+
+    office = open_office(book, policy, child=child)
+    result = office.assess(year=year, term=term)
+    _report(book, out, "考核", year or term, result, as_json, assess_summary(result), office.name,
+            period_text(year or term))
 
 
 @main.command()
@@ -430,9 +437,13 @@ def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool,
     """导师任职资格审查（职称、学历、任职年限、撤销后两年内不得申请等），以及班级对接优先顺序。"""
     from mentor_xl.office import open_office
 
-    result = open_office(book, policy, child=child).eligibility(term=term)
+    from mentor_xl.periods import period_text
+
+    office = open_office(book, policy, child=child)
+    result = office.eligibility(term=term)
     bad = [r for r in result.to_json().get("results", []) if r.get("eligible") is False]
-    _report(book, out, "资格审查", term, result, as_json, f"资格审查：{len(bad)} 人不符合条件，详见“资格审查”表。")
+    _report(book, out, "资格审查", term, result, as_json, f"资格审查：{len(bad)} 人不符合条件，详见“资格审查”表。",
+            office.name, period_text(term) or f"截至 {result.as_of.isoformat()}")
 
 
 @main.command()
@@ -448,12 +459,14 @@ def awards(book: Path, year: str, budget: str | None, policy: str | None, as_jso
     """核对奖项提名（名额、角色、同一系列只取最高奖），按元精确计算奖励总额与预算差额。"""
     from mentor_xl.money import MoneyError
     from mentor_xl.office import open_office
+    from mentor_xl.periods import period_text
 
+    office = open_office(book, policy, child=child)
     try:
-        result = open_office(book, policy, child=child).awards(year, budget_wan=budget)
+        result = office.awards(year, budget_wan=budget)
     except MoneyError as e:
         raise click.BadParameter(str(e), param_hint="--budget")
-    _report(book, out, "奖励预算", year, result, as_json, result.budget_message())
+    _report(book, out, "奖励预算", year, result, as_json, result.budget_message(), office.name, period_text(year))
 
 
 @main.command()
@@ -474,10 +487,12 @@ def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool,
     except MoneyError as e:
         raise click.BadParameter(str(e), param_hint="--total")
     by = canonical_column("学生", by)
-    result = open_office(book, policy, child=child).allocate(total_yuan, by=by)
+    office = open_office(book, policy, child=child)
+    result = office.allocate(total_yuan, by=by)
     parts = result.to_json()["parts"]
     _report(book, out, "经费分配", by, result, as_json,
-            f"经费 {total_yuan} 元按{by}人数分配给 {len(parts)} 个单位，合计 {sum(p['amount_yuan'] for p in parts)} 元。")
+            f"经费 {total_yuan} 元按{by}人数分配给 {len(parts)} 个单位，合计 {sum(p['amount_yuan'] for p in parts)} 元。",
+            office.name)
 
 
 if __name__ == "__main__":  # pragma: no cover

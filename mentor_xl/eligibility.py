@@ -309,7 +309,7 @@ class EligibilityResult:
         from mentor_xl.workbook.xlsx import SheetSpec
         f = self.frames()
         out = {"资格审查": SheetSpec(f["资格审查"], text_cols=("工号",), status_col="结论" if self.results else None,
-                                    bad_values=("不符合",))}
+                                    bad_values=("不符合",), wrap_cols=("说明",), widths={"说明": 90})}
         if "对接优先" in f:
             out["对接优先"] = SheetSpec(f["对接优先"], int_cols=("优先顺序", "排名", "年级班级数"))
         return out

@@ -91,6 +91,18 @@ def year_code(text) -> str | None:
     return code if code is not None and code.count("-") == 1 else None
 
 
+def period_text(label) -> str:
+    """A term or 学年 as a printed page's header says it (2024-2025-1学期, 2024-2025学年); other
+    text as it is, none as ""."""
+    if label is None:
+        return ""
+    if (code := term_code(label)) is not None:
+        return f"{code}学期"
+    if (code := year_code(label)) is not None:
+        return f"{code}学年"
+    return str(label).strip()
+
+
 def find_term(terms: pd.DataFrame | None, code) -> Term:
     """THE term resolver: ``code`` in any accepted spelling (or a Term already resolved) against
     the 学期 frame, with its 学年 span. A term the sheet does not list is a FatalInputError

@@ -74,7 +74,7 @@ def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     """Build the demo office for ``policy`` in ``directory`` and run every step on it."""
     from mentor_xl.demo import build_demo_book
     from mentor_xl.office import open_office, results_path
-    from mentor_xl.periods import year_terms
+    from mentor_xl.periods import period_text, year_terms
     from mentor_xl.workbook.report import write_report
     from mentor_xl.results import write_results
 
@@ -87,8 +87,9 @@ def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     terms = year_terms(office.book.frame("学期"), year)
     out = [f"示例工作簿：{book_path}", ""]
 
-    def report(what: str, label: str | None, result, summary: str) -> None:
-        path = write_report(results_path(book_path, what, label), result.sheets(), result.problems)
+    def report(what: str, label: str | None, result, summary: str, period: str = "") -> None:
+        path = write_report(results_path(book_path, what, label), result.sheets(), result.problems,
+                            office=office.name, period=period)
         out.extend([summary, f"  → {path}", ""])
 
     for term in terms:  # 1. compliance, every term of the 学年
@@ -100,17 +101,18 @@ def run_demo(directory: Path, policy, *, seed: int = 2024) -> str:
     for label in (terms if per_term else [year]):
         result = office.assess(term=label) if per_term else office.assess(year=year)
         if result.to_json()["results"]:
-            report("考核", label, result, assess_summary(result))
+            report("考核", label, result, assess_summary(result), period_text(label))
         else:
             out.extend([assess_summary(result), ""])
     # 3. eligibility, 4. awards (packs with a catalogue), 5. the fund split by college
     if office.pack.eligibility is not None:
         elig = office.eligibility(term=terms[-1])
         bad = sum(r.get("eligible") is False for r in elig.to_json()["results"])
-        report("资格审查", terms[-1], elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。")
+        report("资格审查", terms[-1], elig, f"资格审查：{len(elig.to_json()['results'])} 人，其中不符合任职条件 {bad} 人。",
+               period_text(terms[-1]))
     if office.pack.awards:
         aw = office.awards(year, budget_wan="50")
-        report("奖励预算", year, aw, "奖励预算：" + aw.budget_message())
+        report("奖励预算", year, aw, "奖励预算：" + aw.budget_message(), period_text(year))
     # 6. documents: the kinds the pack lists (Word; `mentor-xl docs --pdf` adds PDF)
     from mentor_xl.extras import MissingExtra, require
     try:

@@ -91,7 +91,8 @@ def write_results(path: str | Path, result: ComplianceResult, *,
         sheets = [
             ("合规汇总", lambda: write_frame_sheet(
                 wb, "合规汇总", summary, percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"),
-                text_cols=("工号", "对象"), status_col="状态", bad_values=BAD, widths={"未达标周期": 36})),
+                text_cols=("工号", "对象"), wrap_cols=("未达标周期",), status_col="状态", bad_values=BAD,
+                widths={"未达标周期": 52})),
             ("人员汇总", lambda: write_frame_sheet(
                 wb, "人员汇总", staff, percent_cols=("合规率",), text_cols=("工号",),
                 int_cols=("应考核规则数", "达标规则数", "应达标周期数", "达标周期数"))),
@@ -526,7 +527,7 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
     for college, f in per.items():
         breaks.append(row)
         row = _college_page(ws, st, row, result, *pages.get(college, pages[None]), college, f, office, paragraph)
-    _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0), OVERVIEW_WIDTHS, breaks)
+    _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0, grid=False), OVERVIEW_WIDTHS, breaks)
 
 
 def _college_pages(result: ComplianceResult, summary: pd.DataFrame, rates: dict) -> dict:
@@ -616,4 +617,4 @@ def _chart_sheet(wb: Workbook, result: ComplianceResult, tables: list, page: Pag
         else:
             write_text(ws, head + 1, 0, "（无数据）", st)
             row = head + 3
-    _fixed_page(ws, Page(page.title, page.office, page.term, repeat=0), widths + [2], breaks, extra_px=chart_w)
+    _fixed_page(ws, Page(page.title, page.office, page.term, repeat=0, grid=False), widths + [2], breaks, extra_px=chart_w)

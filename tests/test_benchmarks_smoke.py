@@ -299,6 +299,17 @@ def test_the_runner_refuses_a_size_in_words(capsys):
     assert e.value.code == 2 and "lots" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag, value, shown", [("--naive-rounds", "0", "“0”"), ("--countifs-rounds", "10k:x", "“10k:x”"),
+                                                ("--naive-rounds", "lots:3", "lots")])
+def test_the_runner_refuses_rounds_not_written_as_size_and_count(capsys, flag, value, shown):
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit) as e:  # was a ValueError's traceback
+        main(["--sizes", "10k", flag, value, "--no-write"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and flag in err and shown in err and "Traceback" not in err
+
+
 def test_peak_memory_is_the_scenarios_own(tmp_path):
     """A scenario's peak RSS is its own, not the runner's that started it: Linux keeps the image's
     peak from before exec in ru_maxrss, so every scenario of a run that had just built a big book

@@ -131,6 +131,19 @@ def _pages(pdf) -> list[list[tuple[float, float, str]]]:
     return pages
 
 
+def _ruled_lines(pdf, page: int, tmp_path) -> int:
+    """Horizontal lines drawn across most of a printed page (a table's grid), seen on its PNG."""
+    import numpy as np
+    from PIL import Image
+
+    out = tmp_path / f"ruled-{page}"
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", "-f", str(page), "-l", str(page), "-png", str(pdf), str(out)],
+                   check=True)
+    px = np.asarray(Image.open(next(tmp_path.glob(f"ruled-{page}-*.png"))).convert("L"))
+    dark = (px < 200).mean(axis=1) > 0.6  # a pixel row more than 60 % dark: a line, not text
+    return int((dark[1:] & ~dark[:-1]).sum() + dark[0])  # each line once, however thick
+
+
 def _sheet_of(words, names) -> str | None:
     """The sheet a page belongs to: its page header's centre (the topmost line) names it."""
     top = min(y for _, y, _ in words)
@@ -154,11 +167,19 @@ def test_demo_results_print_one_page_wide_with_headers_on_every_page(tmp_path):
     names = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
     pages = _pages(pdf)
     by_sheet: dict[str, list] = {}
-    for words in pages:
+    first_page: dict[str, int] = {}
+    for number, words in enumerate(pages, start=1):
         sheet = _sheet_of(words, names)
         assert sheet is not None, [w for _, _, w in words[:8]]
         by_sheet.setdefault(sheet, []).append(words)
+        first_page.setdefault(sheet, number)
     assert list(by_sheet) == names  # every sheet printed, in order
+
+    # the tables print their cells' grid (a number no longer runs into the next column's text),
+    # the hand-laid 总览 none: ruled lines across the page, one per row of a table
+    assert _ruled_lines(pdf, first_page["合规汇总"], tmp_path) > 20
+    assert _ruled_lines(pdf, first_page["合规明细"], tmp_path) > 20
+    assert _ruled_lines(pdf, first_page["总览"], tmp_path) <= 4  # its small tables' header rows
 
     # data sheets: on every page the header row, with its first and its last column on one line —
     # so the header repeats and no sheet is wider than one page
@@ -340,3 +361,48 @@ def test_office_given_on_the_command_line_prints_on_every_page(tmp_path):
         top = min(y for _, y, _ in words)
         line = [w for x, y, w in sorted(words) if abs(y - top) < 3 and x < 300]
         assert line[:4] == ["北京理工大学", "精工书院", "&", "睿信书院"], line
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_assess_eligibility_and_allocate_workbooks_print_as_the_compliance_one(tmp_path):
+    """The workbooks of `assess`, `eligibility` and `allocate` (as the command writes them) print
+    as 合规's tables do: one page wide with the header row on every page (考核结果's 等级 and 说明 were
+    a page away from the names), the office, the sheet and the term or 学年 above each page, the
+    cells' grid, and every 说明 whole (it ran on over the next pages, cut)."""
+    import subprocess as sp
+    import sys
+
+    import fastexcel
+    from mentor_xl.demo import build_demo_book
+
+    book = build_demo_book(tmp_path / "示例.xlsx", "bit-2022").path
+    runs = {"考核结果": (["assess", "-y", "2024-2025"], "2024-2025学年", "等级"),
+            "资格审查": (["eligibility", "-t", "2024-2025-2"], "2024-2025-2学期", "结论"),
+            "经费分配": (["allocate", "--total", "200000"], "", "分配金额(万元)")}
+    books = {}
+    for sheet, (args, _, _) in runs.items():
+        books[sheet] = tmp_path / f"{sheet}.xlsx"
+        done = sp.run([sys.executable, "-m", "mentor_xl", args[0], str(book), *args[1:], "-o", str(books[sheet])],
+                      capture_output=True, text=True, encoding="utf-8")
+        assert done.returncode == 0, done.stderr
+    pdfs = lo.convert(list(books.values()), "pdf", tmp_path)
+    for (sheet, (_, period, near_name)), xlsx, pdf in zip(runs.items(), books.values(), pdfs):
+        pages = _pages(pdf)
+        mine = [words for words in pages if _sheet_of(words, [sheet])]
+        assert mine and len(mine) <= 4, (sheet, len(pages))
+        for k, words in enumerate(mine):
+            top = min(y for _, y, _ in words)
+            header = [w for _, y, w in words if abs(y - top) < 3]
+            assert "北京理工大学" in header and (not period or period in header), (sheet, k, header)
+            heads = [(x, y) for x, y, w in words if w in ("工号", "学院") and y > top + 5]
+            x0, y0 = min(heads, key=lambda p: (p[1], p[0]))
+            row = [w for x, y, w in words if abs(y - y0) < 8 and x >= x0]
+            assert near_name in row and "说明" in row, (sheet, k, row)  # the whole header, on one page
+        raw = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True,
+                                                text=True, check=True).stdout)
+        notes = fastexcel.read_excel(str(xlsx)).load_sheet(sheet, dtypes="string").to_pandas()["说明"].dropna()
+        assert len(notes) and all(re.sub(r"\s+", "", v) in raw for v in notes), sheet
+    assert _ruled_lines(pdfs[0], 1, tmp_path) > 10  # 考核结果's first page: its grid

@@ -85,7 +85,11 @@ class AssessResult:
         fail = [t for t in self.tiers[-1:]] if self.tiers else []
         return {"考核结果": SheetSpec(df, percent_cols=("合规率",), money_cols=("得分",), int_cols=("名次", "补贴(元)"),
                                      text_cols=("工号",), status_col="等级" if "等级" in df.columns else None,
-                                     bad_values=fail)}
+                                     bad_values=fail, **_REASONS)}
+
+
+# 说明 (a sentence or three of why) wrapped in its column: printed whole, on the page of the names
+_REASONS = {"wrap_cols": ("说明",), "widths": {"说明": 90}}
 
 
 def tier_colours(tiers: list[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from mentor_xl.problems import Problems
 from mentor_xl.safe import atomic_write
-from mentor_xl.workbook.xlsx import SheetSpec, new_workbook, write_frame_sheet, write_spec_sheet
+from mentor_xl.workbook.xlsx import Page, SheetSpec, new_workbook, page_setup, write_frame_sheet, write_spec_sheet
 
 
 LEVEL_TEXT = {"error": "错误", "warning": "提醒"}
@@ -42,13 +42,16 @@ def write_problems_sheet(wb, problems: pd.DataFrame):
                              wrap_cols=("说明",), widths={"说明": 60, "值": 20})
 
 
-def write_report(path: str | Path, sheets: Mapping[str, pd.DataFrame | SheetSpec], problems: Problems) -> Path:
-    """Write ``sheets`` in order, then 数据问题, atomically (the old file kept as a backup)."""
+def write_report(path: str | Path, sheets: Mapping[str, pd.DataFrame | SheetSpec], problems: Problems, *,
+                 office: str = "", period: str = "") -> Path:
+    """Write ``sheets`` in order, then 数据问题, atomically (the old file kept as a backup). Each
+    prints as the compliance workbook's tables do (``xlsx.Page``): landscape A4, one page wide,
+    its header row on every page, ``office``, the sheet and ``period`` (2024-2025学年) above."""
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp)
         for name, spec in sheets.items():
-            write_spec_sheet(wb, name, spec)
-        write_problems_sheet(wb, problems_frame(problems))
+            page_setup(write_spec_sheet(wb, name, spec), Page(name, office, period))
+        page_setup(write_problems_sheet(wb, problems_frame(problems)), Page("数据问题", office, period))
         wb.close()
 
     return atomic_write(Path(path), build, backup=True)

@@ -180,11 +180,13 @@ HEADER_MAX = 255  # Excel refuses longer page headers
 @dataclass(frozen=True)
 class Page:
     """How a result sheet prints: landscape A4, one page wide, ``repeat`` top rows on every
-    page, the office, the sheet's title and the term in the page header, page numbers below."""
+    page, the office, the sheet's title and the term in the page header, page numbers below,
+    the cells' grid printed (``grid``)."""
     title: str
     office: str = ""
     term: str = ""
     repeat: int = 1  # rows repeated at the top of every printed page (0: none)
+    grid: bool = True  # cell borders printed (a table's); a hand-laid page of paragraphs and charts has none
 
 
 def _header_text(s: str) -> str:
@@ -207,6 +209,8 @@ def page_setup(ws: Worksheet, page: Page, *, scale: int | None = None) -> None:
     ws.center_horizontally()
     if page.repeat:
         ws.repeat_rows(0, page.repeat - 1)
+    if page.grid:  # on paper a right-aligned number ran into the text of the next column, and a
+        ws.hide_gridlines(0)  # cut-off text into the next cell's ("2024-1、1、1"); the grid parts them
     parts = [("&L", page.office), ("&C&B", page.title), ("&R", page.term)]
     header = "".join(code + _header_text(text) for code, text in parts if text)
     while len(header) > HEADER_MAX and parts[0][1]:  # a very long office name is shortened first
@@ -227,6 +231,7 @@ class SheetSpec:
     int_cols: Sequence[str] = ()
     date_cols: Sequence[str] = ()
     text_cols: Sequence[str] = ()
+    wrap_cols: Sequence[str] = ()
     status_col: str | None = None
     bad_values: Sequence[str] = ()
     widths: dict[str, int] = field(default_factory=dict)
@@ -319,7 +324,7 @@ def write_spec_sheet(workbook: Workbook, name: str, spec: "SheetSpec | pd.DataFr
         return write_frame_sheet(workbook, name, spec)
     return write_frame_sheet(workbook, name, spec.df, percent_cols=spec.percent_cols,
                              money_cols=spec.money_cols, int_cols=spec.int_cols,
-                             date_cols=spec.date_cols, text_cols=spec.text_cols,
+                             date_cols=spec.date_cols, text_cols=spec.text_cols, wrap_cols=spec.wrap_cols,
                              status_col=spec.status_col, bad_values=spec.bad_values,
                              widths=spec.widths, status_colours=spec.status_colours)
 
@@ -390,10 +395,19 @@ def _row_heights(wrapped: list[tuple["Coded", float]], n: int) -> np.ndarray:
     reader sizes rows to wrapped text when it opens the file (LibreOffice prints one line)."""
     lines = np.ones(n, dtype=np.int64)
     for (codes, uniq), width in wrapped:
-        # CJK text renders a little wider than two width units a character: leave room
-        per = np.array([max(1, math.ceil(text_width(u) * 1.15 / max(width - 1, 1))) for u in uniq] + [1])
+        # CJK text renders a little wider than two width units a character: room for it alone
+        # (digits are the width unit itself: a list of dates measured as CJK wrapped a line early)
+        per = np.array([max(1, math.ceil(_print_width(u) / max(width - 1, 1))) for u in uniq] + [1])
         lines = np.maximum(lines, per[codes])  # code -1 (blank) takes the last entry: one line
     return np.where(lines > 1, lines * LINE_PT + 3, 0)
+
+
+def _print_width(value) -> float:
+    """``text_width`` as printed: a full-width character 2.3 units, others 1.05 (the unit is a
+    digit's width; a capital letter is wider, a space or a hyphen narrower)."""
+    t = cell_text(value) or ""
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in t)
+    return (len(t) - wide) * 1.05 + wide * 2.3
 
 
 def _dates(s: pd.Series) -> pd.Series:
