@@ -210,14 +210,14 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
         office.confirm()
         emit_json(result.to_json())
         return
+    name = " ".join((unit or "").split())[:MAX_OFFICE_NAME] or office.name
     if formulas:
         from mentor_xl.xl.formulas import write_formula_results
         office.confirm()
         path = write_formula_results(out or results_path(book, "公式版结果", result.term), result, office.book,
-                                     office.pack)
+                                     office.pack, office=name)
     else:
         try:
-            name = " ".join((unit or "").split())[:MAX_OFFICE_NAME] or office.name
             path = write_results(out or results_path(book, "合规", result.term), result, office=name,
                                  full=full, before_replace=office.confirm)
         except Exception:

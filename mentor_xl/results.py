@@ -59,6 +59,14 @@ OVERVIEW_STAFF = 8  # staff not fully met listed on a 学院's overview page
 RATE_BANDS = ((0.0, "60%以下"), (0.6, "60%–80%"), (0.8, "80%–100%"), (1.0, "100%"))
 
 
+# 合规汇总 and 人员汇总 as this workbook and the formula workbook (xl/formulas.py) write them; a
+# term's four missed months print on one line of 未达标周期, more wrap
+SUMMARY_FORMAT = dict(percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"), text_cols=("工号", "对象"),
+                      wrap_cols=("未达标周期",), status_col="状态", bad_values=BAD, widths={"未达标周期": 52})
+STAFF_FORMAT = dict(percent_cols=("合规率",), text_cols=("工号",),
+                    int_cols=("应考核规则数", "达标规则数", "应达标周期数", "达标周期数"))
+
+
 @gcpause.during
 def write_results(path: str | Path, result: ComplianceResult, *,
                   extra_sheets: Mapping[str, pd.DataFrame | SheetSpec] | None = None,
@@ -89,13 +97,8 @@ def write_results(path: str | Path, result: ComplianceResult, *,
         wb = new_workbook(tmp, constant_memory=cells > CONSTANT_MEMORY_CELLS)
         overview = wb.add_worksheet("总览")  # first in the book, filled last
         sheets = [
-            ("合规汇总", lambda: write_frame_sheet(
-                wb, "合规汇总", summary, percent_cols=("达标率",), int_cols=("应达标周期数", "达标周期数"),
-                text_cols=("工号", "对象"), wrap_cols=("未达标周期",), status_col="状态", bad_values=BAD,
-                widths={"未达标周期": 52})),
-            ("人员汇总", lambda: write_frame_sheet(
-                wb, "人员汇总", staff, percent_cols=("合规率",), text_cols=("工号",),
-                int_cols=("应考核规则数", "达标规则数", "应达标周期数", "达标周期数"))),
+            ("合规汇总", lambda: write_frame_sheet(wb, "合规汇总", summary, **SUMMARY_FORMAT)),
+            ("人员汇总", lambda: write_frame_sheet(wb, "人员汇总", staff, **STAFF_FORMAT)),
             ("合规明细", lambda: write_frame_sheet(
                 wb, "合规明细", details, text_cols=("工号", "学号"), date_cols=("周期开始", "周期结束"),
                 status_col="是否达标", bad_values=BAD, widths={EVIDENCE: 30})),

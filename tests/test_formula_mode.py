@@ -299,3 +299,32 @@ def test_dates_typed_as_text_in_the_spellings_the_reader_accepts_count_the_same(
 
 def hfut_log_dates():
     return [(r["日期"],) for r in hfut_log()]
+
+
+@needs_soffice
+def test_the_formula_workbook_prints_as_the_results_workbook(tmp_path):
+    """Every sheet prints landscape, one page wide, under the office's name and the term, and
+    公式说明's paragraphs print whole (its rows had the default height: LibreOffice showed and
+    printed one line of each)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler 未安装")
+    from mentor_xl.xl.formulas import NOTE_SHEET
+
+    pack = load_pack("hfut-math")
+    book = make_book("hfut-math", 学期=[TERM_1], 人员=HEAD, 指导关系=CLASS, 活动记录=hfut_log())
+    path = write_formula_results(tmp_path / "公式版.xlsx", compliance(book, pack, "2024-2025-1"), book, pack,
+                                 office="示例学院")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.oddHeader.left.text == "示例学院" and ws.oddHeader.right.text == "2024-2025-1学期", ws.title
+        assert bool(ws.print_options.gridLines) == (ws.title != NOTE_SHEET), ws.title
+    note = wb[NOTE_SHEET]
+    paragraphs = [c.value for (c,) in note.iter_rows(min_row=2, max_col=1) if c.value]
+    (pdf,) = lo.convert([path], "pdf", tmp_path)
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                             check=True).stdout)
+    assert len(paragraphs) >= 5 and all(re.sub(r"\s+", "", p) in text for p in paragraphs)

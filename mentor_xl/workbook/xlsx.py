@@ -397,9 +397,21 @@ def _row_heights(wrapped: list[tuple["Coded", float]], n: int) -> np.ndarray:
     for (codes, uniq), width in wrapped:
         # CJK text renders a little wider than two width units a character: room for it alone
         # (digits are the width unit itself: a list of dates measured as CJK wrapped a line early)
-        per = np.array([max(1, math.ceil(_print_width(u) / max(width - 1, 1))) for u in uniq] + [1])
+        per = np.array([printed_lines(u, width) for u in uniq] + [1])
         lines = np.maximum(lines, per[codes])  # code -1 (blank) takes the last entry: one line
     return np.where(lines > 1, lines * LINE_PT + 3, 0)
+
+
+def printed_lines(value, width: float) -> int:
+    """The lines ``value`` takes wrapped in a column ``width`` units wide (``_print_width``)."""
+    return max(1, math.ceil(_print_width(value) / max(width - 1, 1)))
+
+
+def wrapped_height(value, width: float) -> float | None:
+    """The row height (points) that prints ``value`` whole when wrapped in a column ``width``
+    units wide; None for one line (the default height). A hand-laid sheet sets it with ``set_row``."""
+    lines = printed_lines(value, width)
+    return lines * LINE_PT + 3 if lines > 1 else None
 
 
 def _print_width(value) -> float:

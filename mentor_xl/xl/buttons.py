@@ -394,7 +394,7 @@ def formulas(book) -> str:
     term = _term(office, params(book))
     result = office.compliance(term)
     out = write_formula_results(results_path(folder / Path(book.name).name, "公式版结果", term), result,
-                                office.book, office.pack)
+                                office.book, office.pack, office=office.name)
     return (f"已生成公式版结果工作簿：{out}。其中合规汇总的次数、时长由公式统计活动记录表，"
             "可发给使用 WPS 或没有 Python 的同事，修改活动记录后自动更新。")
 

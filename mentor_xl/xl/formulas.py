@@ -42,15 +42,17 @@ from mentor_xl.packs.measures import MEASURES
 from mentor_xl.problems import FatalInputError
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.model import OfficeBook
-from mentor_xl.results import BAD, details_frame, problems_frame, staff_frame, summary_frame
+from mentor_xl.results import (BAD, STAFF_FORMAT, SUMMARY_FORMAT, details_frame, problems_frame, staff_frame,
+                               summary_frame)
 from mentor_xl.workbook.schema import BY_NAME
 from mentor_xl.workbook.report import write_problems_sheet
-from mentor_xl.workbook.xlsx import new_workbook, styles, write_frame_sheet
+from mentor_xl.workbook.xlsx import Page, new_workbook, page_setup, styles, wrapped_height, write_frame_sheet
 
 FORMULA_MEASURES = tuple(m.id for m in MEASURES.values() if m.formula)
 LOG_SHEET = "活动记录"
 TYPE_SHEET = "类型对照"
 NOTE_SHEET = "公式说明"
+NOTE_WIDTH = 110  # its one column of paragraphs
 EPS = "1E-9"  # the engine's tolerance for sums of hours
 FORMULA_LIMIT = 8192  # characters of one formula in Excel and WPS
 LOG_HEADROOM = 1000   # empty 活动记录 rows below the data that the formulas already cover
@@ -331,8 +333,9 @@ def _cached(v, cache_values: bool):
 
 
 def write_formula_results(path: str | Path, result: ComplianceResult, book: OfficeBook, pack: Pack, *,
-                          cache_values: bool = True) -> Path:
-    """Write the formula-mode results workbook of ``result`` (computed from ``book``) to ``path``.
+                          cache_values: bool = True, office: str = "") -> Path:
+    """Write the formula-mode results workbook of ``result`` (computed from ``book``) to ``path``,
+    printing as the results workbook does (``office`` above every page).
 
     ``cache_values`` stores Python's numbers as the formulas' cached results, so a viewer
     that does not recalculate still shows them; False leaves 0 (tests use it to prove the
@@ -346,19 +349,19 @@ def write_formula_results(path: str | Path, result: ComplianceResult, book: Offi
         wb = new_workbook(tmp)
         st = styles(wb)
         sheets = {
-            "合规汇总": write_frame_sheet(wb, "合规汇总", plan.summary, percent_cols=("达标率",),
-                                      int_cols=("应达标周期数", "达标周期数"), text_cols=("工号", "对象"),
-                                      status_col="状态", bad_values=BAD),
-            "人员汇总": write_frame_sheet(wb, "人员汇总", plan.staff, percent_cols=("合规率",), text_cols=("工号",),
-                                      int_cols=("应考核规则数", "达标规则数", "应达标周期数", "达标周期数")),
+            "合规汇总": write_frame_sheet(wb, "合规汇总", plan.summary, **SUMMARY_FORMAT),
+            "人员汇总": write_frame_sheet(wb, "人员汇总", plan.staff, **STAFF_FORMAT),
             "合规明细": write_frame_sheet(wb, "合规明细", plan.details, text_cols=("工号", "学号"),
                                       date_cols=("周期开始", "周期结束"), status_col="是否达标", bad_values=BAD),
             LOG_SHEET: write_frame_sheet(wb, LOG_SHEET, plan.log, text_cols=("工号", "学号", "班级", "宿舍"),
                                          date_cols=(DATE_VALUE,), widths={DATE_VALUE: 12, CANON_TYPE: 14}),
         }
-        write_frame_sheet(wb, TYPE_SHEET, plan.types, widths={"写法": 24, CANON_TYPE: 24}, autofilter=False)
-        write_problems_sheet(wb, problems)
-        _note_sheet(wb, st, pack, plan)
+        sheets_too = {TYPE_SHEET: write_frame_sheet(wb, TYPE_SHEET, plan.types, widths={"写法": 24, CANON_TYPE: 24},
+                                                    autofilter=False),
+                      "数据问题": write_problems_sheet(wb, problems)}
+        for title, ws in {**sheets, **sheets_too}.items():
+            page_setup(ws, Page(title, office, f"{result.term}学期"))
+        page_setup(_note_sheet(wb, st, pack, plan), Page(NOTE_SHEET, office, f"{result.term}学期", repeat=0, grid=False))
         fmts = {"number": st.cell("number"), "int": st.cell("int"), "percent": st.cell("percent"),
                 "date": st.cell("date")}
         for column in plan.columns:
@@ -372,9 +375,9 @@ def write_formula_results(path: str | Path, result: ComplianceResult, book: Offi
     return atomic_write(path, build)
 
 
-def _note_sheet(wb, st, pack: Pack, plan: FormulaPlan) -> None:
+def _note_sheet(wb, st, pack: Pack, plan: FormulaPlan):
     ws = wb.add_worksheet(NOTE_SHEET)
-    ws.set_column(0, 0, 110, st.wrap)
+    ws.set_column(0, 0, NOTE_WIDTH, st.wrap)
     rules = plan.rules
     last_log = len(plan.log) + 1 + LOG_HEADROOM
     last_type = len(plan.types) + 1 + TYPE_HEADROOM
@@ -401,3 +404,6 @@ def _note_sheet(wb, st, pack: Pack, plan: FormulaPlan) -> None:
     for i, line in enumerate(lines):
         if line:
             ws.write_string(i, 0, line, st.title if i == 0 else st.wrap)
+            if i and (height := wrapped_height(line, NOTE_WIDTH)):
+                ws.set_row(i, height)  # no reader sizes a row to its wrapped text: it showed one line
+    return ws
