@@ -145,6 +145,17 @@ def test_rejected_rows_are_named_and_replied(corpus):
     assert wb.sheetnames[:4] == ["汇总", "文件", "退回行", "提示"]
     rows = list(wb["退回行"].iter_rows(min_row=2, values_only=True))
     assert [(r[4], r[5], r[6]) for r in rows] == [(5, "工号", "T003"), (6, "活动类型", "打球"), (7, "日期", "2025-03-01")]
+    # printed to chase the senders: every sheet landscape, one page wide, its title above; long texts
+    # wrapped (a rejected row's 原因 is a sentence) and 汇总's long lines in rows as tall as they print
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert "收件" in ws.oddHeader.center.text, ws.title
+    assert wb["退回行"]["H2"].alignment.wrap_text and wb["退回行"].row_dimensions[2].height > 15
+    summary = wb["汇总"]
+    from mentor_xl.workbook.xlsx import text_width
+    widths = {c.row: text_width(c.value) for (c,) in summary.iter_rows(min_row=2, max_col=1) if c.value}
+    assert any(w > 120 for w in widths.values())  # wider than the column's 110: more than one line
+    assert all(bool(summary.row_dimensions[r].height) == (w > 100) for r, w in widths.items() if not 90 < w <= 120)
     [reply] = list((tmp / "replies").iterdir())
     m = email.message_from_bytes(reply.read_bytes(), policy=email.policy.default)
     assert m["To"] == "zhang@example.edu.cn" and m["In-Reply-To"]

@@ -99,6 +99,9 @@ def summary_zh(result) -> str:
     return "\n".join(lines)
 
 
+SUMMARY_WIDTH = 110  # 汇总's one column of lines
+
+
 def write_report(result, path: Path) -> Path:
     """The report workbook (see the module doc), written atomically."""
     files = pd.DataFrame([{
@@ -126,17 +129,28 @@ def write_report(result, path: Path) -> Path:
         wb = X.new_workbook(tmp)
         st = X.styles(wb)
         ws = wb.add_worksheet("汇总")
-        ws.set_column(0, 0, 110)
+        ws.set_column(0, 0, SUMMARY_WIDTH)
         ws.write_string(0, 0, "收件汇总报告", st.title)
         for i, line in enumerate(summary_zh(result).splitlines(), start=2):
-            X.write_text(ws, i, 0, line, st)
-        X.write_frame_sheet(wb, "文件", files, status_col="状态", bad_values=["拒收", "待确认"],
-                            int_cols=["有效行数", "退回行数", "新增行数", "删除行数"],
-                            widths={"原因": 60, "文件": 40, "核验": 50, "时间依据": 40})
-        X.write_frame_sheet(wb, "退回行", rejected, int_cols=["行"], widths={"原因": 80, "文件": 40})
-        X.write_frame_sheet(wb, "提示", hints, int_cols=["行"], widths={"说明": 80, "文件": 40})
+            X.write_text(ws, i, 0, line, st, "wrap")
+            if height := X.wrapped_height(line, SUMMARY_WIDTH):
+                ws.set_row(i, height)  # a long line printed whole, not cut at the page's edge
+        X.page_setup(ws, X.Page("收件汇总报告", repeat=0, grid=False))
+        # the office prints these to chase the late and the rejected: one page wide, long texts wrapped
+        tables = {
+            "文件": X.write_frame_sheet(wb, "文件", files, status_col="状态", bad_values=["拒收", "待确认"],
+                                      int_cols=["有效行数", "退回行数", "新增行数", "删除行数"],
+                                      wrap_cols=["文件", "时间依据", "原因", "核验"],
+                                      widths={"原因": 40, "文件": 30, "核验": 30, "时间依据": 24}),
+            "退回行": X.write_frame_sheet(wb, "退回行", rejected, int_cols=["行"], wrap_cols=["文件", "原因"],
+                                       widths={"原因": 60, "文件": 30}),
+            "提示": X.write_frame_sheet(wb, "提示", hints, int_cols=["行"], wrap_cols=["文件", "说明"],
+                                      widths={"说明": 60, "文件": 30}),
+        }
         if result.missing:
-            X.write_frame_sheet(wb, "未交", missing)
+            tables["未交"] = X.write_frame_sheet(wb, "未交", missing)
+        for title, sheet in tables.items():
+            X.page_setup(sheet, X.Page(f"收件报告：{title}"))
         wb.close()
 
     return atomic_write(path, build, backup=False)
