@@ -414,12 +414,11 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
            child):
     """按制度评定考核等次（配额、并列处理、一票否决、待定、不计），每条结果附中文理由。"""
     from mentor_xl.office import open_office
+    from mentor_xl.periods import period_text
     from mentor_xl.pipeline import assess_summary
 
     if (year is None) == (term is None):
         raise click.UsageError("请给出 --year 或 --term 之一")
-    from mentor_xl.periods import period_text
-
     office = open_office(book, policy, child=child)
     result = office.assess(year=year, term=term)
     _report(book, out, "考核", year or term, result, as_json, assess_summary(result), office.name,
@@ -436,7 +435,6 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
 def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool, out: Path | None, child):
     """导师任职资格审查（职称、学历、任职年限、撤销后两年内不得申请等），以及班级对接优先顺序。"""
     from mentor_xl.office import open_office
-
     from mentor_xl.periods import period_text
 
     office = open_office(book, policy, child=child)
