@@ -418,12 +418,13 @@ def _table(ws, st, row: int, df: pd.DataFrame, kinds: Mapping[str, str] | None =
             start = i = i + 1
             left = max(page_rows, 3) - 1
         for j, (c, v) in enumerate(zip(df.columns, rec)):
+            # boxed: the page prints no grid, and a right-aligned 76.0% ran into the next column's text
             if isinstance(v, str) or v is None:
-                write_text(ws, i, j, v, st)
+                write_text(ws, i, j, v, st, boxed=True)
             elif isinstance(v, (float, np.floating)) and not np.isfinite(v):
-                continue
+                write_text(ws, i, j, None, st, boxed=True)
             else:
-                ws.write_number(i, j, float(v), st.cell(kinds.get(c, "int")))
+                ws.write_number(i, j, float(v), st.cell(kinds.get(c, "int"), boxed=True))
         i += 1
         left -= 1
     if i > start:
@@ -575,11 +576,11 @@ def _college_page(ws, st, row: int, result: ComplianceResult, rates: pd.DataFram
         ws.merge_range(row, 3, row, last, "未达标的要求", st.header)
         for rec in people.itertuples(index=False):
             row += 1
-            write_text(ws, row, 0, rec[0], st)
-            write_text(ws, row, 1, rec[1], st, "id")
-            ws.write_number(row, 2, float(rec[2]), st.cell("percent"))
-            ws.merge_range(row, 3, row, last, "", st.cell("text"))
-            write_text(ws, row, 3, _fit(rec[3] or "", sum(OVERVIEW_WIDTHS[3:])), st)
+            write_text(ws, row, 0, rec[0], st, boxed=True)
+            write_text(ws, row, 1, rec[1], st, "id", boxed=True)
+            ws.write_number(row, 2, float(rec[2]), st.cell("percent", boxed=True))
+            ws.merge_range(row, 3, row, last, "", st.cell("text", boxed=True))
+            write_text(ws, row, 3, _fit(rec[3] or "", sum(OVERVIEW_WIDTHS[3:])), st, boxed=True)
         row += 1
         if not_met > len(shown):
             write_text(ws, row, 0, f"……等 {not_met} 人，全部名单见“人员汇总”表", st)

@@ -78,7 +78,7 @@ class Styles:
                                    "text_wrap": True, "valign": "top"})
         self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
         self.bad = wb.add_format({"bg_color": BAD_FILL, "font_color": BAD_FONT})  # conditional
-        self._cell: dict[tuple[str, bool], Any] = {}
+        self._cell: dict[tuple[str, bool, bool], Any] = {}
         self._fills: dict[str, Any] = {}
         self._base = base
 
@@ -93,13 +93,16 @@ class Styles:
                     "percent": PERCENT_FORMAT, "money": MONEY_FORMAT, "int": INT_FORMAT,
                     "number": None, "wrap": None}
 
-    def cell(self, kind: str = "text", quoted: bool = False):
+    def cell(self, kind: str = "text", quoted: bool = False, boxed: bool = False):
         """Format for a data cell of ``kind`` (text, id, date, datetime, percent, money, int,
-        number, wrap = wrapped text); ``quoted`` adds Excel's quote prefix (risky text stays text when edited)."""
-        key = (kind, quoted)
+        number, wrap = wrapped text); ``quoted`` adds Excel's quote prefix (risky text stays text when
+        edited); ``boxed`` a thin border (a small table on a hand-laid page, which prints no grid)."""
+        key = (kind, quoted, boxed)
         f = self._cell.get(key)
         if f is None:
             props = dict(self._base)
+            if boxed:
+                props["border"] = 1
             nf = self._NUM_FORMATS[kind]
             if nf:
                 props["num_format"] = nf
@@ -135,12 +138,16 @@ def text_width(s: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in t)
 
 
-def write_text(ws: Worksheet, row: int, col: int, value: Any, st: Styles, kind: str = "text") -> None:
-    """Write ``value`` as a string cell (never a formula); blank values write nothing."""
+def write_text(ws: Worksheet, row: int, col: int, value: Any, st: Styles, kind: str = "text", *,
+               boxed: bool = False) -> None:
+    """Write ``value`` as a string cell (never a formula); blank values write nothing (``boxed``:
+    a blank cell with the border)."""
     s = cell_text(value)
     if s is None:
+        if boxed:
+            ws.write_blank(row, col, None, st.cell(kind, boxed=True))
         return
-    ws.write_string(row, col, s, st.cell(kind, needs_quote(s)))
+    ws.write_string(row, col, s, st.cell(kind, needs_quote(s), boxed))
 
 
 def write_header(ws: Worksheet, names: Sequence[str], st: Styles, *, row: int = 0,
