@@ -247,7 +247,7 @@ def test_wrapped_rows_are_as_tall_as_their_printed_lines(tmp_path, book):
     row without a height): a digit is the width unit, a full-width character a little over two.
     合规汇总's 未达标周期 holds a term's four missed months on one line (a fifth wraps)."""
     months = [f"2024-{m:02d}-01" for m in range(8, 13)]
-    df = pd.DataFrame({"未达标周期": ["、".join(months[:4]), "、".join(months), "每" * 24, "每" * 20]})
+    df = pd.DataFrame({"未达标周期": ["、".join(months[:4]), "、".join(months), "每" * 24, "每" * 20, "每" * 5000]})
     wb = new_workbook(tmp_path / "w.xlsx")
     write_frame_sheet(wb, "汇总", df, wrap_cols=("未达标周期",), widths={"未达标周期": 52})
     wb.close()
@@ -256,6 +256,7 @@ def test_wrapped_rows_are_as_tall_as_their_printed_lines(tmp_path, book):
     assert heights[0] is None and heights[3] is None  # one line in 51: 49 printed units; 20 CJK, 46
     assert heights[1] > 15 and heights[1] == heights[2]  # two lines: 62 printed units; 24 CJK, 55
     assert ws["A2"].alignment.wrap_text
+    assert 400 < ws.row_dimensions[6].height <= 409.5  # Excel's tallest row, not 5,000 characters' 230 lines
     summary = openpyxl.load_workbook(book)["合规汇总"]
     col = [c.value for c in summary[1]].index("未达标周期") + 1
     letter = openpyxl.utils.get_column_letter(col)

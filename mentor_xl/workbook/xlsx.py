@@ -395,6 +395,7 @@ def _plan_column(ws: Worksheet, j: int, s: pd.Series, forced: str | None, st: St
 
 
 LINE_PT = 15  # one line of 11 pt text
+MAX_ROW_PT = 409  # Excel's tallest row (409.5 pt): a taller one makes Excel "repair" the file
 
 
 def _row_heights(wrapped: list[tuple["Coded", float]], n: int) -> np.ndarray:
@@ -406,7 +407,7 @@ def _row_heights(wrapped: list[tuple["Coded", float]], n: int) -> np.ndarray:
         # (digits are the width unit itself: a list of dates measured as CJK wrapped a line early)
         per = np.array([printed_lines(u, width) for u in uniq] + [1])
         lines = np.maximum(lines, per[codes])  # code -1 (blank) takes the last entry: one line
-    return np.where(lines > 1, lines * LINE_PT + 3, 0)
+    return np.where(lines > 1, np.minimum(lines * LINE_PT + 3, MAX_ROW_PT), 0)
 
 
 def printed_lines(value, width: float) -> int:
@@ -418,7 +419,7 @@ def wrapped_height(value, width: float) -> float | None:
     """The row height (points) that prints ``value`` whole when wrapped in a column ``width``
     units wide; None for one line (the default height). A hand-laid sheet sets it with ``set_row``."""
     lines = printed_lines(value, width)
-    return lines * LINE_PT + 3 if lines > 1 else None
+    return min(lines * LINE_PT + 3, MAX_ROW_PT) if lines > 1 else None
 
 
 def _print_width(value) -> float:
