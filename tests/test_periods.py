@@ -51,6 +51,14 @@ def test_term_code_spellings_and_unknown_term():
         find_term(TERMS, "2023-2024-1")
 
 
+def test_period_text_is_what_a_printed_page_says():
+    from mentor_xl.periods import period_text
+
+    assert period_text("2024-2025-1") == period_text("2024-2025学年第一学期") == "2024-2025-1学期"
+    assert period_text("2024-2025") == period_text("2024—2025学年") == "2024-2025学年"
+    assert period_text(None) == "" and period_text(" 全年 ") == "全年"
+
+
 def test_active_days_exclude_holidays_and_clip_to_segment():
     hol = Holidays(frame("假期", [{"开始日期": "2024-10-01", "结束日期": "2024-10-07"},
                                  {"开始日期": "2024-09-17"}]))  # single day, 结束日期 blank
