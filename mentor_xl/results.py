@@ -22,6 +22,7 @@ Written atomically (``safe.atomic_write``); the previous file, if any, is kept a
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -314,8 +315,9 @@ def _col_px(chars: float) -> int:
 def _fixed_page(ws, page: Page, widths: list[float], breaks: list[int], extra_px: int = 0) -> None:
     """Print ``ws`` (a hand-laid sheet) at the scale that fits ``widths`` (+ ``extra_px``, e.g. a
     chart) on one page wide, with a page break before each row of ``breaks``: fit-to-page
-    printing would ignore manual breaks, and a break is what keeps a block on its own page."""
-    page_setup(ws, page, scale=_scale(widths, extra_px))
+    printing would ignore manual breaks, and a break is what keeps a block on its own page. It
+    repeats no rows and prints no grid: its tables are boxed (``_table``)."""
+    page_setup(ws, replace(page, repeat=0, grid=False), scale=_scale(widths, extra_px))
     if breaks:
         ws.set_h_pagebreaks(sorted(set(breaks)))
 
@@ -531,7 +533,7 @@ def _overview_sheet(wb: Workbook, ws, result: ComplianceResult, data: tuple, *, 
     for college, f in per.items():
         breaks.append(row)
         row = _college_page(ws, st, row, result, *pages.get(college, pages[None]), college, f, office, paragraph)
-    _fixed_page(ws, Page("总览", office, f"{result.term}学期", repeat=0, grid=False), OVERVIEW_WIDTHS, breaks)
+    _fixed_page(ws, Page("总览", office, f"{result.term}学期"), OVERVIEW_WIDTHS, breaks)
 
 
 def _college_pages(result: ComplianceResult, summary: pd.DataFrame, rates: dict) -> dict:
@@ -621,4 +623,4 @@ def _chart_sheet(wb: Workbook, result: ComplianceResult, tables: list, page: Pag
         else:
             write_text(ws, head + 1, 0, "（无数据）", st)
             row = head + 3
-    _fixed_page(ws, Page(page.title, page.office, page.term, repeat=0, grid=False), widths + [2], breaks, extra_px=chart_w)
+    _fixed_page(ws, page, widths + [2], breaks, extra_px=chart_w)

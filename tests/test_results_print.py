@@ -366,25 +366,15 @@ def test_office_given_on_the_command_line_prints_on_every_page(tmp_path):
         assert line[:4] == ["北京理工大学", "精工书院", "&", "睿信书院"], line
 
 
-@pytest.mark.libreoffice
-@pytest.mark.timeout(300)
-@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice 或 poppler 未安装")
-def test_assess_eligibility_and_allocate_workbooks_print_as_the_compliance_one(tmp_path):
-    """The workbooks of `assess`, `eligibility` and `allocate` (as the command writes them) print
-    as 合规's tables do: one page wide with the header row on every page (考核结果's 等级 and 说明 were
-    a page away from the names), the office, the sheet and the term or 学年 above each page, the
-    cells' grid, and every 说明 whole (it ran on over the next pages, cut)."""
+def _reports_print(tmp_path, book, runs: dict, office: str) -> list:
+    """Each of ``runs`` (sheet → (command's arguments, period in the page header, a column near
+    说明)) run as the command on ``book`` and converted by LibreOffice: every page of its sheet
+    under ``office`` and the period, its whole header row on one line, every 说明 whole. The PDFs."""
     import subprocess as sp
     import sys
 
     import fastexcel
-    from mentor_xl.demo import build_demo_book
 
-    book = build_demo_book(tmp_path / "示例.xlsx", "bit-2022").path
-    runs = {"考核结果": (["assess", "-y", "2024-2025"], "2024-2025学年", "等级"),
-            "资格审查": (["eligibility", "-t", "2024-2025-2"], "2024-2025-2学期", "结论"),
-            "经费分配": (["allocate", "--total", "200000"], "", "分配金额(万元)")}
     books = {}
     for sheet, (args, _, _) in runs.items():
         books[sheet] = tmp_path / f"{sheet}.xlsx"
@@ -399,7 +389,7 @@ def test_assess_eligibility_and_allocate_workbooks_print_as_the_compliance_one(t
         for k, words in enumerate(mine):
             top = min(y for _, y, _ in words)
             header = [w for _, y, w in words if abs(y - top) < 3]
-            assert "北京理工大学" in header and (not period or period in header), (sheet, k, header)
+            assert (not office or office in header) and (not period or period in header), (sheet, k, header)
             heads = [(x, y) for x, y, w in words if w in ("工号", "学院") and y > top + 5]
             x0, y0 = min(heads, key=lambda p: (p[1], p[0]))
             row = [w for x, y, w in words if abs(y - y0) < 8 and x >= x0]
@@ -408,4 +398,39 @@ def test_assess_eligibility_and_allocate_workbooks_print_as_the_compliance_one(t
                                                 text=True, check=True).stdout)
         notes = fastexcel.read_excel(str(xlsx)).load_sheet(sheet, dtypes="string").to_pandas()["说明"].dropna()
         assert len(notes) and all(re.sub(r"\s+", "", v) in raw for v in notes), sheet
+    return pdfs
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_assess_eligibility_and_allocate_workbooks_print_as_the_compliance_one(tmp_path):
+    """The workbooks of `assess`, `eligibility` and `allocate` (as the command writes them) print
+    as 合规's tables do: one page wide with the header row on every page (考核结果's 等级 and 说明 were
+    a page away from the names), the office, the sheet and the term or 学年 above each page, the
+    cells' grid, and every 说明 whole (it ran on over the next pages, cut)."""
+    from mentor_xl.demo import build_demo_book
+
+    book = build_demo_book(tmp_path / "示例.xlsx", "bit-2022").path
+    pdfs = _reports_print(tmp_path, book, {
+        "考核结果": (["assess", "-y", "2024-2025"], "2024-2025学年", "等级"),
+        "资格审查": (["eligibility", "-t", "2024-2025-2"], "2024-2025-2学期", "结论"),
+        "经费分配": (["allocate", "--total", "200000"], "", "分配金额(万元)")}, "北京理工大学")
     assert _ruled_lines(pdfs[0], 1, tmp_path) > 10  # 考核结果's first page: its grid
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(lo.find_soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice 或 poppler 未安装")
+def test_reports_of_an_office_own_book_print_the_same(tmp_path):
+    """An office's own 台账 (工作台账, 学期设置, title and footer rows, 工号 merged down, no 设置): its
+    考核 and 资格审查 print the same way, the term spelled as its 学期 sheet spells it."""
+    from officebook import bit_office_book
+
+    book = bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True)
+    _reports_print(tmp_path, book, {
+        "考核结果": (["assess", "-y", "2024-2025", "--policy", "bit-2022"], "2024-2025学年", "等级"),
+        "资格审查": (["eligibility", "-t", "2024-2025学年第一学期", "--policy", "bit-2022"], "2024-2025-1学期",
+                 "结论")}, "")

@@ -132,9 +132,7 @@ def write_report(result, path: Path) -> Path:
         ws.set_column(0, 0, SUMMARY_WIDTH)
         ws.write_string(0, 0, "收件汇总报告", st.title)
         for i, line in enumerate(summary_zh(result).splitlines(), start=2):
-            X.write_text(ws, i, 0, line, st, "wrap")
-            if height := X.wrapped_height(line, SUMMARY_WIDTH):
-                ws.set_row(i, height)  # a long line printed whole, not cut at the page's edge
+            X.write_wrapped(ws, i, line, st, SUMMARY_WIDTH)  # printed whole, not cut at the page's edge
         X.page_setup(ws, X.Page("收件汇总报告", repeat=0, grid=False))
         # the office prints these to chase the late and the rejected: one page wide, long texts wrapped
         tables = {

@@ -407,7 +407,12 @@ def _row_heights(wrapped: list[tuple["Coded", float]], n: int) -> np.ndarray:
         # (digits are the width unit itself: a list of dates measured as CJK wrapped a line early)
         per = np.array([printed_lines(u, width) for u in uniq] + [1])
         lines = np.maximum(lines, per[codes])  # code -1 (blank) takes the last entry: one line
-    return np.where(lines > 1, np.minimum(lines * LINE_PT + 3, MAX_ROW_PT), 0)
+    return np.where(lines > 1, _height(lines), 0)
+
+
+def _height(lines):
+    """Points for ``lines`` lines of text (an int or an array), at most Excel's tallest row."""
+    return np.minimum(lines * LINE_PT + 3, MAX_ROW_PT)
 
 
 def printed_lines(value, width: float) -> int:
@@ -415,11 +420,12 @@ def printed_lines(value, width: float) -> int:
     return max(1, math.ceil(_print_width(value) / max(width - 1, 1)))
 
 
-def wrapped_height(value, width: float) -> float | None:
-    """The row height (points) that prints ``value`` whole when wrapped in a column ``width``
-    units wide; None for one line (the default height). A hand-laid sheet sets it with ``set_row``."""
-    lines = printed_lines(value, width)
-    return min(lines * LINE_PT + 3, MAX_ROW_PT) if lines > 1 else None
+def write_wrapped(ws: Worksheet, row: int, value: Any, st: Styles, width: float) -> None:
+    """A paragraph of a hand-laid sheet in column A (``width`` units wide), wrapped, its row as tall
+    as its printed lines: no reader sizes a row to wrapped text, LibreOffice showed one line."""
+    write_text(ws, row, 0, value, st, "wrap")
+    if (lines := printed_lines(value, width)) > 1:
+        ws.set_row(row, float(_height(lines)))
 
 
 def _print_width(value) -> float:

@@ -46,7 +46,7 @@ from mentor_xl.results import (BAD, STAFF_FORMAT, SUMMARY_FORMAT, details_frame,
                                summary_frame)
 from mentor_xl.workbook.schema import BY_NAME
 from mentor_xl.workbook.report import write_problems_sheet
-from mentor_xl.workbook.xlsx import Page, new_workbook, page_setup, styles, wrapped_height, write_frame_sheet
+from mentor_xl.workbook.xlsx import Page, new_workbook, page_setup, styles, write_frame_sheet, write_wrapped
 
 FORMULA_MEASURES = tuple(m.id for m in MEASURES.values() if m.formula)
 LOG_SHEET = "活动记录"
@@ -401,9 +401,7 @@ def _note_sheet(wb, st, pack: Pack, plan: FormulaPlan):
          f"Excel 和 WPS 的上限为 {FORMULA_LIMIT:,}。" if longest else ""),
         f"制度：{pack.id}（{pack.name}）。",
     ]
-    for i, line in enumerate(lines):
-        if line:
-            ws.write_string(i, 0, line, st.title if i == 0 else st.wrap)
-            if i and (height := wrapped_height(line, NOTE_WIDTH)):
-                ws.set_row(i, height)  # no reader sizes a row to its wrapped text: it showed one line
+    ws.write_string(0, 0, lines[0], st.title)
+    for i, line in enumerate(lines[1:], start=1):
+        write_wrapped(ws, i, line, st, NOTE_WIDTH)
     return ws
