@@ -30,6 +30,9 @@ def _policy_value(ctx, param, value):
 
 
 MAX_OFFICE_NAME = 60  # characters of --office kept: a page header has room for a name, not a paragraph
+OFFICE = click.option("--office", "unit", default=None, metavar="单位名称",
+                      help="单位名称，印在结果工作簿的标题和每页页眉上；默认取“设置”表的单位名称"
+                           "（单位自己的台账没有“设置”表时用它）")
 POLICY = click.option("--policy", "-p", default=None, callback=_policy_value,
                       help="制度（如 bit-2022，或制度文件 .toml），覆盖“设置”表中的“制度”")
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出到标准输出，不写工作簿")
@@ -191,8 +194,7 @@ def check(book: Path, policy: str | None, as_json: bool, child):
               help="公式版结果：合规汇总中的次数、时长用 COUNTIFS/SUMIFS 公式，改活动记录后在 Excel/WPS 中自动更新")
 @click.option("--full", is_flag=True,
               help="写出全部合规明细（明细很多时默认只列不达标的行，总览表会说明）")
-@click.option("--office", "unit", default=None, metavar="单位名称",
-              help="单位名称，印在结果工作簿的标题和每页页眉上；默认取“设置”表的单位名称（单位自己的台账没有“设置”表时用它）")
+@OFFICE
 @_log_ahead
 def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Path | None, formulas: bool,
                full: bool, unit: str | None, child):
@@ -210,7 +212,7 @@ def compliance(book: Path, term: str, policy: str | None, as_json: bool, out: Pa
         office.confirm()
         emit_json(result.to_json())
         return
-    name = " ".join((unit or "").split())[:MAX_OFFICE_NAME] or office.name
+    name = _office_name(unit, office)
     if formulas:
         from mentor_xl.xl.formulas import write_formula_results
         office.confirm()
@@ -385,6 +387,11 @@ def kit(out_dir: Path, pythons: tuple[str, ...], oses: tuple[str, ...], policies
     raise SystemExit(kit_main(args))
 
 
+def _office_name(unit: str | None, office) -> str:
+    """--office, its spaces made one and cut to a page header's room; else the book's 单位名称."""
+    return " ".join((unit or "").split())[:MAX_OFFICE_NAME] or office.name
+
+
 def _report(book: Path, out: Path | None, what: str, label: str | None, result, as_json: bool, summary: str,
             office: str = "", period: str = "") -> None:
     """--json → the result's JSON; otherwise its sheets and 数据问题 into a workbook beside the input,
@@ -409,9 +416,10 @@ def _report(book: Path, out: Path | None, what: str, label: str | None, result, 
 @POLICY
 @AS_JSON
 @OUT
+@OFFICE
 @_log_ahead
 def assess(book: Path, year: str | None, term: str | None, policy: str | None, as_json: bool, out: Path | None,
-           child):
+           unit: str | None, child):
     """按制度评定考核等次（配额、并列处理、一票否决、待定、不计），每条结果附中文理由。"""
     from mentor_xl.office import open_office
     from mentor_xl.periods import period_text
@@ -421,7 +429,7 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
         raise click.UsageError("请给出 --year 或 --term 之一")
     office = open_office(book, policy, child=child)
     result = office.assess(year=year, term=term)
-    _report(book, out, "考核", year or term, result, as_json, assess_summary(result), office.name,
+    _report(book, out, "考核", year or term, result, as_json, assess_summary(result), _office_name(unit, office),
             period_text(year or term))
 
 
@@ -431,8 +439,10 @@ def assess(book: Path, year: str | None, term: str | None, policy: str | None, a
 @POLICY
 @AS_JSON
 @OUT
+@OFFICE
 @_log_ahead
-def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool, out: Path | None, child):
+def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool, out: Path | None,
+                unit: str | None, child):
     """导师任职资格审查（职称、学历、任职年限、撤销后两年内不得申请等），以及班级对接优先顺序。"""
     from mentor_xl.office import open_office
     from mentor_xl.periods import period_text
@@ -441,7 +451,7 @@ def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool,
     result = office.eligibility(term=term)
     bad = [r for r in result.to_json().get("results", []) if r.get("eligible") is False]
     _report(book, out, "资格审查", term, result, as_json, f"资格审查：{len(bad)} 人不符合条件，详见“资格审查”表。",
-            office.name, period_text(term) or f"截至 {result.as_of.isoformat()}")
+            _office_name(unit, office), period_text(term) or f"截至 {result.as_of.isoformat()}")
 
 
 @main.command()
@@ -451,9 +461,10 @@ def eligibility(book: Path, term: str | None, policy: str | None, as_json: bool,
 @POLICY
 @AS_JSON
 @OUT
+@OFFICE
 @_log_ahead
 def awards(book: Path, year: str, budget: str | None, policy: str | None, as_json: bool, out: Path | None,
-           child):
+           unit: str | None, child):
     """核对奖项提名（名额、角色、同一系列只取最高奖），按元精确计算奖励总额与预算差额。"""
     from mentor_xl.money import MoneyError
     from mentor_xl.office import open_office
@@ -464,7 +475,8 @@ def awards(book: Path, year: str, budget: str | None, policy: str | None, as_jso
         result = office.awards(year, budget_wan=budget)
     except MoneyError as e:
         raise click.BadParameter(str(e), param_hint="--budget")
-    _report(book, out, "奖励预算", year, result, as_json, result.budget_message(), office.name, period_text(year))
+    _report(book, out, "奖励预算", year, result, as_json, result.budget_message(), _office_name(unit, office),
+            period_text(year))
 
 
 @main.command()
@@ -474,8 +486,10 @@ def awards(book: Path, year: str, budget: str | None, policy: str | None, as_jso
 @POLICY
 @AS_JSON
 @OUT
+@OFFICE
 @_log_ahead
-def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool, out: Path | None, child):
+def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool, out: Path | None,
+             unit: str | None, child):
     """按学生人数用最大余额法分配经费（各部分之和恰等于总额，单位：元）。"""
     from mentor_xl.money import MoneyError, parse_yuan
     from mentor_xl.office import open_office
@@ -490,7 +504,7 @@ def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool,
     parts = result.to_json()["parts"]
     _report(book, out, "经费分配", by, result, as_json,
             f"经费 {total_yuan} 元按{by}人数分配给 {len(parts)} 个单位，合计 {sum(p['amount_yuan'] for p in parts)} 元。",
-            office.name)
+            _office_name(unit, office))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -223,3 +223,34 @@ def test_office_named_on_the_command_line_heads_the_results(tmp_path):
     assert r.returncode == 0, r.stderr
     wb = openpyxl.load_workbook(tmp_path / "无名.xlsx")
     assert wb["总览"]["A1"].value.startswith("2024-2025-1学期") and not wb["总览"].oddHeader.left.text
+
+
+def test_office_named_on_the_command_line_heads_every_report(tmp_path):
+    """``--office`` on assess, eligibility, awards and allocate as on compliance: the office's own
+    台账 (no 设置) prints its name above every page of every sheet, 数据问题 included; without it the
+    header leaves the name out."""
+    import openpyxl
+
+    from officebook import bit_office_book
+
+    book = bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True)
+    runs = {"考核": ["assess", "-y", "2024-2025"], "资格审查": ["eligibility", "-t", "2024-2025-1"],
+            "经费": ["allocate", "--total", "100000"]}
+    for what, args in runs.items():
+        for unit, name in (("  北京理工大学\u3000精工书院 ", "北京理工大学 精工书院"), (None, "")):
+            out = tmp_path / f"{what}-{bool(unit)}.xlsx"
+            r = cli(*args[:1], book, *args[1:], "--policy", "bit-2022", "-o", out,
+                    *(["--office", unit] if unit else []))
+            assert r.returncode == 0, (what, r.stderr)
+            wb = openpyxl.load_workbook(out)
+            assert "数据问题" in wb.sheetnames, what
+            for ws in wb.worksheets:
+                assert (ws.oddHeader.left.text or "") == name, (what, ws.title, ws.oddHeader.left.text)
+    # awards (a pack with an award catalogue): --office over the 设置's 单位名称
+    from mentor_xl.demo import build_demo_book
+
+    demo = build_demo_book(tmp_path / "示例.xlsx", "ustb-2022").path
+    r = cli("awards", demo, "-y", "2024-2025", "-o", tmp_path / "奖励.xlsx", "--office", "北京科技大学学生工作部")
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(tmp_path / "奖励.xlsx")
+    assert {ws.oddHeader.left.text for ws in wb.worksheets} == {"北京科技大学学生工作部"}

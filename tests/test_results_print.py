@@ -426,11 +426,13 @@ def test_assess_eligibility_and_allocate_workbooks_print_as_the_compliance_one(t
                     reason="LibreOffice 或 poppler 未安装")
 def test_reports_of_an_office_own_book_print_the_same(tmp_path):
     """An office's own 台账 (工作台账, 学期设置, title and footer rows, 工号 merged down, no 设置): its
-    考核 and 资格审查 print the same way, the term spelled as its 学期 sheet spells it."""
+    考核 and 资格审查 print the same way, the term spelled as its 学期 sheet spells it, and the office
+    named by ``--office`` above every page."""
     from officebook import bit_office_book
 
     book = bit_office_book(tmp_path / "精工书院台账.xlsx", with_terms=True)
+    unit = ["--office", "北京理工大学精工书院"]
     _reports_print(tmp_path, book, {
-        "考核结果": (["assess", "-y", "2024-2025", "--policy", "bit-2022"], "2024-2025学年", "等级"),
-        "资格审查": (["eligibility", "-t", "2024-2025学年第一学期", "--policy", "bit-2022"], "2024-2025-1学期",
-                 "结论")}, "")
+        "考核结果": (["assess", "-y", "2024-2025", "--policy", "bit-2022", *unit], "2024-2025学年", "等级"),
+        "资格审查": (["eligibility", "-t", "2024-2025学年第一学期", "--policy", "bit-2022", *unit], "2024-2025-1学期",
+                 "结论")}, "北京理工大学精工书院")
