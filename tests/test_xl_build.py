@@ -126,7 +126,7 @@ def check_xlsm(path: Path) -> None:
     modules = {name: code for _, _, name, code in vp.extract_all_macros()}
     vp.close()
     assert vba_project_stream(path) == XLWINGS_TEMPLATE_VBA_PROJECT
-    assert {"mentor_xl_buttons.bas", "xlwings.bas", "Dictionary.cls"} <= set(modules)
+    assert {"mentor_xl_buttons.bas", "mentor_xl_print.bas", "xlwings.bas", "Dictionary.cls"} <= set(modules)
     assert f"'Version: {xw.__version__}" in modules["xlwings.bas"]  # the standalone module of the pinned xlwings
     subs = set(re.findall(r"^(?:Public )?Sub (\w+)\(\)", "\n".join(modules.values()), re.M))
     macros = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)

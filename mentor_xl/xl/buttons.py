@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -416,4 +417,27 @@ def main(button_id: str) -> str:
 
     if button_id not in BUTTON_FUNCTIONS:
         raise ValueError(f"unknown button {button_id!r}; expected one of {list(BUTTON_FUNCTIONS)}")
-    return BUTTON_FUNCTIONS[button_id](xw.Book.caller())
+    book = xw.Book.caller()
+    message = BUTTON_FUNCTIONS[button_id](book)
+    if sys.platform == "darwin":
+        print_results(book)
+    return message
+
+
+PRINT_MACRO = "MentorPrintResults"  # macros/mentor_xl_print.bas
+
+
+def print_results(book) -> None:
+    """Set the result sheets up for printing (A4 landscape, one page wide, title and header rows
+    on every page) by the workbook's own macro: Excel's PageSetup is reachable only from inside
+    Excel. On Windows the button's Sub runs it once RunPython returns; on macOS RunPython returns
+    at once, so ``main`` runs it here when the sheets are written. A book without the macro (an
+    older .xlsm, xlwings Lite) or an Excel that refuses it (no printer) prints its sheets as they
+    are: a button never fails for its print settings."""
+    run = getattr(book, "macro", None)
+    if run is None:
+        return
+    try:
+        run(PRINT_MACRO)()
+    except Exception:  # noqa: BLE001 — see above: the results are written, the print setup is a bonus
+        pass
