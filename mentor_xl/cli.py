@@ -388,8 +388,10 @@ def kit(out_dir: Path, pythons: tuple[str, ...], oses: tuple[str, ...], policies
 
 
 def _office_name(unit: str | None, office) -> str:
-    """--office, its spaces made one and cut to a page header's room; else the book's 单位名称."""
-    return " ".join((unit or "").split())[:MAX_OFFICE_NAME] or office.name
+    """--office, its spaces made one, control characters dropped and cut to a page header's room;
+    else the book's 单位名称."""
+    words = "".join(ch if ch.isprintable() else " " for ch in (unit or "")).split()
+    return " ".join(words)[:MAX_OFFICE_NAME] or office.name
 
 
 def _report(book: Path, out: Path | None, what: str, label: str | None, result, as_json: bool, summary: str,

@@ -237,7 +237,7 @@ def test_office_named_on_the_command_line_heads_every_report(tmp_path):
     runs = {"考核": ["assess", "-y", "2024-2025"], "资格审查": ["eligibility", "-t", "2024-2025-1"],
             "经费": ["allocate", "--total", "100000"]}
     for what, args in runs.items():
-        for unit, name in (("  北京理工大学\u3000精工书院 ", "北京理工大学 精工书院"), (None, "")):
+        for unit, name in (("  北京理工大学\u3000精工\x01书院 ", "北京理工大学 精工 书院"), (None, "")):
             out = tmp_path / f"{what}-{bool(unit)}.xlsx"
             r = cli(*args[:1], book, *args[1:], "--policy", "bit-2022", "-o", out,
                     *(["--office", unit] if unit else []))
