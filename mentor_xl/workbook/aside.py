@@ -363,8 +363,12 @@ def _load(req: dict) -> int:
     sheet = fastexcel.read_excel(req["path"]).load_sheet(req["sheet"], header_row=None, dtypes="string",
                                                         skip_rows=0)
     batch, cell_errors = sheet.to_arrow_with_errors()
-    # dictionary-encoded here, as the parent's reader would: a third of the bytes to hand over
-    batch = pa.record_batch([pc.dictionary_encode(c) for c in batch.columns], names=batch.schema.names)
+    # dictionary-encoded here, as the parent's reader would: a third of the bytes to hand over;
+    # by two threads (Arrow's kernel leaves the GIL): the parent waits for it, and a column of
+    # distinct 序号 costs as much as all the others (200k: hand-over 0.76 → 0.72 s)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(2) as pool:
+        batch = pa.record_batch(list(pool.map(pc.dictionary_encode, batch.columns)), names=batch.schema.names)
     with os.fdopen(out, "wb") as f, pa.ipc.new_file(f, batch.schema) as w:
         w.write_batch(batch)
     errors = [[list(e.position), e.detail] for e in (getattr(cell_errors, "errors", None) or ())]
