@@ -7,7 +7,8 @@ test's interpreter:
 
 Opens BOOK hidden in a private profile, adds MODULE.bas to the document's Basic in VBA
 compatibility mode (as LibreOffice imports a workbook's VBA project), calls SUB, prints per sheet
-its page settings as JSON on stdout and exports the workbook as OUT.pdf. The book's own VBA (the
+its page settings and the widths of its first columns (1/100 mm) as JSON
+on stdout and exports the workbook as OUT.pdf. The book's own VBA (the
 xlwings module with its Windows API declarations) is never compiled here: LibreOffice's Basic
 refuses it, and the module under test does not need it.
 """
@@ -63,8 +64,10 @@ def main(soffice: str, book: str, bas: str, sub: str, pdf: str) -> int:
             styles = doc.StyleFamilies.getByName("PageStyles")
             sheets = {}
             for name in doc.Sheets.ElementNames:
-                st = styles.getByName(doc.Sheets.getByName(name).PageStyle)
-                sheets[name] = {"landscape": st.IsLandscape, "width": st.Width, "height": st.Height,
+                sheet = doc.Sheets.getByName(name)
+                st = styles.getByName(sheet.PageStyle)
+                sheets[name] = {"widths": [sheet.Columns.getByIndex(j).Width for j in range(4)],
+                                "landscape": st.IsLandscape, "width": st.Width, "height": st.Height,
                                 "pages_wide": st.ScaleToPagesX, "pages_tall": st.ScaleToPagesY,
                                 "centred": st.CenterHorizontally, "left": st.LeftMargin, "top": st.TopMargin}
             doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(pdf)), (prop("FilterName", "calc_pdf_Export"),))

@@ -19,13 +19,23 @@ Public Sub MentorPrintResults()
     On Error Resume Next
     Application.PrintCommunication = False  ' Excel 2010+: the settings go to the printer once
     For Each ws In ThisWorkbook.Worksheets
-        If Left(CStr(ws.Range("A1").Value), Len(ResultMarker())) = ResultMarker() Then
+        If IsResultSheet(ws) Then
             FitColumns ws
             SetUpResultPage ws
         End If
     Next ws
     Application.PrintCommunication = True
 End Sub
+
+' The marker in A1, tested apart: under Resume Next an error in an If's condition (an A1 holding
+' #N/A) would go on into the If's body, and set up a sheet of the office's.
+Private Function IsResultSheet(ws As Object) As Boolean
+    Dim a1 As Variant
+    On Error GoTo NotOurs
+    a1 = ws.Range("A1").Value
+    If VarType(a1) = vbString Then IsResultSheet = (Left(a1, Len(ResultMarker())) = ResultMarker())
+NotOurs:
+End Function
 
 ' U+3010 "mentor_xl " U+7ED3 U+679C U+3011: the marker's text
 Public Function ResultMarker() As String
