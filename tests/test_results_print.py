@@ -436,3 +436,46 @@ def test_reports_of_an_office_own_book_print_the_same(tmp_path):
         "考核结果": (["assess", "-y", "2024-2025", "--policy", "bit-2022", *unit], "2024-2025学年", "等级"),
         "资格审查": (["eligibility", "-t", "2024-2025学年第一学期", "--policy", "bit-2022", *unit], "2024-2025-1学期",
                  "结论")}, "北京理工大学精工书院")
+
+
+def test_any_office_name_gives_a_page_header_excel_accepts(tmp_path):
+    """Whatever ``--office`` carries (&, control characters, emoji, XML's own marks, a name of
+    hundreds of characters), every sheet's page header is at most Excel's 255 characters, with
+    no & but the header's own codes and the name's doubled ones (a lone & would start a code),
+    the name (or its start, when cut to fit) on its left; and the workbook reads back."""
+    import zipfile
+    from html import unescape as xml_text
+
+    import pandas as pd
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as hs
+
+    from mentor_xl.cli import _office_name
+    from mentor_xl.problems import Problems
+    from mentor_xl.workbook.report import write_report
+    from mentor_xl.workbook.xlsx import HEADER_MAX
+
+    class Office:
+        name = "设置里的单位"
+
+    names = hs.text(hs.sampled_from("北京理工大学精工书院&<>\"'\x01\x1f\u3000 \t😀=+-@") | hs.characters(), max_size=400)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(names)
+    def check(unit):
+        name = _office_name(unit, Office())
+        assert name and len(name) <= 60 and name.isprintable()
+        out = write_report(tmp_path / "报告.xlsx", {"考核结果": pd.DataFrame({"工号": ["T1"], "说明": ["理由"]})},
+                           Problems(), office=name, period="2024-2025学年")
+        openpyxl.load_workbook(out).close()
+        with zipfile.ZipFile(out) as z:
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            heads = [xml_text(m) for n in sheets for m in re.findall(r"<oddHeader>(.*?)</oddHeader>", z.read(n).decode())]
+        assert len(heads) == len(sheets) == 2
+        for head in heads:
+            assert len(head) <= HEADER_MAX
+            left = re.match(r"&L(.*?)(?=&C|&R|$)", head, re.S).group(1)
+            assert "&" not in re.sub(r"&[LCRB&]", "", head), head
+            assert name.startswith(left.replace("&&", "&")) and left, (name, head)
+
+    check()
