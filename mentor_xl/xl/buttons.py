@@ -12,7 +12,9 @@ Where things land:
   result sheets  new sheets after the last one, each with a marker title in A1 and the
               table from row 2; a second run clears and rewrites only sheets carrying the
               marker. The office's input sheets are never written: a result whose name is
-              taken by a sheet without the marker goes to "<name>(结果)".
+              taken by a sheet without the marker goes to "<name>(结果)". In a classic
+              .xlsm the workbook's own macro then fits their columns and sets them up
+              for printing (``print_results``, macros/mentor_xl_print.bas).
 """
 from __future__ import annotations
 
