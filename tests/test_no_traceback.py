@@ -142,9 +142,10 @@ def _commands(book: Path, policy: str, out: Path, kinds: bool = False) -> list[l
     return [
         ["check", b], ["check", b, "--json"],
         ["compliance", b, "--term", "2024-2025-1"], ["compliance", b, "--term", "2024-2025-1", "--json"],
-        ["assess", b, "--year", "2024-2025"], ["assess", b, "--term", "2024-2025-1", "--json"],
-        ["eligibility", b, "--term", "2024-2025-2"], ["awards", b, "--year", "2024-2025", "--budget", "20"],
-        ["allocate", b, "--total", "10000", "--by", "书院"],
+        ["assess", b, "--year", "2024-2025", "--office", "精工&睿信书院"], ["assess", b, "--term", "2024-2025-1", "--json"],
+        ["eligibility", b, "--term", "2024-2025-2", "--office", "\x01"],
+        ["awards", b, "--year", "2024-2025", "--budget", "20"],
+        ["allocate", b, "--total", "10000", "--by", "书院", "--office", "学生工作部 " * 20],
         ["collect", b, "--term", "2024-2025-1", "--by", "学院", "--out", str(out / "收集")],
         ["docs", b, "--kind", "reminder", "--term", "2024-2025-1", "--out", str(out / "公文"), "--no-progress",
          "--workers", "1"],
