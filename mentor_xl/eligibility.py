@@ -306,10 +306,10 @@ class EligibilityResult:
 
     def sheets(self) -> dict:
         """资格审查 (and 对接优先) as ``xlsx.SheetSpec``: 不符合 highlighted, ids as text."""
-        from mentor_xl.workbook.xlsx import SheetSpec
+        from mentor_xl.workbook.xlsx import REASONS, SheetSpec
         f = self.frames()
         out = {"资格审查": SheetSpec(f["资格审查"], text_cols=("工号",), status_col="结论" if self.results else None,
-                                    bad_values=("不符合",), wrap_cols=("说明",), widths={"说明": 90})}
+                                    bad_values=("不符合",), **REASONS)}
         if "对接优先" in f:
             out["对接优先"] = SheetSpec(f["对接优先"], int_cols=("优先顺序", "排名", "年级班级数"))
         return out

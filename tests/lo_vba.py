@@ -14,6 +14,7 @@ refuses it, and the module under test does not need it.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,7 @@ def main(soffice: str, book: str, bas: str, sub: str, pdf: str) -> int:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
-        subprocess.run(["rm", "-rf", profile], check=False)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

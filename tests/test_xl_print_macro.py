@@ -24,7 +24,9 @@ from mentor_xl.xl import build as Bd
 from mentor_xl.xl import buttons as B
 
 PRINT_BAS = Bd.MACROS / "mentor_xl_print.bas"
-RESULT_SHEETS = ("合规汇总", "人员汇总", "合规明细", "数据问题", "考核结果")
+# the office keeps a 合规汇总 of its own (test below): the button's goes to 合规汇总(结果)
+RESULT_SHEETS = ("合规汇总(结果)", "人员汇总", "合规明细", "数据问题", "考核结果")
+OFFICE_SHEETS = ("合规汇总", "公式表", "抄录")
 
 
 def _chrw(expr: str) -> str:
@@ -40,9 +42,13 @@ def _function(name: str) -> str:
 
 
 def test_the_macro_finds_the_buttons_marker_and_prints_the_page_numbers_of_the_results():
+    from mentor_xl.workbook.xlsx import FOOTER, MARGINS_IN
+
     assert _function("ResultMarker") == B.MARKER
-    assert _function("PageNumbers") == "第 &P 页，共 &N 页"  # as results.py's page_setup footer
+    assert _function("PageNumbers") == FOOTER  # as every results workbook's page_setup
     src = PRINT_BAS.read_text(encoding="ascii")  # ASCII-only, as every module
+    margins = {side.lower(): float(pt) for side, pt in re.findall(r"\.(Left|Right|Top|Bottom)Margin = ([\d.]+)", src)}
+    assert margins == {side: round(inches * 72, 2) for side, inches in MARGINS_IN.items()}  # points
     for setting in ('.PrintTitleRows = "$1:$2"', ".PrintGridlines = True", '.CenterHeader = "&A"',
                     ".Orientation = 2", ".PaperSize = 9", ".FitToPagesWide = 1", ".FitToPagesTall = False"):
         assert setting in src, setting
@@ -116,9 +122,13 @@ def _uno_python() -> str | None:
 def test_result_sheets_of_the_buttons_print_landscape_one_page_wide(tmp_path, monkeypatch):
     """The buttons' 合规 and 考核 sheets, after the macro: A4 landscape, one page wide (their last
     column on the page of their first), centred, the results' margins; the office's sheets as
-    they were."""
+    they were — among them a 合规汇总 of its own (a merged title above its table), which the
+    button wrote beside, as 合规汇总(结果)."""
     path = Bd.build_macro_workbook(tmp_path / "导师工作.xlsm", "bit-2022")
     book = FakeBook.from_xlsx(path)
+    own = book.sheets.add("合规汇总", after=book.sheets[len(book.sheets) - 1])
+    own.range("A1").value = [["2024年秋季学期导师工作汇总（本院自制）", None, None], ["工号", "姓名", "谈话次数"],
+                             ["T0001", "张老师", 3.0]]
     monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
     for button in ("compliance", "assess"):
         B.main(button)
@@ -131,6 +141,7 @@ def test_result_sheets_of_the_buttons_print_landscape_one_page_wide(tmp_path, mo
     import openpyxl
 
     wb = openpyxl.load_workbook(saved)
+    wb["合规汇总"].merge_cells("A1:C1")
     wb.create_sheet("公式表").append(["=NA()", "2024-09-01", "很长的一段文字" * 20])
     wb.create_sheet("抄录").append([f"抄自{B.MARKER}合规汇总", "2024-09-01", "很长的一段文字" * 20])
     wb.save(saved)
@@ -147,8 +158,8 @@ def test_result_sheets_of_the_buttons_print_landscape_one_page_wide(tmp_path, mo
             assert abs(page["left"] - 1016) < 5 and abs(page["top"] - 1905) < 5, name  # 28.8 pt, 54 pt
         else:  # 操作, 人员, 活动记录 …: not ours, not touched
             assert not page["landscape"] and page["pages_wide"] == 0, name
-    assert set(RESULT_SHEETS) | {"公式表", "抄录"} <= set(pages)
-    for name in ("公式表", "抄录"):  # their long text in C left as it was: no column fitted
+    assert set(RESULT_SHEETS) | set(OFFICE_SHEETS) <= set(pages)
+    for name in OFFICE_SHEETS:  # their columns left as they were: none fitted
         assert len(set(pages[name]["widths"])) == 1, (name, pages[name]["widths"])
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout

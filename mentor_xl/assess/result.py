@@ -80,16 +80,12 @@ class AssessResult:
     def sheets(self) -> dict:
         """考核结果 as ``xlsx.SheetSpec`` for ``write_results(extra_sheets=…)``: 得分 two decimals,
         合规率 as %, the fail tier highlighted (per-tier fills are in ``df.attrs["tier_colours"]``)."""
-        from mentor_xl.workbook.xlsx import SheetSpec
+        from mentor_xl.workbook.xlsx import REASONS, SheetSpec
         df = self.frames()["考核结果"]
         fail = [t for t in self.tiers[-1:]] if self.tiers else []
         return {"考核结果": SheetSpec(df, percent_cols=("合规率",), money_cols=("得分",), int_cols=("名次", "补贴(元)"),
                                      text_cols=("工号",), status_col="等级" if "等级" in df.columns else None,
-                                     bad_values=fail, **_REASONS)}
-
-
-# 说明 (a sentence or three of why) wrapped in its column: printed whole, on the page of the names
-_REASONS = {"wrap_cols": ("说明",), "widths": {"说明": 90}}
+                                     bad_values=fail, **REASONS)}
 
 
 def tier_colours(tiers: list[str]) -> dict[str, str]:

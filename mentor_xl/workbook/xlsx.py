@@ -182,6 +182,9 @@ def highlight_rows(ws: Worksheet, first_row: int, last_row: int, ncols: int, sta
 
 A4 = 9  # Excel's paper code
 HEADER_MAX = 255  # Excel refuses longer page headers
+# every printed result page, the buttons' sheets included (macros/mentor_xl_print.bas sets the same)
+MARGINS_IN = {"left": 0.4, "right": 0.4, "top": 0.75, "bottom": 0.6}
+FOOTER = "第 &P 页，共 &N 页"
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,7 @@ def page_setup(ws: Worksheet, page: Page, *, scale: int | None = None) -> None:
         ws.fit_to_pages(1, 0)
     else:
         ws.set_print_scale(scale)
-    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    ws.set_margins(**MARGINS_IN)
     ws.center_horizontally()
     if page.repeat:
         ws.repeat_rows(0, page.repeat - 1)
@@ -224,7 +227,7 @@ def page_setup(ws: Worksheet, page: Page, *, scale: int | None = None) -> None:
         parts[0] = (parts[0][0], parts[0][1][:-1])
         header = "".join(code + _header_text(text) for code, text in parts if text)
     ws.set_header(header[:HEADER_MAX])
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.set_footer("&C" + FOOTER)
 
 
 # --------------------------------------------------------------------------- frames
@@ -243,6 +246,11 @@ class SheetSpec:
     bad_values: Sequence[str] = ()
     widths: dict[str, int] = field(default_factory=dict)
     status_colours: dict[str, str] | None = None
+
+
+# A 说明 column (a sentence or three of why, as 考核结果's and 资格审查's) wrapped in its column:
+# printed whole, on the page of the names (``SheetSpec(..., **REASONS)``)
+REASONS = {"wrap_cols": ("说明",), "widths": {"说明": 90}}
 
 
 def write_frame_sheet(workbook: Workbook, name: str, df: pd.DataFrame, *,
