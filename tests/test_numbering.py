@@ -1,0 +1,97 @@
+"""A column that numbers the log's rows (序号) is dictionary-encoded without hashing its numbers
+(``workbook.numbering``): the result is Arrow's own, whatever else the column holds; the
+shortcut is taken only for such a column; the reader reads the same book with it or without it,
+in the log's child as in the parent."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from officebook import bit_office_book
+from mentor_xl.workbook import aside, numbering, reader
+from mentor_xl.workbook.reader import read_book
+from test_reader_aside import _children, _results, _same
+
+
+ARROWS = pc.dictionary_encode  # as it is, whatever a test spies on
+
+
+def _same_as_arrow(values, kind=pa.large_string()) -> pa.DictionaryArray:
+    col = pa.array(values, kind)
+    ours, arrows = numbering.dictionary_encode(col), ARROWS(col)
+    assert ours.type == arrows.type
+    assert ours.dictionary.equals(arrows.dictionary)
+    assert ours.indices.equals(arrows.indices)
+    return ours
+
+
+# what an office's 序号 column holds besides its numbers: title and header text, footers, gaps,
+# a number typed twice or out of place, numbers written another way
+ODD = st.one_of(st.none(), st.sampled_from(["", "序号", "合计", "填表人：赵老师", "1.0", "05", " 7", "-0", "x"]),
+                st.integers(-20, 400).map(str))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.integers(-3, 5), n=st.integers(0, 300), edits=st.lists(st.tuples(st.integers(0, 299), ODD), max_size=40),
+       head=st.lists(ODD, max_size=4), large=st.booleans())
+def test_the_same_dictionary_and_codes_as_arrows(monkeypatch, start, n, edits, head, large):
+    monkeypatch.setattr(numbering, "MIN_ROWS", 0)  # small columns take the shortcut too (the same for every input)
+    values = head + [str(start + i) for i in range(n)]
+    for at, v in edits:
+        if at < len(values):
+            values[at] = v
+    _same_as_arrow(values, pa.large_string() if large else pa.string())
+
+
+def test_only_the_other_cells_are_hashed(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(numbering.pc, "dictionary_encode", lambda c: hashed.append(len(c)) or ARROWS(c))
+    log = ["学育导师工作台账", "序号", *map(str, range(1, 20_001)), "填表人：赵老师", "合计"]
+    log[500] = None  # a row left blank
+    log[700] = "12"  # a number typed again
+    enc = _same_as_arrow(log)
+    assert hashed == [6]  # title, header, the blank, the "12", footer and 合计: not the 20,000 numbers
+    assert len(enc.dictionary) == 20_002 and enc.dictionary[enc.indices[700].as_py()].as_py() == "12"
+
+    hashed.clear()  # a numbering that starts again for each teacher, and a column of names: Arrow's own
+    for col in ([str(i % 40 + 1) for i in range(20_000)], [f"T{i % 300:04d}" for i in range(20_000)]):
+        _same_as_arrow(col)
+    assert hashed == [20_000, 20_000]
+
+
+def test_short_columns_are_hashed_as_they_are(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(numbering.pc, "dictionary_encode", lambda c: hashed.append(len(c)) or ARROWS(c))
+    _same_as_arrow([str(i) for i in range(numbering.MIN_ROWS - 1)])
+    assert hashed == [numbering.MIN_ROWS - 1]
+
+
+@pytest.fixture
+def office_book(tmp_path):
+    return bit_office_book(tmp_path / "精工书院台账.xlsx")  # 序号 in every sheet, a title and footers
+
+
+def test_the_reader_reads_the_same_book_with_the_shortcut(office_book, monkeypatch):
+    plain = read_book(office_book)
+    taken = []
+    real = numbering._offset
+    monkeypatch.setattr(numbering, "_offset", lambda c: taken.append(off := real(c)) or off)
+    monkeypatch.setattr(numbering, "MIN_ROWS", 0)
+    _same(read_book(office_book), plain)
+    assert 1 in taken  # a 序号 from 1 below a title and a header: numbers their rows
+
+
+def test_the_logs_child_hands_over_the_same_sheet_with_the_shortcut(office_book, monkeypatch):
+    """Forked, the child inherits the module as the parent set it: every 序号 column takes the shortcut."""
+    if not aside.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(aside, "FORK", True)
+    plain = read_book(office_book)
+    monkeypatch.setattr(numbering, "MIN_ROWS", 0)
+    started, used = _children(monkeypatch), _results(monkeypatch)
+    _same(read_book(office_book), plain)
+    assert len(started) == 1 and used[0] is not None  # the child's sheet was the one read
+    assert reader  # (the reader module the child's sheet went through)
