@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mentor_xl.packs import normalise_label
-from mentor_xl.workbook import numbering
 from mentor_xl.workbook.schema import BY_NAME, Sheet
 from mentor_xl.workbook.values import true_mask
 
@@ -196,7 +195,7 @@ def is_output_sheet(name: str, first_cell) -> bool:
 def encode(cols: list[pa.Array]) -> list[pa.DictionaryArray]:
     """Each column dictionary-encoded once (a column that already is stays as it is): the footer
     and duplicate checks work on the distinct values and the integer codes, not on a million strings."""
-    return [c if pa.types.is_dictionary(c.type) else numbering.dictionary_encode(c) for c in cols]
+    return [c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c) for c in cols]
 
 
 _TOTALS = "^[ \u3000]*(?:合[ \u3000]*计|总[ \u3000]*计|小[ \u3000]*计)[ \u3000:：]*$"
