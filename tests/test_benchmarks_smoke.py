@@ -73,7 +73,10 @@ def test_smoke_10k(tmp_path):
 
     table, targets = summarise(result, plan)
     assert "| 10k |" in table and targets["10k"]["e2e_over_read"] is not None
-    assert "端到端 ÷ 全部裸读" in table and targets["10k"]["e2e_over_read_all"] < targets["10k"]["e2e_over_read"]
+    # the ratio to the whole file's bare read, taken in its round (one round: its two runs); not a
+    # comparison of two timings, which a busy host can turn either way at 10k
+    assert "端到端 ÷ 全部裸读" in table and targets["10k"]["e2e_over_read_all"] == pytest.approx(
+        comp["seconds"] / runs[("10k", "read_all")]["seconds"], rel=1e-6)
     assert "单位自己的台账" in table and targets["office 10k"]["e2e_over_read"] is not None
     # as commands: a new interpreter each, timed from outside (more than the work inside it)
     assert runs[("10k", "command")]["seconds"] > comp["seconds"] and (tmp_path / "work" / "10k-0" / "命令.xlsx").is_file()
