@@ -90,6 +90,18 @@ def test_the_logs_child_hands_over_the_same_sheet_with_the_shortcut(office_book,
     monkeypatch.setattr(numbering, "MIN_ROWS", 0)
     log = fastexcel.read_excel(str(office_book)).load_sheet("活动记录", header_row=None, dtypes="string").to_arrow()
     assert numbering._offset(log.column(0)) == -1  # its 序号: "1" in the third row, under a title and a header
+    # the child marks a file each time it takes the shortcut: its own memory is not the test's
+    marks = office_book.parent / "shortcut-taken"
+    real = numbering._offset
+
+    def marked(col):
+        off = real(col)
+        if off is not None:
+            with open(marks, "a") as f:
+                f.write(f"{off}\n")
+        return off
+    monkeypatch.setattr(numbering, "_offset", marked)
     started, used = _children(monkeypatch), _results(monkeypatch)
     _same(read_book(office_book, policy_pack=pack), plain)
     assert len(started) == 1 and used[0] is not None  # the child's sheet was the one read
+    assert marks.read_text().split() == ["-1"]  # and the child encoded its 序号 by the shortcut, once

@@ -11,6 +11,8 @@ quick (the hash table's memory is already there): the parent's reader keeps Arro
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +20,7 @@ import pyarrow.compute as pc
 MIN_ROWS = 10_000  # below this the hashing costs nothing worth a shortcut
 SAMPLE = 64  # cells looked at to guess whether a column numbers its rows
 _INT = r"^(?:0|-?[1-9][0-9]{0,17})$"  # an integer written as a number cell reads as text
+_IS_INT = re.compile(_INT).match
 
 
 def dictionary_encode(col: pa.Array) -> pa.DictionaryArray:
@@ -73,8 +76,8 @@ def _offset(col: pa.Array) -> int | None:
     if n < max(MIN_ROWS, 1) or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         return None
     middle = col[n // 2].as_py()
-    if not (middle and middle.lstrip("-").isascii() and middle.lstrip("-").isdigit()):
-        return None  # most columns are told at once, before a sample is taken
+    if middle is None or not _IS_INT(middle):
+        return None  # most columns are told by one cell, before a sample is taken
     at = np.linspace(0, n - 1, SAMPLE).astype(np.int64)
     sample = col.take(pa.array(at))
     is_int = pc.fill_null(pc.match_substring_regex(sample, _INT), False).to_numpy(zero_copy_only=False)
