@@ -105,3 +105,46 @@ def test_the_logs_child_hands_over_the_same_sheet_with_the_shortcut(office_book,
     _same(read_book(office_book, policy_pack=pack), plain)
     assert len(started) == 1 and used[0] is not None  # the child's sheet was the one read
     assert marks.read_text().split() == ["-1"]  # and the child encoded its 序号 by the shortcut, once
+
+
+def test_the_logs_child_never_imports_pandas(tmp_path):
+    """The command line forks the log's child before it imports pandas (``cli._log_ahead``); pyarrow's
+    ``pa.array``, ``to_numpy`` and Python scalars given to a kernel import it on first use: 0.15–0.3 s
+    the child then spent before the hand-over. Its whole load, the shortcut taken, in a fresh
+    interpreter as the command line has it at the fork."""
+    import subprocess
+    import sys
+    import textwrap
+
+    import xlsxwriter
+
+    book = tmp_path / "log.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet("活动记录")
+    ws.write_row(0, 0, ["学育导师工作台账"])
+    ws.write_row(1, 0, ["序号", "日期", "教师工号", "学号", "时长"])
+    for i in range(numbering.MIN_ROWS + 2_000):
+        ws.write_row(i + 2, 0, [i + 1, f"2024-10-{i % 28 + 1:02d}", f"T{i % 40:04d}", 2024010000 + i % 3000, 1.5])
+    ws.write_string(numbering.MIN_ROWS + 2_003, 0, "填表人：赵老师")
+    wb.close()
+    code = textwrap.dedent(f"""
+        import os, sys, tempfile
+        from mentor_xl.workbook import aside
+        import fastexcel, pyarrow.compute, pyarrow.ipc  # what aside._fork imports before it forks
+        from mentor_xl.workbook import limits, numbering
+        taken = []
+        encode = numbering.dictionary_encode
+        numbering.dictionary_encode = lambda c: taken.append(numbering._offset(c)) or encode(c)
+        assert "pandas" not in sys.modules, "imported before the child's work"
+        files = [tempfile.TemporaryFile() for _ in range(3)]
+        r, w = os.pipe()
+        aside._load({{"path": {str(book)!r}, "sheet": "活动记录", "part": None,
+                     "fds": [f.fileno() for f in files] + [w]}})
+        print("pandas" in sys.modules, taken)
+        os._exit(0)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    imported, taken = out.stdout.split(" ", 1)
+    assert "-1" in taken  # the 序号 column took the shortcut (the title row above it: offset -1)
+    assert imported == "False"
