@@ -148,3 +148,18 @@ def test_the_logs_child_never_imports_pandas(tmp_path):
     imported, taken = out.stdout.split(" ", 1)
     assert "-1" in taken  # the 序号 column took the shortcut (the title row above it: offset -1)
     assert imported == "False"
+
+
+def test_arrays_cross_by_their_buffers_offsets_and_nulls_kept():
+    """``_numpy``/``_arrow`` (pandas-free): sliced arrays read from their offset, nulls where they are."""
+    import numpy as np
+
+    ints = pa.array([1, None, 3, None, 5], pa.int32()).slice(1)
+    assert numbering._numpy(ints, null=-1).tolist() == [-1, 3, -1, 5]
+    flags = pa.array([True, None, False, True, True, False, False, True, True]).slice(2)
+    assert numbering._numpy(flags).tolist() == [False, True, True, False, False, True, True]
+    assert numbering._numpy(pa.array([], pa.bool_())).tolist() == []
+    made = numbering._arrow(np.array([4, 5, 6]), null=np.array([False, True, False]))
+    assert made.type == pa.int64() and made.to_pylist() == [4, None, 6]
+    assert numbering._arrow(np.array([1, 2], dtype=np.int32)).type == pa.int32()
+    assert numbering._arrow(np.array([7], dtype=np.intp)).to_pylist() == [7]

@@ -92,7 +92,7 @@ def _offset(col: pa.Array) -> int | None:
 # Between numpy and Arrow by their buffers. pyarrow's own ways (``pa.array``, ``to_numpy``, a
 # Python scalar given to a kernel) import pandas on first use, and the child that calls this is
 # forked before the command line imports it: 0.15–0.3 s on the way to the hand-over.
-_INTS = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
+_INTS = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}  # signed: what casts and indices give
 
 
 def _bits(buf: pa.Buffer, offset: int, n: int) -> np.ndarray:
@@ -104,12 +104,12 @@ def _numpy(a: pa.Array, null=0) -> np.ndarray:
     n = len(a)
     validity, values = a.buffers()[:2]
     if pa.types.is_boolean(a.type):
-        out = _bits(values, a.offset, n) if n else np.zeros(0, dtype=bool)
+        out = _bits(values, a.offset, n) if n and values is not None else np.zeros(n, dtype=bool)
         null = False
     else:
         dtype = _INTS[a.type.bit_width]
-        out = np.frombuffer(values, dtype=dtype, count=n, offset=a.offset * dtype().itemsize).copy() if n else \
-            np.zeros(0, dtype=dtype)
+        out = np.frombuffer(values, dtype=dtype, count=n, offset=a.offset * dtype().itemsize).copy() \
+            if n and values is not None else np.zeros(n, dtype=dtype)
     if a.null_count and validity is not None:
         out[~_bits(validity, a.offset, n)] = null
     return out
@@ -117,8 +117,8 @@ def _numpy(a: pa.Array, null=0) -> np.ndarray:
 
 def _arrow(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     """An integer numpy array as Arrow (``null``: where it is null)."""
-    values = np.ascontiguousarray(values)
-    kind = {np.dtype(np.int64): pa.int64(), np.dtype(np.int32): pa.int32()}[values.dtype]
+    values = np.ascontiguousarray(values, dtype=np.int32 if values.dtype == np.int32 else np.int64)
+    kind = pa.int32() if values.dtype == np.int32 else pa.int64()
     validity, nulls = None, 0
     if null is not None and null.any():
         validity, nulls = pa.py_buffer(np.packbits(~null, bitorder="little")), int(null.sum())
