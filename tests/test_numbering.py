@@ -140,7 +140,7 @@ def test_the_logs_child_never_imports_pandas(tmp_path):
         r, w = os.pipe()
         aside._load({{"path": {str(book)!r}, "sheet": "活动记录", "part": None,
                      "fds": [f.fileno() for f in files] + [w]}})
-        print("pandas" in sys.modules, taken)
+        print("pandas" in sys.modules, taken, flush=True)  # os._exit flushes nothing
         os._exit(0)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
