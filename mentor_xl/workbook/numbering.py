@@ -8,6 +8,10 @@ construction and need no hashing: only the column's other cells (the title, the 
 footer, a gap, a number typed twice) are hashed. The result is the one ``dictionary_encode``
 gives: the same dictionary in the same order, the same codes. In a warm process hashing is as
 quick (the hash table's memory is already there): the parent's reader keeps Arrow's own.
+
+Nothing here may import pandas (the command line forks the child before it does): arrays cross
+between numpy and Arrow by their buffers (``_numpy``, ``_arrow``), never by ``pa.array`` or
+``to_numpy``, and no kernel is given a Python scalar.
 """
 from __future__ import annotations
 
@@ -89,10 +93,8 @@ def _offset(col: pa.Array) -> int | None:
     return int(offs[best]) if counts[best] * 4 >= SAMPLE * 3 else None
 
 
-# Between numpy and Arrow by their buffers. pyarrow's own ways (``pa.array``, ``to_numpy``, a
-# Python scalar given to a kernel) import pandas on first use, and the child that calls this is
-# forked before the command line imports it: 0.15–0.3 s on the way to the hand-over.
-_INTS = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}  # signed: what casts and indices give
+# Between numpy and Arrow by their buffers: pyarrow's own ways import pandas on first use, 0.15–0.3 s
+# of the child's way to the hand-over (see the module's docstring).
 
 
 def _bits(buf: pa.Buffer, offset: int, n: int) -> np.ndarray:
@@ -107,8 +109,8 @@ def _numpy(a: pa.Array, null=0) -> np.ndarray:
         out = _bits(values, a.offset, n) if n and values is not None else np.zeros(n, dtype=bool)
         null = False
     else:
-        dtype = _INTS[a.type.bit_width]
-        out = np.frombuffer(values, dtype=dtype, count=n, offset=a.offset * dtype().itemsize).copy() \
+        dtype = np.dtype(f"int{a.type.bit_width}")  # signed: what casts and indices give
+        out = np.frombuffer(values, dtype=dtype, count=n, offset=a.offset * dtype.itemsize).copy() \
             if n and values is not None else np.zeros(n, dtype=dtype)
     if a.null_count and validity is not None:
         out[~_bits(validity, a.offset, n)] = null
