@@ -7,6 +7,7 @@ import pandas as pd
 from hypothesis import given, settings, strategies as hst
 
 from mentor_xl.engine.prepare import _distinct_pairs, _joined_roles, _listed
+from mentor_xl.workbook.values import factorize_objects, object_codes, per_object
 
 ids = hst.sampled_from(["2024001", "2024002", "00123", "123", "全体", "甲班", "x"])
 
@@ -78,3 +79,64 @@ def test_log_students_are_the_distinct_pairs_by_position(rows, shuffled):
     want = (pd.DataFrame({"idx": idx, "student": student}).drop_duplicates()
             .sort_values("idx", kind="stable").reset_index(drop=True))
     pd.testing.assert_frame_equal(_distinct_pairs(idx, student), want, check_dtype=False)
+
+
+# Cells as the reader makes them: mostly one shared object per distinct value, but also equal
+# values as distinct objects (a frame built by hand, a value typed twice), blanks None or NaN.
+texts = hst.sampled_from(["2024001", "2024002", "谈心谈话", "", "x", "宿舍 A101"])
+cell_spec = hst.one_of(hst.tuples(hst.just("shared"), texts), hst.tuples(hst.just("own"), texts),
+                       hst.just(("blank", None)), hst.just(("nan", None)))
+
+
+def _cells(spec) -> np.ndarray:
+    shared, cells = {}, []
+    for how, v in spec:
+        if how == "shared":
+            cells.append(shared.setdefault(v, "".join(list(v)) or str(v)))
+        elif how == "own":
+            cells.append("".join([v[:1], v[1:]]))  # an equal str, its own object (not interned)
+        else:
+            cells.append(None if how == "blank" else float("nan"))
+    out = np.empty(len(cells) * 2, dtype=object)
+    out[::2] = cells  # a strided view too: the addresses are read from a contiguous copy
+    return out[::2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.lists(cell_spec, max_size=40))
+def test_object_codes_per_cell_are_those_of_the_objects_identities(spec):
+    cells = _cells(spec)
+    codes, first = object_codes(cells)
+    want, _ = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=len(cells)))
+    assert codes.tolist() == want.tolist()
+    assert first.tolist() == [want.tolist().index(k) for k in range(len(set(want.tolist())))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.lists(cell_spec, max_size=40))
+def test_factorize_and_lookups_by_object_are_those_of_every_cell(spec):
+    """The engine's log codes (活动类型, 宿舍, 工号, 班级) are made per distinct object: the same
+    codes, first seen first, and the same lookups as over every cell, shared objects or not."""
+    cells = _cells(spec)
+    got, uniq = factorize_objects(cells)
+    want, want_uniq = pd.factorize(cells, use_na_sentinel=True)
+    assert got.tolist() == want.tolist() and list(uniq) == list(want_uniq)
+    index = pd.Index(["2024002", "谈心谈话", "x"], dtype=object)
+    assert per_object(cells, index.get_indexer).tolist() == index.get_indexer(cells).tolist()
+
+
+def test_long_columns_by_object_shared_or_not_are_those_of_every_cell():
+    """Past the sample both ways are taken: shared objects by object, a column of texts made per
+    cell by value; the codes are pd.factorize's either way."""
+    from mentor_xl.workbook import values
+
+    words = ["本科生导师", "班主任", "辅导员", None]
+    shared = np.array([words[i % 4] for i in range(5000)], dtype=object)
+    own = np.array(["".join([w[:1], w[1:]]) if w else w for w in shared], dtype=object)
+    assert values._shared(shared) is not None and values._shared(own) is None
+    for cells in (shared, own, np.concatenate([own[:2000], shared[2000:]])):
+        got, uniq = factorize_objects(cells)
+        want, want_uniq = pd.factorize(cells, use_na_sentinel=True)
+        assert got.tolist() == want.tolist() and list(uniq) == list(want_uniq)
+        index = pd.Index(["班主任", "辅导员"], dtype=object)
+        assert per_object(cells, index.get_indexer).tolist() == index.get_indexer(cells).tolist()

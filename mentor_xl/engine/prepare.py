@@ -22,7 +22,7 @@ from mentor_xl.periods import OPEN_END, OPEN_START, Holidays, days, merge_segmen
 from mentor_xl.problems import Problems
 from mentor_xl.roster import role_list, row_conflicts
 from mentor_xl.workbook.model import OfficeBook
-from mentor_xl.workbook.values import ALL_STUDENTS
+from mentor_xl.workbook.values import ALL_STUDENTS, factorize_objects, object_codes, per_object
 
 NONE = -1  # the code of a blank
 
@@ -171,7 +171,7 @@ def _extend(known: np.ndarray, values) -> tuple[np.ndarray, np.ndarray]:
     """(``known`` + the new distinct ``values`` in first-seen order, the code of each value;
     NONE for a blank): the codes one factorize of both would give."""
     values = pd.Series(values, dtype=object)
-    codes = pd.Index(known, dtype=object).get_indexer(values)  # not Arrow strings: 2.5× faster
+    codes = per_object(values.to_numpy(), pd.Index(known, dtype=object).get_indexer)  # not Arrow strings: 2.5× faster
     new = (codes < 0) & values.notna().to_numpy()
     if new.any():
         more, extra = pd.factorize(values[new], use_na_sentinel=True)
@@ -243,7 +243,7 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
     code_of_type = {t: i for i, t in enumerate(type_names)}
     raw = lg["活动类型"]
     # each distinct spelling is looked up once; a blank cell is code NONE
-    codes, uniq = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniq = factorize_objects(raw.to_numpy(dtype=object))
     table = np.array([code_of_type.get(type_map.get(normalise_label(u)), NONE) for u in uniq] + [NONE], dtype=np.int64)
     tcode = table[codes]
     unknown = (tcode == NONE) & raw.notna().to_numpy()
@@ -253,14 +253,14 @@ def _log(book: OfficeBook, pack: Pack, lg: pd.DataFrame, staff_index: pd.Index, 
         problems.add(sheet, int(r), "活动类型", v,
                      f"活动类型“{v}”不是制度 {pack.id} 规定的类型{hint}，该行不计入任何规则。"
                      f"可用类型：{'、'.join(pack.types)}；如是同义写法，请改为标准类型", "未知活动类型")
-    scode = staff_index.get_indexer(lg["工号"])
+    scode = per_object(lg["工号"].to_numpy(dtype=object), staff_index.get_indexer)
     has_role = np.isin(scode, np.fromiter(with_role, dtype=np.int64, count=len(with_role)))
     stranger = ~has_role & (tcode != NONE)
     for r, v in zip(lg["_row"].to_numpy()[stranger], lg["工号"].to_numpy()[stranger]):
         problems.add(sheet, int(r), "工号", v, f"工号“{v}”不在人员表中（或其角色不属于本制度），该行不计入任何人",
                      "未知人员", "warning")
     keep = (tcode != NONE) & has_role
-    dorm_codes, _ = pd.factorize(lg["宿舍"], use_na_sentinel=True)
+    dorm_codes, _ = factorize_objects(lg["宿舍"].to_numpy(dtype=object))
     log = pd.DataFrame({
         "row": lg["_row"].to_numpy()[keep], "day": days(lg["日期"], OPEN_START)[keep],
         "staff": scode[keep].astype(np.int32), "type": tcode[keep].astype(np.int16),
@@ -294,8 +294,7 @@ def _listed(cells: np.ndarray) -> dict[str, np.ndarray]:
     Arrow once, then spread over its rows by offsets (no Python loop, no string per row).
     """
     n = len(cells)
-    same, _ = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=n))
-    first = same > np.concatenate([[-1], np.maximum.accumulate(same)[:-1]]) if n else np.zeros(0, bool)
+    same, first = object_codes(cells)
     distinct = cells[first]
     try:  # Arrow would take a str for a list of its characters: only lists go this way
         if not all(c is None or type(c) is list for c in distinct):
@@ -312,7 +311,10 @@ def _listed(cells: np.ndarray) -> dict[str, np.ndarray]:
     per_row = size[same]
     idx = np.repeat(np.arange(n, dtype=np.int64), per_row)
     pos = np.repeat(start[same] - (np.cumsum(per_row) - per_row), per_row) + np.arange(len(idx), dtype=np.int64)
-    code, names = pd.factorize(flat.to_numpy(zero_copy_only=False), use_na_sentinel=True)  # first seen first
+    # first seen first, as pd.factorize numbers them; a Python str only for each distinct id
+    enc = flat.dictionary_encode()
+    code = pc.fill_null(enc.indices, NONE).to_numpy(zero_copy_only=False).astype(np.int64)
+    names = enc.dictionary.to_numpy(zero_copy_only=False)
     item = code[pos]
     ok = item >= 0  # a blank inside a list names nobody
     return {"idx": idx[ok], "item": item[ok], "names": np.asarray(names, dtype=object)}
