@@ -38,7 +38,7 @@ from mentor_xl.engine import figures as fig
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.report import problems_frame, write_problems_sheet  # noqa: F401 (buttons use problems_frame)
-from mentor_xl.workbook.values import text_column
+from mentor_xl.workbook.values import factorize_objects, text_column
 from mentor_xl.workbook.xlsx import (Page, SheetSpec, new_workbook, page_setup, styles, text_width,
                                      write_frame_sheet, write_spec_sheet, write_text)
 
@@ -165,7 +165,7 @@ def _joined(cells: pd.Series, fmt=None) -> pd.Series:
 def _text_map(s: pd.Series, table: dict) -> pd.Series:
     """``s.map(table).fillna(s)`` for a column of a few distinct texts: each looked up once, the
     rows taken in Arrow (a 合规明细 of 50k rows: 4 → 1 ms)."""
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniq = factorize_objects(s.to_numpy(dtype=object))
     texts = [table.get(u, u) for u in uniq]
     if not all(type(t) is str for t in texts):  # not text: as pandas maps it
         return s.map(table).fillna(s)
@@ -175,8 +175,8 @@ def _text_map(s: pd.Series, table: dict) -> pd.Series:
 
 def _rule_names(df: pd.DataFrame) -> pd.Series:
     """规则名称 as people read it: title（clause）, one label per distinct pair (vectorised)."""
-    tc, tu = pd.factorize(df["title"].fillna(""))
-    cc, cu = pd.factorize(df["clause"].fillna(""))
+    tc, tu = factorize_objects(df["title"].fillna("").to_numpy(dtype=object))
+    cc, cu = factorize_objects(df["clause"].fillna("").to_numpy(dtype=object))
     width = max(len(cu), 1)
     pc_, pu = pd.factorize(tc.astype(np.int64) * width + cc)  # one code per (title, clause)
     labels = np.array([fig.rule_label(tu[k // width], cu[k % width]) for k in pu.tolist()] + [None], dtype=object)

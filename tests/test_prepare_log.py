@@ -118,9 +118,11 @@ def test_factorize_and_lookups_by_object_are_those_of_every_cell(spec):
     """The engine's log codes (活动类型, 宿舍, 工号, 班级) are made per distinct object: the same
     codes, first seen first, and the same lookups as over every cell, shared objects or not."""
     cells = _cells(spec)
-    got, uniq = factorize_objects(cells)
-    want, want_uniq = pd.factorize(cells, use_na_sentinel=True)
-    assert got.tolist() == want.tolist() and list(uniq) == list(want_uniq)
+    for kw in ({}, {"sort": True}, {"use_na_sentinel": False}, {"sort": True, "use_na_sentinel": False}):
+        got, uniq = factorize_objects(cells, **kw)  # as figures.combined asks: sorted, blanks a value
+        want, want_uniq = pd.factorize(cells, **kw)
+        assert got.tolist() == want.tolist(), kw
+        assert pd.Series(list(uniq), dtype=object).equals(pd.Series(list(want_uniq), dtype=object)), kw
     index = pd.Index(["2024002", "谈心谈话", "x"], dtype=object)
     assert per_object(cells, index.get_indexer).tolist() == index.get_indexer(cells).tolist()
 

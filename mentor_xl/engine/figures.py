@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mentor_xl.engine.result import ComplianceResult
+from mentor_xl.workbook.values import factorize_objects
 
 TOP_MISSED = 5  # rules listed as most often missed
 NO_COLLEGE = "（未填学院）"
@@ -120,7 +121,7 @@ def combined(columns: list[np.ndarray], *, sort: bool = False, blanks: bool = Fa
     ``blanks``: a blank is a value of its own; otherwise a row with any blank gets -1."""
     key, labels = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), []
     for col in columns:
-        codes, names = pd.factorize(col, sort=sort, use_na_sentinel=not blanks)
+        codes, names = factorize_objects(col, sort=sort, use_na_sentinel=not blanks)
         key = np.where((codes >= 0) & (key >= 0), key * max(len(names), 1) + codes, -1)
         labels.append(names)
     return key, labels, [max(len(x), 1) for x in labels]

@@ -240,7 +240,10 @@ _SAMPLE = 1024
 
 def _shared(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``object_codes`` when the cells share their objects; None when a sample of them shows most
-    cells with an object of their own (text converted per cell): hashed by value as they are."""
+    cells with an object of their own (text converted per cell), or they are no objects (numbers):
+    hashed by value as they are."""
+    if getattr(values, "dtype", None) != object:
+        return None
     keys = _addresses(values)
     if len(keys) > _SAMPLE and len(np.unique(keys[:_SAMPLE])) > _SAMPLE // 2:
         return None
@@ -257,15 +260,15 @@ def per_object(values: np.ndarray, f) -> np.ndarray:
     return np.asarray(f(values[first]))[codes]
 
 
-def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values, use_na_sentinel=True)`` of an object array, hashing each distinct
-    object once: its first cells come in the order their values first appear, so the codes are
-    the same."""
+def factorize_objects(values: np.ndarray, **kw) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, **kw)`` (``sort``, ``use_na_sentinel``) of an array, hashing each
+    distinct object once: its first cells come in the order their values first appear, so the
+    codes are the same."""
     shared = _shared(values)
     if shared is None:
-        return pd.factorize(values, use_na_sentinel=True)
+        return pd.factorize(values, **kw)
     codes, first = shared
-    small, uniq = pd.factorize(values[first], use_na_sentinel=True)
+    small, uniq = pd.factorize(values[first], **kw)
     return small[codes], uniq
 
 
