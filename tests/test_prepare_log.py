@@ -142,3 +142,21 @@ def test_long_columns_by_object_shared_or_not_are_those_of_every_cell():
         assert got.tolist() == want.tolist() and list(uniq) == list(want_uniq)
         index = pd.Index(["班主任", "辅导员"], dtype=object)
         assert per_object(cells, index.get_indexer).tolist() == index.get_indexer(cells).tolist()
+
+
+def test_objects_told_apart_without_ctypes(monkeypatch):
+    """Where ctypes cannot read the array (a browser's Python), ``id`` tells the objects apart."""
+    import builtins
+
+    real = builtins.__import__
+
+    def no_ctypes(name, *a, **k):
+        if name == "ctypes":
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    cells = np.array(["a", None, "b", "a"] * 3, dtype=object)
+    want = object_codes(cells)
+    monkeypatch.setattr(builtins, "__import__", no_ctypes)
+    got = object_codes(cells)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

@@ -13,7 +13,6 @@ per value only on the few values with full-width characters or scientific notati
 """
 from __future__ import annotations
 
-import ctypes
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -223,8 +222,13 @@ def _addresses(values: np.ndarray) -> np.ndarray:
     values = np.ascontiguousarray(values, dtype=object)
     if not len(values):
         return np.zeros(0, dtype=np.intp)
-    at = (ctypes.c_ssize_t * len(values)).from_address(values.ctypes.data)  # the array's PyObject pointers
-    return np.frombuffer(at, dtype=np.intp).copy()
+    try:  # the array's PyObject pointers, read in place
+        import ctypes
+
+        at = (ctypes.c_ssize_t * len(values)).from_address(values.ctypes.data)
+        return np.frombuffer(at, dtype=np.intp).copy()
+    except (ImportError, AttributeError, OSError, TypeError, ValueError):  # no ctypes (a browser's Python)
+        return np.fromiter(map(id, values), dtype=np.intp, count=len(values))
 
 
 def _codes_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
