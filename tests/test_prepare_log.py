@@ -144,14 +144,32 @@ def test_long_columns_by_object_shared_or_not_are_those_of_every_cell():
         assert per_object(cells, index.get_indexer).tolist() == index.get_indexer(cells).tolist()
 
 
+def test_shared_objects_are_hashed_once_each(monkeypatch):
+    """The point of it: of 5,000 cells sharing four objects, only those four values are hashed
+    (besides the objects' addresses, which are integers)."""
+    shared = np.array([["本科生导师", "班主任", "辅导员", None][i % 4] for i in range(5000)], dtype=object)
+    hashed, real = [], pd.factorize
+
+    def spy(values, *a, **k):
+        if getattr(values, "dtype", None) == object:
+            hashed.append(len(values))
+        return real(values, *a, **k)
+
+    monkeypatch.setattr(pd, "factorize", spy)
+    factorize_objects(shared)
+    assert hashed == [4]
+
+
 def test_objects_told_apart_without_ctypes(monkeypatch):
     """Where ctypes cannot read the array (a browser's Python), ``id`` tells the objects apart."""
     import builtins
 
     real = builtins.__import__
+    tried = []
 
     def no_ctypes(name, *a, **k):
         if name == "ctypes":
+            tried.append(name)
             raise ImportError(name)
         return real(name, *a, **k)
 
@@ -159,4 +177,5 @@ def test_objects_told_apart_without_ctypes(monkeypatch):
     want = object_codes(cells)
     monkeypatch.setattr(builtins, "__import__", no_ctypes)
     got = object_codes(cells)
+    assert tried  # the fallback was the way taken
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

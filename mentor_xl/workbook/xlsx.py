@@ -34,7 +34,6 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from mentor_xl.safe import EXCEL_MAX_CHARS, cell_text, needs_quote, needs_quote_many
-from mentor_xl.workbook.values import factorize_objects
 from mentor_xl.workbook.xlsx_package import FastWorkbook, TextWorksheet
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -475,6 +474,8 @@ def _distinct(c: pd.Series, each: Callable[[Any], Any] | None) -> Coded:
     """``each`` over the distinct values of ``c`` only (blank: NA, or ``each`` gives None;
     ``each`` None: the values as they are)."""
     if c.dtype == object:  # cells taken from a few shared objects (工号, 姓名 …): each hashed once
+        from mentor_xl.workbook.values import factorize_objects  # here: blank books never load the reader's parsers
+
         codes, uniq = factorize_objects(c.to_numpy())
     else:
         codes, uniq = pd.factorize(c, use_na_sentinel=True)
