@@ -301,3 +301,56 @@ def test_shared_strings_found_in_one_pass_are_those_asked_one_by_one(texts):
             theirs.fh = io.StringIO()
             theirs._write_sst_strings()
             assert outs[0] == theirs.fh.getvalue()
+
+
+def test_rows_made_on_the_rows_thread_keep_their_places(tmp_path, monkeypatch):
+    """The rows thread glues the fast rows while Python goes on: rows XlsxWriter writes itself
+    after them (two late rows, the second of which makes XlsxWriter flush the first) still come
+    after them, however slow the thread. Same file as XlsxWriter's."""
+    import time
+
+    from mentor_xl.workbook import xlsx
+
+    real = xlsx._join_rows
+
+    def slow(*a):
+        time.sleep(0.05)  # the main thread is far ahead when these rows come
+        return real(*a)
+
+    monkeypatch.setattr(xlsx, "_join_rows", slow)
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 300)
+    made = []
+    real_later = pkg.TextWorksheet.later
+    monkeypatch.setattr(pkg.TextWorksheet, "later", lambda self, fn: (made.append(1), real_later(self, fn))[1])
+    df = frame(1000)
+    for name, cls in (("ours.xlsx", pkg.FastWorkbook), ("theirs.xlsx", xlsxwriter.Workbook)):
+        wb = cls(str(tmp_path / name), {"constant_memory": True, "strings_to_numbers": False})
+        ws = xlsx.write_frame_sheet(wb, "明细", df, text_cols=("工号", "学号"))
+        ws.write_string(1001, 0, "尾注一")
+        ws.write_string(1002, 0, "尾注二")
+        xlsx.write_frame_sheet(wb, "第二表", df.head(40))
+        wb.close()
+    assert len(made) == 5 and pkg.workers() >= 2  # 4 chunks + 1, each on the thread
+    same_as_xlsxwriter(tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "ours.xlsx")["明细"]
+    assert ws["A1002"].value == "尾注一" and ws["A1003"].value == "尾注二" and ws.max_row == 1003
+
+
+def test_a_failure_on_the_rows_thread_is_raised_at_close(tmp_path, monkeypatch):
+    """An error while the rows are glued is the workbook's error (at close), and a workbook
+    given up after it leaves no row file behind."""
+    from mentor_xl.workbook import xlsx
+
+    def broken(*a):
+        raise MemoryError("rows")
+
+    monkeypatch.setattr(xlsx, "_join_rows", broken)
+    monkeypatch.setattr(pkg, "workers", lambda: 2)
+    monkeypatch.setattr(pkg, "_NO_THREADS", False)
+    wb = xlsx.new_workbook(tmp_path / "x.xlsx", constant_memory=True)
+    ws = xlsx.write_frame_sheet(wb, "明细", frame(500), text_cols=("工号", "学号"))
+    row_file = ws.row_data_filename
+    with pytest.raises(MemoryError, match="rows"):
+        wb.close()
+    wb.discard()
+    assert not os.path.exists(row_file) and not (tmp_path / "x.xlsx").exists()

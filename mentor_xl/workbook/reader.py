@@ -691,21 +691,25 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
         if col.name in canon_at:
             coded = enc[canon_at[col.name]].take(take)  # indices only: the distinct texts are parsed once
             raw = _cell_at(coded)
-            parsed, bad = values.parse_coded(_PARSE_AS.get(col.name, col.kind), coded)
+            parsed, bad, blank = values.parse_coded_blank(_PARSE_AS.get(col.name, col.kind), coded)
             bad = bad.to_numpy(bool, copy=True)
             _report(problems, actual, col.name, col.kind, raw, rows, bad, col.required)
             bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
         elif col.name == "工号" and by_name is not None:  # every 工号 from the names
             raw, parsed, bad = (lambda i: None), _null_column(col.kind, len(keep)), np.zeros(len(keep), dtype=bool)
+            blank = None
         else:
             out[col.name] = _null_column(col.kind, len(keep))
             continue
         if col.name == "工号" and names_give_ids and who is not None:
             parsed, unnamed = _staff_by_name(ctx, problems, actual, parsed, bad, enc[who].take(take), names[who],
                                              rows, each_row=by_name is None)
+            if blank is not None:  # of the blanks, those still blank (an id from the name fills one)
+                at = np.flatnonzero(blank)
+                blank[at] = parsed.iloc[at].isna().to_numpy(bool)
         out[col.name] = parsed
         if col.required:
-            empty = ~bad & _is_blank(parsed, col.kind)
+            empty = ~bad & (values.is_blank(parsed, col.kind) if blank is None else blank)
             _report_missing(problems, actual, col.name, rows, empty & ~unnamed)
             drop |= bad | empty
         if col.kind == "id" and col.name in _KEY_IDS:
@@ -889,12 +893,6 @@ def _null_column(kind: str, n: int) -> pd.Series:
     # a column the sheet lacks, as reading ``n`` blank cells gives it: no Python None per row
     blank = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.large_string()))
     return values.parse_coded(kind, blank)[0]
-
-
-def _is_blank(parsed: pd.Series, kind: str) -> np.ndarray:
-    if kind == "idlist":
-        return (parsed.str.len() == 0).to_numpy(bool)
-    return parsed.isna().to_numpy(bool)
 
 
 def _report(problems: Problems, sheet: str, column: str, kind: str, raw: Callable[[int], object],

@@ -850,20 +850,23 @@ class _RowsXml:
         cols = [_Col(codes, uniq, desc) for (codes, uniq), desc in zip(columns, describe)]
         self._index_formats(cols)
         self._share_strings(cols)
-        # Cells and rows are glued by arrow's string kernels: no Python string per cell. One
-        # join makes every row: '<row r="2" …>', then per column '<c …>…</c>' ('<c r="B2" …>'
-        # after a blank) — a blank is null, replaced by "" in the row.
-        s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
-        nums = pc.cast(pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)), _LSTR)
-        tail = s(f'"{self.row_tail}>')
+        # Here, in order: each column's XML per distinct value (numbering strings and formats
+        # as they come). The rows themselves are glued by arrow's string kernels
+        # (``_join_rows``), on the workbook's rows thread where there is one.
+        heads, tails = [], None
         if heights is not None and heights.any():
             tall, at = np.unique(heights, return_inverse=True)  # a few distinct heights
-            tail = pa.array([f'"{self.row_tail} ht="{h:g}" customHeight="1">' if h else f'"{self.row_tail}>'
-                             for h in tall.tolist()], _LSTR).take(pa.array(at.ravel()))
-        pieces, used = [s('<row r="'), nums, tail], []
+            tails = ([f'"{self.row_tail} ht="{h:g}" customHeight="1">' if h else f'"{self.row_tail}>'
+                      for h in tall.tolist()], at.ravel())
+        used = []
         filled = np.zeros(n, dtype=bool)
         prev_valid = None  # which rows have a cell in the previous column
         for j, col in enumerate(cols):
+            idx = col.codes
+            valid = idx >= 0
+            if not valid.any():
+                prev_valid = valid
+                continue
             if col.descs is None:
                 table = self._text_frags(j, col)
             else:
@@ -876,36 +879,54 @@ class _RowsXml:
                         f = cache[key] = self._cell(j, d)
                     table.append(f)
                 table = pa.array(table, _LSTR)
-            idx = col.codes
-            valid = idx >= 0
-            if not valid.any():
-                prev_valid = valid
-                continue
             used.append(j)
             filled |= valid
-            take = pa.array(idx) if valid.all() else pa.array(idx, mask=~valid)  # null where blank
-            # No reference where the cell is in the column after the row's previous cell, where
-            # every reader puts it: a third less XML, and rows that repeat deflate 3× faster.
-            # A fragment starts after '<c r="A2' (``_cell``): '<c' + the fragment less its first
-            # character, the reference's closing quote
-            follows = pc.binary_join_element_wise(s("<c"), pc.utf8_slice_codeunits(table, 1), s("")).take(take)
-            if j == 0 or prev_valid.all():
-                pieces.append(follows)
-            else:  # after a blank the cell says where it is
-                placed = pc.binary_join_element_wise(s(f'<c r="{self.letters[j]}'), nums, table.take(take), s(""))
-                pieces.append(pc.if_else(pa.array(~prev_valid), placed, follows))
+            # after a blank the cell says where it is: the rows where the previous column is blank
+            after_blank = None if j == 0 or prev_valid.all() else ~prev_valid
+            heads.append((self.letters[j], table, idx, valid, after_blank))
             prev_valid = valid
-        pieces.append(s("</row>"))
-        rows = pc.binary_join_element_wise(*pieces, s(""), null_handling="replace", null_replacement="")
-        if not filled.all():  # XlsxWriter writes no <row> for a row without cells
-            rows = rows.filter(pa.array(filled))
-        if len(rows):
-            _write_strings(ws, rows)
-            last = first + int(np.flatnonzero(filled)[-1])
-            # the sheet's <dimension>, as XlsxWriter's own writes would set it
-            ws._check_dimensions(last, used[0])
-            ws._check_dimensions(last, used[-1])
+        if not used:
+            ws.previous_row = first + n
+            return
+        last = first + int(np.flatnonzero(filled)[-1])
+        # the sheet's <dimension>, as XlsxWriter's own writes would set it
+        ws._check_dimensions(last, used[0])
+        ws._check_dimensions(last, used[-1])
         ws.previous_row = first + n
+        make = lambda: _write_strings(ws, _join_rows(first, n, self.row_tail, tails, heads, filled))  # noqa: E731
+        if isinstance(ws, TextWorksheet) and ws.can_take_row_bytes():
+            ws.later(make)
+        else:
+            make()
+
+
+def _join_rows(first: int, n: int, row_tail: str, tails, heads: list, filled: np.ndarray) -> pa.Array:
+    """The XML of rows ``first`` … ``first + n - 1`` (those ``filled``), one string a row, made
+    by arrow's kernels with no Python string per cell: '<row r="2" …>', then per column
+    '<c …>…</c>' (``heads``: its letter, XML per distinct value, code per row, which rows have a
+    cell, which follow a blank), '</row>'. ``tails``: the row's attributes per height, or None."""
+    s = lambda x: pa.scalar(x, _LSTR)  # noqa: E731
+    nums = pc.cast(pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)), _LSTR)
+    tail = s(f'"{row_tail}>') if tails is None else pa.array(tails[0], _LSTR).take(pa.array(tails[1]))
+    pieces = [s('<row r="'), nums, tail]
+    for letter, table, idx, valid, after_blank in heads:
+        take = pa.array(idx) if valid.all() else pa.array(idx, mask=~valid)  # null where blank
+        # No reference where the cell is in the column after the row's previous cell, where
+        # every reader puts it: a third less XML, and rows that repeat deflate 3× faster.
+        # A fragment starts after '<c r="A2' (``_RowsXml._cell``): '<c' + the fragment less its
+        # first character, the reference's closing quote
+        follows = pc.binary_join_element_wise(s("<c"), pc.utf8_slice_codeunits(table, 1), s("")).take(take)
+        if after_blank is None:
+            pieces.append(follows)
+        else:
+            placed = pc.binary_join_element_wise(s(f'<c r="{letter}'), nums, table.take(take), s(""))
+            pieces.append(pc.if_else(pa.array(after_blank), placed, follows))
+    pieces.append(s("</row>"))
+    # a blank is null, replaced by "" in the row
+    rows = pc.binary_join_element_wise(*pieces, s(""), null_handling="replace", null_replacement="")
+    if not filled.all():  # XlsxWriter writes no <row> for a row without cells
+        rows = rows.filter(pa.array(filled))
+    return rows
 
 
 # --------------------------------------------------------------------------- schema sheets

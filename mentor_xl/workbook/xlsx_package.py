@@ -10,8 +10,9 @@ decides (which parts, their XML) and changes only how the bytes get into the zip
 - parts are deflated in blocks by a thread pool (zlib releases the GIL), each block an
   independent deflate stream ended by a sync flush, so the blocks of one part concatenate
   into one valid stream (what pigz does); CRCs of blocks are combined (``crc32_combine``);
-- rows written by ``xlsx._RowsXml`` (``TextWorksheet.write_row_bytes``) are deflated as
-  they come, while Python builds the next rows and sheets, and never touch the disk: at
+- rows written by ``xlsx._RowsXml`` (``TextWorksheet.write_row_bytes``) are glued by arrow
+  on a thread of their own (``TextWorksheet.later``: its kernels release the GIL) and deflated
+  as they come, while Python builds the next rows and sheets, and never touch the disk: at
   close they are spliced between the sheet's head and tail;
 - big parts use zlib level ``FAST_LEVEL``: a fifth of the time of the default level for a
   file about a fifth larger; small parts keep the default;
@@ -109,6 +110,31 @@ def _result(job) -> bytes:
     return job.result() if isinstance(job, Future) else job
 
 
+# One more thread, for the rows of constant_memory sheets (``TextWorksheet.later``): arrow's
+# string kernels that glue them release the GIL, so a sheet's rows are joined while Python
+# goes on with the next sheet. One thread, so that rows reach each sheet in the order given.
+_ROWS: ThreadPoolExecutor | None = None
+
+
+def _rows_thread() -> ThreadPoolExecutor | None:
+    global _ROWS
+    if workers() < 2 or _NO_THREADS:
+        return None
+    with _POOL_LOCK:
+        if _ROWS is None:
+            _ROWS = ThreadPoolExecutor(1, thread_name_prefix="xlsx-rows")
+        return _ROWS
+
+
+def _forget_rows_thread() -> None:
+    global _ROWS
+    _ROWS = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_rows_thread)
+
+
 # --------------------------------------------------------------------------- CRC-32
 
 _CRC_OPS: list[list[int]] = []  # _CRC_OPS[k]: the GF(2) operator "append 2**k zero bytes"
@@ -202,6 +228,44 @@ class TextWorksheet(Worksheet):
     def _xml_rich_inline_string(self, string, attributes=[]) -> None:  # noqa: B006 (XlsxWriter's signature)
         self._xml_inline_string(string, False, attributes)  # "<r>…</r>" has no edge whitespace
 
+    _later: list | None = None  # rows still being made by the rows thread (``later``), in order
+
+    def later(self, fn) -> None:
+        """Run ``fn()`` (which makes rows and gives them to ``write_row_bytes``) on the rows
+        thread, after every ``fn`` given before; here and now where there is no such thread.
+        XlsxWriter's own next row of the sheet (``_write_single_row``) and ``close`` wait for it."""
+        global _NO_THREADS
+        pool = _rows_thread()
+        if pool is not None:
+            try:
+                job = pool.submit(fn)
+            except RuntimeError:  # no thread to be had (interpreter shutdown): here
+                _NO_THREADS = True
+            else:
+                if self._later is None:
+                    self._later = []
+                self._later.append(job)
+                return
+        fn()
+
+    def finish_rows(self, *, raise_errors: bool = True) -> None:
+        """Wait for the rows ``later`` is making; the first failure is raised (``raise_errors``)."""
+        jobs, self._later = self._later or [], None
+        failed = None
+        for job in jobs:
+            try:
+                job.result()
+            except BaseException as e:  # noqa: BLE001 — every job is waited for, the first error kept
+                failed = failed or e
+        if failed is not None and raise_errors:
+            raise failed
+
+    def _write_single_row(self, *args) -> None:
+        # XlsxWriter's own rows (a cell written after the fast rows, set_row) go after them
+        if self._later:
+            self.finish_rows()
+        super()._write_single_row(*args)
+
     def can_take_row_bytes(self) -> bool:
         fh = getattr(self, "row_data_fh", None)
         return bool(self.constant_memory and fh is not None and fh is self.fh
@@ -276,6 +340,9 @@ class FastWorkbook(Workbook):
         from xlsxwriter.exceptions import FileCreateError
 
         try:
+            for ws in self.worksheets():
+                if isinstance(ws, TextWorksheet):
+                    ws.finish_rows()
             super().close()
         except FileCreateError as e:
             if e.args and isinstance(e.args[0], OSError):  # XlsxWriter wraps the OSError it caught
@@ -287,6 +354,7 @@ class FastWorkbook(Workbook):
         folder for its constant_memory sheets (removed only when the sheet is written) go too."""
         for ws in self.worksheets():
             if isinstance(ws, TextWorksheet):
+                ws.finish_rows(raise_errors=False)  # none still writing to the file about to go
                 ws.drop_row_file()
 
     def _store_workbook(self) -> None:
