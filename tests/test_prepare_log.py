@@ -148,6 +148,13 @@ def test_shared_objects_are_hashed_once_each(monkeypatch):
     """The point of it: of 5,000 cells sharing four objects, only those four values are hashed
     (besides the objects' addresses, which are integers)."""
     shared = np.array([["本科生导师", "班主任", "辅导员", None][i % 4] for i in range(5000)], dtype=object)
+    hashed = _object_factorizes(monkeypatch)
+    factorize_objects(shared)
+    assert hashed == [4]
+
+
+def _object_factorizes(monkeypatch) -> list[int]:
+    """The lengths of the object arrays pd.factorize is given from now on (values hashed)."""
     hashed, real = [], pd.factorize
 
     def spy(values, *a, **k):
@@ -156,8 +163,7 @@ def test_shared_objects_are_hashed_once_each(monkeypatch):
         return real(values, *a, **k)
 
     monkeypatch.setattr(pd, "factorize", spy)
-    factorize_objects(shared)
-    assert hashed == [4]
+    return hashed
 
 
 def test_objects_told_apart_without_ctypes(monkeypatch):
@@ -193,14 +199,8 @@ def test_many_values_sharing_their_objects_are_hashed_by_object(monkeypatch):
     own = np.array(["".join(["T", s[1:]]) for s in shared], dtype=object)  # equal texts, a new object each
     assert len(np.unique(values._addresses(shared[:values._SAMPLE]))) > values._SAMPLE // 2
     assert values._shared(shared) is not None and values._shared(own) is None
-    hashed, real = [], pd.factorize
-
-    def spy(v, *a, **k):
-        if getattr(v, "dtype", None) == object:
-            hashed.append(len(v))
-        return real(v, *a, **k)
-
-    monkeypatch.setattr(pd, "factorize", spy)
+    real = pd.factorize
+    hashed = _object_factorizes(monkeypatch)
     for cells in (shared, own):
         hashed.clear()
         got, uniq = factorize_objects(cells)
