@@ -306,7 +306,8 @@ def test_shared_strings_found_in_one_pass_are_those_asked_one_by_one(texts):
 def test_rows_made_on_the_rows_thread_keep_their_places(tmp_path, monkeypatch):
     """The rows thread glues the fast rows while Python goes on: rows XlsxWriter writes itself
     after them (two late rows, the second of which makes XlsxWriter flush the first) still come
-    after them, however slow the thread. Same file as XlsxWriter's."""
+    after them, however slow the thread, and rows given while a cell's XML is being caught (the
+    sheet's file swapped for a moment) still go to the sheet. Same file as XlsxWriter's."""
     import time
 
     from mentor_xl.workbook import xlsx
@@ -317,8 +318,19 @@ def test_rows_made_on_the_rows_thread_keep_their_places(tmp_path, monkeypatch):
         time.sleep(0.05)  # the main thread is far ahead when these rows come
         return real(*a)
 
+    def capture(ws, fn):  # XlsxWriter's XML of one cell, caught while the thread writes rows
+        saved, ws.fh = ws.fh, io.StringIO()
+        try:
+            time.sleep(0.002)
+            fn()
+            return ws.fh.getvalue()
+        finally:
+            ws.fh = saved
+
     monkeypatch.setattr(xlsx, "_join_rows", slow)
+    monkeypatch.setattr(xlsx._RowsXml, "_capture", staticmethod(capture))
     monkeypatch.setattr(xlsx, "CHUNK_ROWS", 300)
+    monkeypatch.setattr(pkg.TextWorksheet, "LATER_MAX", 2)  # and the main thread waits for the oldest
     made = []
     real_later = pkg.TextWorksheet.later
     monkeypatch.setattr(pkg.TextWorksheet, "later", lambda self, fn: (made.append(1), real_later(self, fn))[1])

@@ -626,12 +626,17 @@ class _Col:
             self.text = np.fromiter((d[0] == _STR for d in self.descs), dtype=bool, count=len(self.descs))
 
 
+def _utf8(strings: pa.Array) -> memoryview:
+    """The UTF-8 bytes of ``strings`` (large_string, no nulls), one after the other, not copied."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1, offset=8 * strings.offset)
+    return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
+
+
 def _write_strings(ws: Worksheet, strings: pa.Array) -> None:
     """Append ``strings`` (large_string, no nulls: whole rows of XML) to the rows of the
     constant_memory sheet ``ws``: their UTF-8 bytes go to the sheet's deflater
     (``TextWorksheet.write_row_bytes``) or the row file, with no Python str in between."""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1, offset=8 * strings.offset)
-    data = memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
+    data = _utf8(strings)
     if isinstance(ws, TextWorksheet) and ws.can_take_row_bytes():
         ws.write_row_bytes(data)
         return
@@ -893,11 +898,12 @@ class _RowsXml:
         ws._check_dimensions(last, used[0])
         ws._check_dimensions(last, used[-1])
         ws.previous_row = first + n
-        make = lambda: _write_strings(ws, _join_rows(first, n, self.row_tail, tails, heads, filled))  # noqa: E731
+        rows = lambda: _join_rows(first, n, self.row_tail, tails, heads, filled)  # noqa: E731
         if isinstance(ws, TextWorksheet) and ws.can_take_row_bytes():
-            ws.later(make)
+            # decided here: the thread never looks at ``ws.fh``, which ``_capture`` swaps meanwhile
+            ws.later(lambda: ws.write_row_bytes(_utf8(rows())))
         else:
-            make()
+            _write_strings(ws, rows())
 
 
 def _join_rows(first: int, n: int, row_tail: str, tails, heads: list, filled: np.ndarray) -> pa.Array:

@@ -229,6 +229,7 @@ class TextWorksheet(Worksheet):
         self._xml_inline_string(string, False, attributes)  # "<r>…</r>" has no edge whitespace
 
     _later: list | None = None  # rows still being made by the rows thread (``later``), in order
+    LATER_MAX = 4  # chunks of rows waiting for it at most (a 1M-row 合规明细 written whole has 50)
 
     def later(self, fn) -> None:
         """Run ``fn()`` (which makes rows and gives them to ``write_row_bytes``) on the rows
@@ -245,6 +246,8 @@ class TextWorksheet(Worksheet):
                 if self._later is None:
                     self._later = []
                 self._later.append(job)
+                while len(self._later) > self.LATER_MAX:  # bounded memory: a chunk's codes wait in each
+                    self._later.pop(0).result()
                 return
         fn()
 
