@@ -697,19 +697,18 @@ def _read_sheet(ctx: _Context, actual: str, sheet: Sheet, aliases: dict[str, str
             bad |= _report_errors(problems, actual, col.name, errors, canon_at[col.name], h, keep, col.required)
         elif col.name == "工号" and by_name is not None:  # every 工号 from the names
             raw, parsed, bad = (lambda i: None), _null_column(col.kind, len(keep)), np.zeros(len(keep), dtype=bool)
-            blank = None
+            blank = np.ones(len(keep), dtype=bool)
         else:
             out[col.name] = _null_column(col.kind, len(keep))
             continue
         if col.name == "工号" and names_give_ids and who is not None:
             parsed, unnamed = _staff_by_name(ctx, problems, actual, parsed, bad, enc[who].take(take), names[who],
                                              rows, each_row=by_name is None)
-            if blank is not None:  # of the blanks, those still blank (an id from the name fills one)
-                at = np.flatnonzero(blank)
-                blank[at] = parsed.iloc[at].isna().to_numpy(bool)
+            at = np.flatnonzero(blank)  # of the blanks, those still blank (an id from the name fills one)
+            blank[at] = parsed.iloc[at].isna().to_numpy(bool)
         out[col.name] = parsed
         if col.required:
-            empty = ~bad & (values.is_blank(parsed, col.kind) if blank is None else blank)
+            empty = ~bad & blank
             _report_missing(problems, actual, col.name, rows, empty & ~unnamed)
             drop |= bad | empty
         if col.kind == "id" and col.name in _KEY_IDS:
