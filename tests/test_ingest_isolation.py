@@ -18,6 +18,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hostile
 from test_hostile_files import CS_ROWS, setup  # noqa: F401 (the collected office and two returns)
@@ -396,3 +398,45 @@ def test_sheet_names_of_a_zip_with_a_name_not_in_utf8_is_nothing_not_an_error(tm
     assert sheet_names(bad) == []
     with pytest.raises(FatalInputError, match="不是 Excel 工作簿"):
         check_workbook_file(bad)
+
+
+# the tokens a sheet's part is made of, and the ones a crafted part would use to hide a far cell
+_TOKENS = [b'<c r="A1">', b'<c r="AB12">', b'<row r="1234567">', b'r="', b'r="ZZ', b'r="0001234567"', b'r="a1234567',
+           b'r="aaaa9', b' ', b'<', b'>', b'c', b'<c', b':c', b'<c/>', b'<c>', b'<c\t', b'<c\n r="', b'<x:c ', b' r="',
+           b'"', b'=', b'r', b'0', b'1', b'7', b'x', b'<v>1</v>', b'</c>', b'\r', b'\x0b', b'/', b'r="AB', b'1234567']
+
+
+def _regex_far(buf: bytes) -> list:
+    """``_Scan._far`` as the regex alone finds the references (what it did before numpy)."""
+    found = limits._FAR_REF.findall(buf)
+    if found and len(found) <= limits._VERIFY:
+        found = [m.groups() for m in limits._FAR_REF.finditer(buf) if limits._in_tag(buf, m.start())]
+    return found
+
+
+def _scan_far(buf: bytes) -> list:
+    taken = []
+    scan = limits._Scan.__new__(limits._Scan)
+    scan._take = taken.extend
+    scan._far(buf)
+    return taken
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS) | st.binary(max_size=12), max_size=40))
+def test_numpy_search_finds_what_the_regexes_find(parts):
+    """The scan narrows down by numpy where its regexes are to look: never a far reference or a
+    cell without one that the regex over the whole chunk would have found, nor any other."""
+    buf = b"".join(parts)
+    assert _scan_far(buf) == _regex_far(buf)
+    assert limits._odd_cell(buf) == (limits._ODD_CELL.search(buf) is not None)
+
+
+def test_numpy_search_leaves_many_to_the_regex():
+    """A wide sheet (every cell beyond Z) or a sheet of cells without references: past ``_FEW``
+    places the regex takes the whole chunk, with the same answer."""
+    wide = b"".join(b'<c r="AB%d"><v>1</v></c>' % i for i in range(limits._FEW + 10))
+    assert limits._far_candidates(wide) is None
+    assert _scan_far(wide) == _regex_far(wide) and len(_regex_far(wide)) == limits._FEW + 10
+    bare = b"<c><v>1</v></c>" * (limits._FEW + 10)
+    assert limits._odd_cell(bare)
