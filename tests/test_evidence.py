@@ -12,7 +12,10 @@ Log rows (Excel row = position + 2):
 monthly-talk: S1 Oct and Nov and S2 Nov, Dec: none counted. monthly-activity (staff, any of the six
 forms, talks included): Sep rows 2–5, Oct rows 6 and 8, Nov none, Dec row 7.
 """
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bookfactory import NATIONAL_DAY, log, make_book, pick, run
 
@@ -92,3 +95,24 @@ def test_every_row_named_is_the_right_row_in_an_office_layout(tmp_path):
             if d["对象类型"] == "学生":
                 assert str(d["学号"]) in str(grid[(row, header["学生学号"])]), (row, d["学号"])
     assert named > 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(2, 40)), max_size=60))
+def test_rows_per_subject_whatever_the_log_order(hits):
+    """Per subject, the first rows and the count are those of its distinct rows sorted by row,
+    from the pairs sorted by period then row: taken as they are when the log is in date order
+    (rows rise with the period, as in the first test's monthly-talk), sorted again when not
+    (its monthly-activity: row 8 of October after row 7 of December)."""
+    from mentor_xl.engine import evidence
+
+    P, n_subj = 3, 4
+    hits = list({(s, r): (s, p, r) for s, p, r in hits}.values())  # a row lies in one period
+    subject = np.array([h[0] for h in hits], dtype=np.int64)
+    pidx = np.array([h[1] for h in hits], dtype=np.int64)
+    rows = np.array([h[2] for h in hits], dtype=np.int64)
+    pairs = evidence._unique_sorted(subject * P + pidx, rows)
+    got_rows, got_count = evidence.subject_rows(pairs, n_subj, P)
+    for s in range(n_subj):
+        mine = sorted({r for (t, _, r) in hits if t == s})
+        assert got_rows[s] == mine[:evidence.JSON_SHOWN] and got_count[s] == len(mine)

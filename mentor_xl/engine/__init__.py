@@ -184,8 +184,9 @@ def _rule_details(prep: Prepared, rule: Rule, t: Term, fr: RuleFrame, problems: 
                           t.start + int(prep.pack.setting("deadline_grace_days")))
         idx, pidx = measures.rows_in_periods(prep, rule, plist, row_window, subj)
         h = measures.hits(prep, rule, idx, pidx, subj)
-        ev_text = evidence.period_texts(prep, h, len(subj), P)
-        ev_rows, ev_count = evidence.subject_rows(prep, h, len(subj))
+        pairs = evidence.counted(prep, h, P)
+        ev_text = evidence.period_texts(pairs, len(subj), P)
+        ev_rows, ev_count = evidence.subject_rows(pairs, len(subj), P)
         value = measures.values(prep, rule, h, len(subj), P)
         if kind == "duties":
             value, bound, note = _duties(prep, rule, t, subj, h, P, problems)
