@@ -196,11 +196,25 @@ def test_the_parent_checks_the_part_while_it_waits(book, children, how_started, 
     own verdict, and stops the child's check; the same book."""
     expected = read_book(book)
     monkeypatch.setattr(aside.Aside, "handed_over", lambda self: False)  # as if the sheet were far off
+    if how_started:  # forked: the child checks the part after handing the sheet over, slowly
+        import time
+
+        monkeypatch.setattr(aside, "_scan", lambda req: time.sleep(30))
+    done = []  # what was done to the child, in order, and whether it was reaped then
+    for name in ("stop", "cancel"):
+        def spy(self, real=getattr(aside.Aside, name), name=name):
+            real(self)
+            done.append((name, self.proc.returncode is not None))
+        monkeypatch.setattr(aside.Aside, name, spy)
     got = read_book(book, later=True)
     assert got.pending is None  # nothing left to wait for
     child = children[-1]
     assert isinstance(child.scanned, int) and child.proc.poll() is not None and all(f.closed for f in child.files)
     assert got.log.equals(expected.log)
+    # stopped, not waited for (its memory takes a while to go back), then reaped once the sheet is read
+    assert done[0][0] == "stop" and done[-1] == ("cancel", True)
+    if how_started:
+        assert done[0] == ("stop", False)  # killed in its check, not waited for
 
 
 def test_a_book_dropped_unconfirmed_leaves_no_child(book, children, monkeypatch):

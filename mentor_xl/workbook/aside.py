@@ -183,19 +183,33 @@ class Aside:
         return self.proc.wait()
 
     def cancel(self) -> None:
-        """Stop the child (if it still runs) and close its files; never raises."""
+        """Stop the child (if it still runs), wait until it is gone, and close its files; never raises."""
         try:
             if self.proc.poll() is None:
-                for kill in (os.killpg, os.kill):  # its group; the child alone if it has no group yet
-                    try:
-                        kill(self.proc.pid, signal.SIGKILL)
-                        break
-                    except (ProcessLookupError, PermissionError):
-                        pass
+                self._kill()
                 self.proc.wait()
         except (OSError, subprocess.SubprocessError):  # already reaped by someone else
             pass
         self._close()
+
+    def stop(self) -> None:
+        """``cancel`` without the wait: the child is killed and its files closed, and a later
+        ``cancel`` reaps it (the reader's, once the sheet is read). A child that has handed over a
+        whole log takes ~25 ms to give its memory back, which the reader need not wait for."""
+        try:
+            if self.proc.poll() is None:
+                self._kill()
+        except (OSError, subprocess.SubprocessError):
+            pass
+        self._close()
+
+    def _kill(self) -> None:
+        for kill in (os.killpg, os.kill):  # its group; the child alone if it has no group yet
+            try:
+                kill(self.proc.pid, signal.SIGKILL)
+                return
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def _close(self) -> None:
         for f in self.files:

@@ -296,9 +296,9 @@ def _take_checked(ahead: "aside.Aside", book: OfficeBook, here: _CheckedHere):
     own = _check_while_waiting(ahead, here)
     got = ahead.result()  # None: the child gave up, read it here
     if own is not None:  # checked here before the sheet came: the child's check is not needed
-        ahead.cancel()
+        ahead.stop()  # reaped once the sheet is read (``read_book``)
         ahead.scanned = own
-        _part_checked(ahead)
+        _part_judged(ahead)
     elif got is not None and got[0].num_rows * max(got[0].num_columns, 1) <= limits.MAX_CELLS:
         book.pending = functools.partial(_part_checked, ahead)  # its check, still running
     else:  # no sheet, or a grid the check would refuse: the whole check first, here. Not the
@@ -365,6 +365,11 @@ def _part_checked(child: "aside.Aside") -> None:
     there, within the budget of the whole; otherwise (refused, no verdict, over the budget) the
     whole check runs here and refuses the file in its own words."""
     child.verdict()
+    _part_judged(child)
+
+
+def _part_judged(child: "aside.Aside") -> None:
+    """``_part_checked`` once ``child.scanned`` says how the part's check went."""
     if isinstance(child.scanned, int) and limits.within_budget(child.spent, child.scanned):
         return
     check_workbook_file(child.path)
