@@ -337,3 +337,19 @@ def test_a_missing_column_is_what_blank_cells_read_as(kind):
     for n in (0, 1, 7):
         blank = values.parse(kind, pd.Series([None] * n, dtype=object))[0].reset_index(drop=True)
         pdt.assert_series_equal(_null_column(kind, n), blank)
+
+
+def test_kept_rows_slice_when_they_follow_one_another_else_take():
+    """The rows kept of a sheet (no blank, footer or duplicate rows in between: one slice, no
+    copy) give the same column as taking them one by one."""
+    import numpy as np
+    import pyarrow as pa
+
+    from mentor_xl.workbook.reader import _kept_rows
+
+    col = pa.array(["a", None, "b", "a", "c", "b"]).dictionary_encode()
+    for keep in ([1, 2, 3, 4], [0, 2, 5], [], [5]):
+        keep = np.array(keep, dtype=np.int64)
+        got = _kept_rows(keep)(col)
+        assert got.equals(col.take(pa.array(keep, pa.int64()))), keep
+        assert got.dictionary.equals(col.dictionary)
