@@ -1,3 +1,3 @@
-from mentor_xl.cli import main
+from mentor_xl.cli import run
 
-main()
+run()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from mentor_xl.cli_errors import ChineseGroup
+from mentor_xl.cli_errors import ChineseGroup, leave
 from mentor_xl.extras import require
 from mentor_xl.packs import available
 from mentor_xl.problems import FatalInputError
@@ -509,5 +509,15 @@ def allocate(book: Path, total: str, by: str, policy: str | None, as_json: bool,
             _office_name(unit, office))
 
 
+def run() -> None:
+    """The command line's entry (``mentor-xl``, ``python -m mentor_xl``): ``main``, then out at
+    once (``cli_errors.leave``: the process does not free its objects one by one on the way)."""
+    try:
+        main()
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -209,3 +209,30 @@ class ChineseGroup(click.Group):
         return run_guarded(lambda: super(ChineseGroup, self).main(argv, prog_name, complete_var,
                                                                   standalone_mode=False, **extra),
                            argv, standalone=standalone_mode)
+
+
+def leave(code) -> None:
+    """End the process with ``code`` (a SystemExit's: None, a number, or words said on stderr)
+    as the interpreter would, less its last step: freeing every object one by one. After a 200k-row
+    run that step alone took ~0.17 s of the command's time, with nothing left to do. Threads
+    still running are waited for, ``atexit`` functions and finalizers run, and the output is
+    flushed, as at any exit; then ``os._exit``. Only the command line's own process ends this
+    way (``cli.run``): ``main`` called from Python or a test returns or raises as usual."""
+    import atexit
+    import threading
+
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    shutdown = getattr(threading, "_shutdown", None)  # the interpreter's own first step at exit
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: nothing more to say
+            code = code or 120  # as the interpreter says it
+    os._exit(code)

@@ -254,3 +254,32 @@ def test_office_named_on_the_command_line_heads_every_report(tmp_path):
     assert r.returncode == 0, r.stderr
     wb = openpyxl.load_workbook(tmp_path / "奖励.xlsx")
     assert {ws.oddHeader.left.text for ws in wb.worksheets} == {"北京科技大学学生工作部"}
+
+
+@pytest.mark.parametrize("code, rc, err", [(0, 0, ""), (None, 0, ""), (2, 2, ""), ("错误：说明", 1, "错误：说明")])
+def test_the_command_line_leaves_as_the_interpreter_would_less_the_freeing(tmp_path, code, rc, err):
+    """``cli.run`` ends the process with ``cli_errors.leave``: a thread still working is waited
+    for, atexit functions run, the output is flushed, the exit code is SystemExit's (words go to
+    stderr, code 1); only the objects are not freed one by one."""
+    done = tmp_path / "done.txt"
+    script = f"""
+import atexit, threading, time, sys
+from mentor_xl.cli_errors import leave
+def work():
+    time.sleep(0.3)
+    open({str(done)!r}, "a").write("thread ")
+threading.Thread(target=work).start()
+atexit.register(lambda: open({str(done)!r}, "a").write("atexit"))
+sys.stdout.write("unflushed")
+leave({code!r})
+print("never")
+"""
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert (p.returncode, p.stdout, p.stderr.strip()) == (rc, "unflushed", err)
+    assert done.read_text() == "thread atexit"
+
+
+def test_python_m_and_the_script_go_through_run():
+    """Both ways the command line starts end with ``leave`` (``cli.run``), not Python's teardown."""
+    assert (ROOT / "mentor_xl" / "__main__.py").read_text().strip().splitlines()[-1] == "run()"
+    assert 'mentor-xl = "mentor_xl.cli:run"' in (ROOT / "pyproject.toml").read_text()
