@@ -562,15 +562,14 @@ def _college_page(ws, st, row: int, result: ComplianceResult, rates: pd.DataFram
     they missed by 工号)."""
     ws.write_string(row, 0, f"{college}　{result.term}学期导师工作合规情况", st.title)
     row = paragraph(row + 1, fig.paragraph(result, f, office=office)) + 1
-    rates = rates[["规则名称", "应考核对象数", "达标对象数", "达标率"]]
-    rates.columns = ["要求", "应考核对象数", "达标对象数", "达标率"]
-    rates["要求"] = [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["要求"]]
+    # built column by column: a list of columns picked from a frame costs ~1 ms a page (its index looked up)
+    rates = pd.DataFrame({"要求": [_fit(t, OVERVIEW_WIDTHS[0]) for t in rates["规则名称"]],
+                          **{c: rates[c].to_numpy() for c in ("应考核对象数", "达标对象数", "达标率")}})
     row = _table(ws, st, row, rates, OVERVIEW_KINDS)[0] + 1
     people = pd.DataFrame({"未全部达标的导师": shown["name"].to_numpy(), "工号": shown["staff_id"].to_numpy(),
                            "合规率": pd.to_numeric(shown["rate"]).to_numpy(),
                            "未达标的要求": shown["staff_id"].map(what).to_numpy()})
     if len(people):
-        people = people[["未全部达标的导师", "工号", "合规率", "未达标的要求"]]
         ws.write_string(row, 0, "未全部达标的导师", st.header)
         for j, c in enumerate(["工号", "合规率"], start=1):
             ws.write_string(row, j, c, st.header)
