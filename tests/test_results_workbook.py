@@ -242,6 +242,27 @@ def test_frame_sheet_dtypes_ids_and_limits(tmp_path):
     wb.close()
 
 
+def test_printed_lines_of_many_texts_are_those_of_each():
+    """The rows' heights measure all distinct texts of a chunk at once (numpy over their
+    characters): the same lines as measuring each text alone, whatever the characters —
+    full-width, emoji beyond the BMP, a lone surrogate, empty text — and the column's width."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as hs
+
+    from mentor_xl.workbook.xlsx import _printed_lines, printed_lines
+
+    chars = hs.sampled_from("0a-、月年每（）ｱ \U0001F600\ud800")
+    texts = hs.lists(hs.text(chars | hs.characters(), max_size=80), max_size=25)
+
+    @settings(max_examples=300, deadline=None)
+    @given(texts, hs.sampled_from([0.5, 1, 2, 10, 30, 52, 90.5]))
+    def same(values, width):
+        assert _printed_lines(values, width).tolist() == [printed_lines(v, width) for v in values]
+
+    same()
+    assert _printed_lines([None, 3.0, "每" * 30], 10).tolist() == [1, 1, 8]  # not all text: each alone; 69 ÷ 9
+
+
 def test_wrapped_rows_are_as_tall_as_their_printed_lines(tmp_path, book):
     """A wrapped cell's row is as tall as the lines it prints in (LibreOffice prints one line of a
     row without a height): a digit is the width unit, a full-width character a little over two.
