@@ -35,6 +35,7 @@ from xlsxwriter.workbook import Workbook
 
 from mentor_xl import gcpause
 from mentor_xl.engine import figures as fig
+from mentor_xl.engine import number_text
 from mentor_xl.engine.result import ComplianceResult
 from mentor_xl.safe import atomic_write
 from mentor_xl.workbook.report import problems_frame, write_problems_sheet  # noqa: F401 (buttons use problems_frame)
@@ -137,9 +138,7 @@ def _join(values, fmt=str) -> str | None:
     return "、".join(parts) if parts else None
 
 
-def _fmt_num(v) -> str:
-    f = float(v)
-    return str(int(f)) if f.is_integer() else f"{f:.4g}"
+_fmt_num = number_text
 
 
 def _joined(cells: pd.Series, fmt=None) -> pd.Series:
@@ -200,8 +199,9 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
         "状态": _text_map(r["status"], STATUS_TEXT),
         "应达标周期数": r["required"], "达标周期数": r["met"],
         "达标率": pd.to_numeric(r["rate"], errors="coerce"),
-        "未达标周期": _joined(r["missed_periods"]),
-        "差额": _joined(r["shortfalls"], _fmt_num),
+        # joined by the engine (``missed_text``); a frame made otherwise is joined here
+        "未达标周期": r["missed_text"] if "missed_text" in r else _joined(r["missed_periods"]),
+        "差额": r["shortfalls_text"] if "shortfalls_text" in r else _joined(r["shortfalls"], _fmt_num),
         "实际值": pd.to_numeric(r["value"], errors="coerce"),
         "备注": r["note"].where(r["note"].astype(bool), None) if "note" in r else None,
         "规则": r["rule"],

@@ -377,6 +377,25 @@ def test_list_cells_joined_by_arrow_as_one_by_one():
         assert [None if pd.isna(x) else x for x in got] == [None if x is None or pd.isna(x) else x for x in want]
 
 
+@pytest.mark.parametrize("pack", ["bit-2022", "hfut-math", "lctc-2024", "ustb-2022"])
+def test_engine_joins_missed_periods_and_shortfalls_as_the_summary_would(tmp_path, pack):
+    """The engine joins each result's missed periods and shortfalls in Arrow (``missed_text``,
+    ``shortfalls_text``) for 合规汇总: the texts are those of joining each cell's lists, and a
+    result without them (made otherwise) gets the same 合规汇总."""
+    from mentor_xl.demo import build_demo_book
+    from mentor_xl.office import open_office
+
+    build_demo_book(tmp_path / "示例.xlsx", pack)
+    office = open_office(tmp_path / "示例.xlsx")
+    r = office.compliance(office.book.frame("学期")["学期"].iloc[0]).results
+    assert (r["missed_periods"].map(len) > 0).any() and (r["missed_periods"].map(len) > 1).any()
+    for text, lists, fmt in (("missed_text", "missed_periods", str), ("shortfalls_text", "shortfalls", res._fmt_num)):
+        want = [res._join(v, fmt) for v in r[lists]]
+        assert [None if pd.isna(x) else x for x in r[text]] == want
+    without = res.summary_frame(r.drop(columns=["missed_text", "shortfalls_text"]))
+    pd.testing.assert_frame_equal(res.summary_frame(r), without, check_dtype=False)
+
+
 @pytest.mark.parametrize("fail_at", ["数据问题", "close"])
 def test_a_workbook_given_up_leaves_no_row_file_and_the_old_file(tmp_path, monkeypatch, fail_at):
     """A results workbook that fails on the way (a sheet that cannot be written, a full disk at the

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mentor_xl import gcpause
 from mentor_xl.engine import evidence, measures
@@ -22,6 +24,7 @@ from mentor_xl.packs import Pack, Rule
 from mentor_xl.packs.measures import MEASURES
 from mentor_xl.periods import Term, active_days, find_term, periods, timestamp, window
 from mentor_xl.problems import Problems
+from mentor_xl.workbook.values import text_column
 from mentor_xl.workbook.model import OfficeBook
 
 __all__ = ["compliance", "prepare", "Prepared", "ComplianceResult", "rule_frames", "RuleFrames", "Layout"]
@@ -231,11 +234,18 @@ def _subject_results(rule, who, labels, required, met, value, shortfall, note) -
     n_met = met.sum(axis=1)
     missed = required & ~met & ~rule.report_only
     rows, cols = np.nonzero(missed)
-    bounds = np.searchsorted(rows, np.arange(len(who) + 1)).tolist()
+    at = np.searchsorted(rows, np.arange(len(who) + 1))
+    bounds = at.tolist()
+    short = np.round(shortfall[rows, cols], 4)
     # per subject a slice of one flat list: np.split would make an array per subject first
-    flat_labels, flat_short = list(labels[cols]), list(np.round(shortfall[rows, cols], 4))
+    flat_labels, flat_short = list(labels[cols]), list(short)
     missed_periods = [flat_labels[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     shortfalls = [flat_short[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    # and joined as 合规汇总 prints them, in Arrow from the period and amount of each missed period
+    shorts, which = np.unique(short, return_inverse=True)
+    missed_text = _joined(at, pa.array(labels, pa.large_string()).take(pa.array(cols)))
+    shortfalls_text = _joined(at, pa.array([number_text(x) for x in shorts.tolist()], pa.large_string())
+                              .take(pa.array(which.reshape(-1))))
     status = np.select([np.full(len(who), rule.report_only), n_req == 0, n_met == n_req],
                        ["report", "n/a", "met"], "missed")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -246,9 +256,23 @@ def _subject_results(rule, who, labels, required, met, value, shortfall, note) -
         "student_id": who["student_id"].to_numpy(), "class": who["class"].to_numpy(),
         "status": status, "required": n_req, "met": n_met, "rate": rate,
         "missed_periods": missed_periods, "shortfalls": shortfalls,
+        "missed_text": missed_text, "shortfalls_text": shortfalls_text,
         "value": np.where(required, np.nan_to_num(value), 0.0).sum(axis=1),
         "report_only": rule.report_only, "note": note,
     }, len(who))
+
+
+def number_text(v) -> str:
+    """A number as 合规汇总 prints it (差额): a whole number without decimals, else 4 significant digits."""
+    f = float(v)
+    return str(int(f)) if f.is_integer() else f"{f:.4g}"
+
+
+def _joined(at: np.ndarray, items: pa.Array):
+    """Subject i's items ``items[at[i]:at[i + 1]]`` joined with "、", None where it has none."""
+    lists = pa.LargeListArray.from_arrays(pa.array(at.astype(np.int64)), items)
+    joined = pc.binary_join(lists, pa.scalar("、", pa.large_string()))
+    return text_column(pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.large_string()), joined))
 
 
 def _decoded(prep: Prepared, subj: pd.DataFrame) -> pd.DataFrame:
@@ -315,7 +339,7 @@ DETAIL_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause",
                "op", "met", "shortfall", "report_only", "note", "evidence"]
 RESULT_COLS = ["staff_id", "name", "role", "college", "rule", "title", "clause", "scope", "student_id", "class",
                "status", "required", "met", "rate", "missed_periods", "shortfalls", "value", "report_only", "note",
-               "evidence_rows", "evidence_count"]
+               "evidence_rows", "evidence_count", "missed_text", "shortfalls_text"]
 
 
 def _staff(results: pd.DataFrame, layout: Layout) -> pd.DataFrame:

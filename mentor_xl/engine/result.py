@@ -16,7 +16,8 @@ details columns:
 results columns:
   staff_id, name, role, college, rule, title, clause, scope, student_id, class,
   status ("met" | "missed" | "n/a" | "report"), required (int), met (int), rate (float|NaN),
-  missed_periods (list[str]), shortfalls (list[float], one per missed period),
+  missed_periods (list[str]), shortfalls (list[float], one per missed period), missed_text,
+  shortfalls_text (the two lists as 合规汇总 prints them, "2024-09-01、2024-10-01", "1、0.5"; blank when empty),
   value (float: the measured value summed over required periods; for report-only rules the
   term/year value), report_only (bool), note (str: Chinese remark, e.g. missing duties),
   evidence_rows (list[int]: the first Excel rows of 活动记录 that counted, any period; None when
