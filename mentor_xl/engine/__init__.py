@@ -243,9 +243,9 @@ def _subject_results(rule, who, labels, required, met, value, shortfall, note) -
     shortfalls = [flat_short[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     # and joined as 合规汇总 prints them, in Arrow from the period and amount of each missed period
     shorts, which = np.unique(short, return_inverse=True)
-    missed_text = _joined(at, pa.array(labels, pa.large_string()).take(pa.array(cols)))
-    shortfalls_text = _joined(at, pa.array([number_text(x) for x in shorts.tolist()], pa.large_string())
-                              .take(pa.array(which.reshape(-1))))
+    missed_text = joined_text(at, pa.array(labels, pa.large_string()).take(pa.array(cols)))
+    shortfalls_text = joined_text(at, pa.array([number_text(x) for x in shorts.tolist()], pa.large_string())
+                                  .take(pa.array(which.reshape(-1))))
     status = np.select([np.full(len(who), rule.report_only), n_req == 0, n_met == n_req],
                        ["report", "n/a", "met"], "missed")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -268,9 +268,11 @@ def number_text(v) -> str:
     return str(int(f)) if f.is_integer() else f"{f:.4g}"
 
 
-def _joined(at: np.ndarray, items: pa.Array):
-    """Subject i's items ``items[at[i]:at[i + 1]]`` joined with "、", None where it has none."""
-    lists = pa.LargeListArray.from_arrays(pa.array(at.astype(np.int64)), items)
+def joined_text(at: np.ndarray, items: pa.Array, mask: pa.Array | None = None):
+    """A text column: entry i is ``items[at[i]:at[i + 1]]`` (text) joined with "、", None where it
+    has none or ``mask`` says blank — lists as 合规汇总 prints them (here and ``results``)."""
+    lists = pa.LargeListArray.from_arrays(pa.array(np.asarray(at, dtype=np.int64)), items.cast(pa.large_string()),
+                                          mask=mask)
     joined = pc.binary_join(lists, pa.scalar("、", pa.large_string()))
     return text_column(pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.large_string()), joined))
 
