@@ -31,13 +31,14 @@ from pathlib import Path
 from benchmarks.generate import POLICY, Book
 
 FORMAT = 3  # bump when the layout built here changes
+NOTES_FORMAT = 4  # bump when only the notes change (4: a row entered twice keeps its note)
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
 def office_book(source: Book, grouped: bool = False, policy: str = POLICY, notes: bool = False) -> Book:
     """The office-shaped copy of ``source`` (a ``generate.book`` for ``policy``), built once."""
     how = ("-grouped" if grouped else "") + ("-notes" if notes else "")
-    path = source.path.with_name(f"{source.path.stem}-office{how}{FORMAT}.xlsx")
+    path = source.path.with_name(f"{source.path.stem}-office{how}{NOTES_FORMAT if notes else FORMAT}.xlsx")
     if path.is_file():
         return Book(path, source.rows, HEADER_ROW, None)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xlsx")
@@ -95,6 +96,19 @@ def _notes(student_names, seed: int = 2024) -> list[str]:
     times = rng.integers(1, 9, n)
     return [f"与{who or '同学们'}就{a}{h}（本学期第{k}次），{nx}{m}"
             for who, a, h, nx, m, k in zip(student_names, *pick, times.tolist())]
+
+
+def log_notes(log, student_name: dict) -> list[str]:
+    """A note per row of ``log`` (the source's 活动记录, every cell as text). A row the source enters
+    twice — a duplicate, which the tool counts once — is copied whole, its note with it, as an
+    office's copied entry is: the notes book gives the source book's answers."""
+    import numpy as np
+    import pandas as pd
+
+    text = np.asarray(_notes([student_name.get(s) for s in log["学号"]]), dtype=object)
+    group = log.groupby(list(log.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(log))).groupby(group).transform("min").to_numpy()
+    return text[first].tolist()
 
 
 def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, notes: bool = False) -> None:
@@ -162,7 +176,7 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, no
            in enumerate(zip(pairs["工号"], pairs["学号"], pairs["班级"], pairs["开始日期"], pairs["结束日期"]))),
           dates=(6, 7), numbers=(0,))
     if notes:
-        log["内容"] = _notes([student_name.get(s) for s in log["学号"]])
+        log["内容"] = log_notes(log, student_name)
     blocks = None
     if grouped:  # per teacher, in date order; each teacher's 工号 and name merged down the block
         log = log.sort_values(["工号", "日期"], kind="stable").reset_index(drop=True)

@@ -381,3 +381,20 @@ def test_the_busiest_term_is_the_one_holding_most_of_the_log():
     assert _busiest_term(terms, dates) == "2024-2025-2"  # three rows, its last day counted
     assert _busiest_term(terms, dates[:2]) == "2024-2025-1"
     assert _busiest_term(terms, dates[5:]) is None and _busiest_term(None, dates) is None
+
+
+def test_notes_copy_a_row_entered_twice_whole():
+    """The notes book gives the source book's answers: a row the source enters twice (which the
+    tool counts once) keeps one note, as a copied entry would; every other row its own note. (Seed
+    91's 200k book had 10 such rows; with a note each of their own they counted twice.)"""
+    import pandas as pd
+
+    from benchmarks.office import log_notes
+
+    log = pd.DataFrame({"日期": ["2024-09-03", "2024-09-03", "2024-09-03", "2024-09-04"],
+                        "工号": ["T1", "T1", "T1", "T2"], "学号": ["S1", "S2", "S1", None],
+                        "内容": ["谈心", "谈心", "谈心", None], "时长": [None, None, None, "1"]})
+    notes = log_notes(log, {"S1": "张三", "S2": "李四"})
+    assert len(notes) == 4 and notes[0] == notes[2]  # the row entered twice, its note with it
+    assert notes[0] != notes[1] and "张三" in notes[0] and "李四" in notes[1] and "同学们" in notes[3]
+    assert len(set(notes)) == 3
