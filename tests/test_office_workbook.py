@@ -398,3 +398,60 @@ def test_value_marks_tell_footers_and_totals_apart_as_one_pass_each_would(cells)
         assert foot.tolist() == want_foot.tolist()
     if total is not None:
         assert total.tolist() == want_total.tolist()
+
+
+def _fill_merged_one_at_a_time(cols, merges, h):
+    """The filling of merged ranges one range at a time, as the reader did before it filled each
+    column's ranges at once (``reader._fill_merged``): the reference it must equal."""
+    import numpy as np
+    import pyarrow as pa
+
+    ncols, n = len(cols), len(cols[0])
+    off = 0
+    if merges.first_col is not None and merges.last_col is not None:
+        off = merges.first_col if merges.last_col - merges.first_col + 1 == ncols else max(0, merges.last_col + 1 - ncols)
+    idx, scalars = {}, {}
+    for r1, c1, r2, c2 in merges.ranges:
+        r2 = min(r2, n - 1)
+        if r1 <= h or r1 > r2 or (r1 == r2 and c1 == c2):
+            continue
+        src = c1 - off
+        for c in range(max(0, src), min(ncols - 1, c2 - off) + 1):
+            if c == src:
+                idx.setdefault(c, np.arange(n))[r1:r2 + 1] = r1
+            else:
+                scalars.setdefault(c, []).append((r1, r2, cols[src][r1].as_py() if 0 <= src < ncols else None))
+    out = list(cols)
+    for c, ix in idx.items():
+        out[c] = cols[c].take(pa.array(ix))
+    for c, fills in scalars.items():
+        vals = out[c].to_pylist()
+        for r1, r2, v in fills:
+            vals[r1:r2 + 1] = [v] * (r2 - r1 + 1)
+        out[c] = pa.array(vals, pa.large_string())
+    return out
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.data())
+def test_merged_ranges_fill_as_one_range_at_a_time(data):
+    """Ranges down one column (a grouped log's 工号 and 姓名), over several columns, off the grid,
+    over the title and header, overlapping (no valid file has them: the later wins), cut by the
+    grid's end, with the <dimension> or without: each column filled at once as one at a time."""
+    import pyarrow as pa
+
+    from mentor_xl.workbook import reader
+    from mentor_xl.workbook.merges import SheetMerges
+
+    ncols, n = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 30))
+    cols = [pa.array([data.draw(st.sampled_from([None, "", "T1", f"v{j}{i}"])) for i in range(n)], pa.large_string())
+            for j in range(ncols)]
+    ranges = []
+    for _ in range(data.draw(st.integers(0, 12))):
+        r1, c1 = data.draw(st.integers(0, n + 2)), data.draw(st.integers(0, ncols + 2))
+        ranges.append((r1, c1, r1 + data.draw(st.integers(0, 8)), c1 + data.draw(st.integers(0, 2))))
+    first = data.draw(st.one_of(st.none(), st.integers(0, 3)))
+    merges = SheetMerges(ranges, first, None if first is None else first + data.draw(st.integers(0, ncols + 1)))
+    h = data.draw(st.integers(-1, 3))
+    got, want = reader._fill_merged(cols, merges, h), _fill_merged_one_at_a_time(cols, merges, h)
+    assert [c.to_pylist() for c in got] == [c.to_pylist() for c in want]

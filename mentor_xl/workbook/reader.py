@@ -777,35 +777,52 @@ def _fill_merged(cols: list[pa.Array], merges, h: int) -> list[pa.Array]:
     """Every cell of a merged range below the header holds the range's value (a mentor's 工号
     merged down over their students). ``merges`` uses sheet coordinates; calamine's grid starts
     at the first used column, which the sheet's <dimension> gives."""
-    if not merges or not cols:
+    if not merges or not cols or not merges.ranges:
         return cols
     ncols, n = len(cols), len(cols[0])
     off = 0
     if merges.first_col is not None and merges.last_col is not None:
         off = merges.first_col if merges.last_col - merges.first_col + 1 == ncols else max(0, merges.last_col + 1 - ncols)
-    idx: dict[int, np.ndarray] = {}
-    scalars: dict[int, list] = {}
-    for r1, c1, r2, c2 in merges.ranges:
-        r2 = min(r2, n - 1)
-        if r1 <= h or r1 > r2 or (r1 == r2 and c1 == c2):
-            continue  # title and header merges are the header finder's business
-        src = c1 - off
-        for c in range(max(0, src), min(ncols - 1, c2 - off) + 1):
-            if c == src:
-                if c not in idx:  # not setdefault: its default would be made for every range
-                    idx[c] = np.arange(n)
-                idx[c][r1:r2 + 1] = r1
-            else:
-                scalars.setdefault(c, []).append((r1, r2, cols[src][r1].as_py() if 0 <= src < ncols else None))
+    r1, c1, r2, c2 = np.array(merges.ranges, dtype=np.int64).reshape(-1, 4).T
+    r2 = np.minimum(r2, n - 1)
+    # title and header merges are the header finder's business
+    ok = (r1 > h) & (r1 <= r2) & ~((r1 == r2) & (c1 == c2))
+    r1, r2, src, last = r1[ok], r2[ok], c1[ok] - off, c2[ok] - off  # grid columns
     out = list(cols)
-    for c, ix in idx.items():
-        out[c] = cols[c].take(pa.array(ix))
+    # each range's first column: its first cell's value down the range (a grouped log: 8,000
+    # ranges in two columns, all at once)
+    down = (src >= 0) & (src < ncols) & (src <= last)
+    for c in np.unique(src[down]).tolist():
+        at = down & (src == c)
+        out[c] = cols[c].take(pa.array(_down(n, r1[at], r2[at])))
+    # its other columns (a range over several columns, rare): that value, or None when the first
+    # cell is off the grid; ranges one at a time, in order, as they come
+    scalars: dict[int, list] = {}
+    for a, b, s, e in zip(*(x[np.minimum(ncols - 1, last) > src].tolist() for x in (r1, r2, src, last))):
+        for c in range(max(0, s), min(ncols - 1, e) + 1):
+            if c != s:
+                scalars.setdefault(c, []).append((a, b, cols[s][a].as_py() if 0 <= s < ncols else None))
     for c, fills in scalars.items():
         vals = out[c].to_pylist()
-        for r1, r2, v in fills:
-            vals[r1:r2 + 1] = [v] * (r2 - r1 + 1)
+        for a, b, v in fills:
+            vals[a:b + 1] = [v] * (b - a + 1)
         out[c] = pa.array(vals, pa.large_string())
     return out
+
+
+def _down(n: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Row positions 0..n-1, each row of a range first..last pointing at its first row."""
+    ix = np.arange(n)
+    order = np.argsort(first, kind="stable")
+    f, l = first[order], last[order]
+    if len(f) > 1 and (f[1:] <= l[:-1]).any():  # overlapping (no valid file has them): in order, the later wins
+        for a, b in zip(first.tolist(), last.tolist()):
+            ix[a:b + 1] = a
+        return ix
+    lengths = l - f + 1
+    starts = np.repeat(f, lengths)
+    ix[starts + np.arange(len(starts)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = starts
+    return ix
 
 
 def _drop_duplicates(problems: Problems, actual: str, enc: list, keep: np.ndarray, h: int,
