@@ -401,34 +401,34 @@ def test_value_marks_tell_footers_and_totals_apart_as_one_pass_each_would(cells)
 
 
 def _fill_merged_one_at_a_time(cols, merges, h):
-    """The filling of merged ranges one range at a time, as the reader did before it filled each
-    column's ranges at once (``reader._fill_merged``): the reference it must equal."""
-    import numpy as np
-    import pyarrow as pa
-
-    ncols, n = len(cols), len(cols[0])
+    """The filling of merged ranges one range and one cell at a time, in plain lists: the
+    reference ``reader._fill_merged`` (each column's ranges at once) must equal."""
+    grid = [c.to_pylist() for c in cols]
+    ncols, n = len(grid), len(grid[0])
     off = 0
     if merges.first_col is not None and merges.last_col is not None:
         off = merges.first_col if merges.last_col - merges.first_col + 1 == ncols else max(0, merges.last_col + 1 - ncols)
-    idx, scalars = {}, {}
-    for r1, c1, r2, c2 in merges.ranges:
-        r2 = min(r2, n - 1)
-        if r1 <= h or r1 > r2 or (r1 == r2 and c1 == c2):
+    source_row: dict = {}  # column -> the row each of its cells takes its value from
+    later: dict = {}  # column -> [(first row, last row, value)], the ranges' other columns
+    for first, c1, last, c2 in merges.ranges:
+        last = min(last, n - 1)
+        if first <= h or first > last or (first == last and c1 == c2):
             continue
-        src = c1 - off
-        for c in range(max(0, src), min(ncols - 1, c2 - off) + 1):
-            if c == src:
-                idx.setdefault(c, np.arange(n))[r1:r2 + 1] = r1
+        for c in range(max(0, c1 - off), min(ncols - 1, c2 - off) + 1):
+            if c == c1 - off:
+                rows = source_row.setdefault(c, list(range(n)))
+                for r in range(first, last + 1):
+                    rows[r] = first
             else:
-                scalars.setdefault(c, []).append((r1, r2, cols[src][r1].as_py() if 0 <= src < ncols else None))
-    out = list(cols)
-    for c, ix in idx.items():
-        out[c] = cols[c].take(pa.array(ix))
-    for c, fills in scalars.items():
-        vals = out[c].to_pylist()
-        for r1, r2, v in fills:
-            vals[r1:r2 + 1] = [v] * (r2 - r1 + 1)
-        out[c] = pa.array(vals, pa.large_string())
+                value = grid[c1 - off][first] if 0 <= c1 - off < ncols else None
+                later.setdefault(c, []).append((first, last, value))
+    out = [list(g) for g in grid]
+    for c, rows in source_row.items():
+        out[c] = [grid[c][r] for r in rows]
+    for c, fills in later.items():
+        for first, last, value in fills:
+            for r in range(first, last + 1):
+                out[c][r] = value
     return out
 
 
@@ -454,4 +454,4 @@ def test_merged_ranges_fill_as_one_range_at_a_time(data):
     merges = SheetMerges(ranges, first, None if first is None else first + data.draw(st.integers(0, ncols + 1)))
     h = data.draw(st.integers(-1, 3))
     got, want = reader._fill_merged(cols, merges, h), _fill_merged_one_at_a_time(cols, merges, h)
-    assert [c.to_pylist() for c in got] == [c.to_pylist() for c in want]
+    assert [c.to_pylist() for c in got] == want
