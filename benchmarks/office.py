@@ -30,8 +30,9 @@ from pathlib import Path
 
 from benchmarks.generate import POLICY, Book
 
-FORMAT = 3  # bump when the layout built here changes
-NOTES_FORMAT = 4  # bump when only the notes change (4: a row entered twice keeps its note)
+FORMAT = 4  # bump when the layout built here changes (4: 校历 lists every term of the source's 学期)
+NOTES_FORMAT = 5  # bump with it, and when only the notes change (4: a row entered twice keeps its note)
+SAVED_FORMAT = 3  # bump when the way the saved book is made changes
 HEADER_ROW = 2  # Excel row of each table's header (the title is row 1)
 
 
@@ -58,7 +59,7 @@ def saved_book(source: Book) -> Book:
 
     from mentor_xl.libreoffice import convert
 
-    path = source.path.with_name(f"{source.path.stem}-saved{FORMAT}.xlsx")
+    path = source.path.with_name(f"{source.path.stem}-saved{SAVED_FORMAT}.xlsx")
     if path.is_file():
         return Book(path, source.rows, source.log_header_row, None)
     t = time.perf_counter()
@@ -127,7 +128,7 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, no
         return reader.load_sheet(name, dtypes="string").to_pandas()
 
     staff, students, pairs, log = frame("人员"), frame("学生"), frame("指导关系"), frame("活动记录")
-    holidays = frame("假期")
+    holidays, terms = frame("假期"), frame("学期")
     name_of = dict(zip(staff["工号"], staff["姓名"]))
     student_name = dict(zip(students["学号"], students["姓名"]))
     # merged ranges are written ahead of the rows they cover: not row by row (constant_memory)
@@ -198,9 +199,18 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, no
         for j, v in ((1, a), (2, b)):
             if isinstance(v, str) and v:
                 ws.write_datetime(r, j, dt.datetime.fromisoformat(str(v)), date)
+    # every term of the source's 学期, as the office spells them: a 学年 rule (bit.six-forms,
+    # hfut.grade-duties) spans the year its terms make, as in the source
     ws = wb.add_worksheet("校历")
     ws.write_row(0, 0, ["学期", "开学日期", "结束日期"])
-    ws.write_string(1, 0, "2024-2025学年第一学期")
-    ws.write_datetime(1, 1, dt.datetime(2024, 9, 2), date)
-    ws.write_datetime(1, 2, dt.datetime(2025, 1, 12), date)
+    for r, (code, a, b) in enumerate(zip(terms["学期"], terms["开始日期"], terms["结束日期"]), start=1):
+        ws.write_string(r, 0, _term_spelled(str(code)))
+        ws.write_datetime(r, 1, dt.datetime.fromisoformat(str(a)), date)
+        ws.write_datetime(r, 2, dt.datetime.fromisoformat(str(b)), date)
     wb.close()
+
+
+def _term_spelled(code: str) -> str:
+    """2024-2025-1 → 2024-2025学年第一学期, as an office's 校历 names its terms."""
+    year, _, n = code.rpartition("-")
+    return f"{year}学年第{'一二三'[int(n) - 1]}学期"

@@ -151,9 +151,9 @@ def run(plan: Plan, log=print) -> dict:
             record(r, s, "office_read_all", child("read_all", book=str(b.path)))
             out = work / f"office-{s.replace('/', '-')}-{r}" / "结果.xlsx"
             of = record(r, s, "office", child("compliance", book=str(b.path), policy=plan.policy, out=str(out)))
-            plain = work / f"{s.partition('/')[0]}-{r}" / "结果.monthly.csv"  # the benchmark's book, this round
-            if "error" not in of and plain.is_file():
-                checks[f"office {s}"] = _check(plain, out.with_suffix(".monthly.csv"))
+            plain = work / f"{s.partition('/')[0]}-{r}" / "结果.answers.csv"  # the benchmark's book, this round
+            if "error" not in of and plain.is_file():  # every rule's answers: any pack's books
+                checks[f"office {s}"] = _check_answers(plain, out.with_suffix(".answers.csv"))
         for s in plan.packs:  # another pack's book of the same size: its floor, then the run
             b = packs[s]
             record(r, s, "pack_read", child("read", book=str(b.path), header_row=b.log_header_row))
@@ -214,6 +214,13 @@ def _check(a: Path, b: Path) -> str:
     def load(p):
         return pd.read_csv(p, dtype={"staff_id": str, "month": str, "value": float})
     ok, note = same_answer(load(a), load(b))
+    return ("一致：" if ok else "不一致：") + note
+
+
+def _check_answers(a: Path, b: Path) -> str:
+    from benchmarks.answers import load, same_answers
+
+    ok, note = same_answers(load(a), load(b))
     return ("一致：" if ok else "不一致：") + note
 
 
@@ -552,7 +559,8 @@ term {generate.TERM}. Every figure is a median over rounds (n = runs); each scen
   `200k/notes`: the office's layout with 谈话内容 written as a 台账's notes are, a sentence or three per talk
   (the student's name, the topic, what was agreed), nearly every row its own, in place of the benchmark's
   340 short topics: ~20 MB more text that every tool reads.
-  Each gives the same per staff × month numbers as the benchmark's book (同答案检查 below, `office …`).
+  Each gives the benchmark's book's answers, every 合规明细 row of every rule (value, required, met;
+  同答案检查 below, `office …`).
 - **其他制度**: a book of the same size built for another pack (`--packs POLICY:SIZE`) and run under it: other
   rules, other periods, and another share of 不达标 rows in 合规明细 (hfut-math's gives about twice bit-2022's).
 - **朴素脚本**: `benchmarks/naive.py` — pandas `read_excel` (openpyxl) + a Python loop, per-staff monthly counts

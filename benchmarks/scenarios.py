@@ -67,8 +67,10 @@ def compliance(book: str, out: str, policy: str | None = None, term: str = TERM,
     t2 = time.perf_counter()
     write_results(out, result, before_replace=office.confirm)
     t3 = time.perf_counter()
-    from benchmarks.countifs import engine_counts  # for the runner's same-answer check, after the clock
+    from benchmarks.answers import engine_answers  # for the runner's same-answer checks, after the clock
+    from benchmarks.countifs import engine_counts
     engine_counts(result).to_csv(Path(out).with_suffix(".monthly.csv"), index=False)
+    engine_answers(result).to_csv(Path(out).with_suffix(".answers.csv"), index=False)
     return {"seconds": t3 - t0, "read": t1 - t0, "compute": t2 - t1, "write": t3 - t2,
             "details_rows": len(result.details), "results_rows": len(result.results)}
 
