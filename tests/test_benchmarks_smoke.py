@@ -403,3 +403,24 @@ def test_notes_copy_a_row_entered_twice_whole():
     assert len(notes) == 4 and notes[0] == notes[2]  # the row entered twice, its note with it
     assert notes[0] != notes[1] and "张三" in notes[0] and "李四" in notes[1] and "同学们" in notes[3]
     assert len(set(notes)) == 3
+
+
+def test_the_answer_check_names_a_different_row_and_a_missing_one():
+    """The layouts' same-answer check compares every 合规明细 row (value, required, met) of every
+    rule, blanks as blanks, and says which differ; no rows at all is no agreement."""
+    import pandas as pd
+
+    from benchmarks.answers import same_answers
+
+    a = pd.DataFrame({"rule": ["r.month", "r.month", "r.year"], "staff_id": ["T1", "T1", "T2"],
+                      "student_id": ["S1", "S1", ""], "class": ["", "", "计科2101班"],
+                      "period": ["2024-09", "2024-10", "2024-09-02"], "value": [1.0, float("nan"), 3.0],
+                      "required": [True, True, True], "met": [True, False, True]})
+    assert same_answers(a, a.copy()) == (True, "3 个 规则×对象×周期 结果一致")  # NaN equals NaN
+    b = a.copy()
+    b.loc[2, "met"] = False  # the year rule: same value, not met
+    ok, note = same_answers(a, b)
+    assert not ok and note.startswith("1 个结果不同") and "r.year" in note and "0 个只在一方" in note
+    ok, note = same_answers(a, a.iloc[:2])
+    assert not ok and note.endswith("1 个只在一方")
+    assert not same_answers(a.iloc[:0], a.iloc[:0])[0]
