@@ -31,13 +31,27 @@ def load(path) -> pd.DataFrame:
 
 def same_answers(a: pd.DataFrame, b: pd.DataFrame) -> tuple[bool, str]:
     """Do two runs agree on every 合规明细 row, and have the same rows?"""
-    m = a.merge(b, on=KEY, how="outer", suffixes=("_a", "_b"), indicator=True)
+    return compare(a, b, KEY, ["value", "required", "met"], "规则×对象×周期", "结果", show=KEY)
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, key: list, values: list, unit: str, what: str,
+            show: list | None = None) -> tuple[bool, str]:
+    """Do two tables agree on ``values`` (numbers within rounding, blank = blank) in every row of
+    ``key``, and have the same rows? (ok, a note saying how many ``unit`` agree or which differ:
+    their ``show`` columns, every column when None.)"""
+    m = a.merge(b, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
     both = m[m["_merge"] == "both"]
-    va, vb = both["value_a"].to_numpy(dtype=float), both["value_b"].to_numpy(dtype=float)
-    same_value = np.isclose(va, vb) | (np.isnan(va) & np.isnan(vb))
-    diff = both[~same_value | (both["required_a"] != both["required_b"]) | (both["met_a"] != both["met_b"])]
+    differs = np.zeros(len(both), dtype=bool)
+    for c in values:
+        x, y = both[f"{c}_a"].to_numpy(), both[f"{c}_b"].to_numpy()
+        if x.dtype.kind == "f" and y.dtype.kind == "f":
+            differs |= ~(np.isclose(x, y) | (np.isnan(x) & np.isnan(y)))
+        else:
+            differs |= x != y
+    diff = both[differs]
     only = int((m["_merge"] != "both").sum())
     ok = len(diff) == 0 and only == 0 and len(both) > 0
-    note = f"{len(both)} 个 规则×对象×周期 结果一致" if ok else (
-        f"{len(diff)} 个结果不同（如 {diff[KEY].head(3).to_dict('records')}），{only} 个只在一方")
+    shown = diff if show is None else diff[show]
+    note = f"{len(both)} 个 {unit} {what}一致" if ok else (
+        f"{len(diff)} 个{what}不同（如 {shown.head(3).to_dict('records')}），{only} 个只在一方")
     return ok, note

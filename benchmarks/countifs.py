@@ -146,11 +146,6 @@ def engine_counts(result) -> pd.DataFrame:
 
 def same_answer(a: pd.DataFrame, b: pd.DataFrame) -> tuple[bool, str]:
     """Do two (staff_id, month, value) tables agree on every staff member × month both have?"""
-    m = a.merge(b, on=["staff_id", "month"], how="outer", suffixes=("_a", "_b"), indicator=True)
-    both = m[m["_merge"] == "both"]
-    diff = both[~np.isclose(both["value_a"], both["value_b"])]
-    only = int((m["_merge"] != "both").sum())
-    ok = len(diff) == 0 and only == 0 and len(both) > 0
-    note = f"{len(both)} 个 工号×月 数值一致" if ok else (
-        f"{len(diff)} 个数值不同（如 {diff.head(3).to_dict('records')}），{only} 个只在一方")
-    return ok, note
+    from benchmarks.answers import compare
+
+    return compare(a, b, ["staff_id", "month"], ["value"], "工号×月", "数值")

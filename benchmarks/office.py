@@ -117,6 +117,7 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, no
     import numpy as np
     import xlsxwriter
 
+    from mentor_xl.documents.fmt import term_label
     from mentor_xl.packs import load_pack
 
     roles = list(load_pack(policy).roles)
@@ -204,13 +205,8 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, no
     ws = wb.add_worksheet("校历")
     ws.write_row(0, 0, ["学期", "开学日期", "结束日期"])
     for r, (code, a, b) in enumerate(zip(terms["学期"], terms["开始日期"], terms["结束日期"]), start=1):
-        ws.write_string(r, 0, _term_spelled(str(code)))
+        ws.write_string(r, 0, term_label(str(code)))
         ws.write_datetime(r, 1, dt.datetime.fromisoformat(str(a)), date)
         ws.write_datetime(r, 2, dt.datetime.fromisoformat(str(b)), date)
     wb.close()
 
-
-def _term_spelled(code: str) -> str:
-    """2024-2025-1 → 2024-2025学年第一学期, as an office's 校历 names its terms."""
-    year, _, n = code.rpartition("-")
-    return f"{year}学年第{'一二三'[int(n) - 1]}学期"

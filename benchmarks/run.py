@@ -153,7 +153,7 @@ def run(plan: Plan, log=print) -> dict:
             of = record(r, s, "office", child("compliance", book=str(b.path), policy=plan.policy, out=str(out)))
             plain = work / f"{s.partition('/')[0]}-{r}" / "结果.answers.csv"  # the benchmark's book, this round
             if "error" not in of and plain.is_file():  # every rule's answers: any pack's books
-                checks[f"office {s}"] = _check_answers(plain, out.with_suffix(".answers.csv"))
+                checks[f"office {s}"] = _check(plain, out.with_suffix(".answers.csv"), every_rule=True)
         for s in plan.packs:  # another pack's book of the same size: its floor, then the run
             b = packs[s]
             record(r, s, "pack_read", child("read", book=str(b.path), header_row=b.log_header_row))
@@ -206,21 +206,20 @@ def _here(path) -> str:
         return str(path)
 
 
-def _check(a: Path, b: Path) -> str:
+def _check(a: Path, b: Path, every_rule: bool = False) -> str:
+    """Whether two runs' answers agree: one bit-2022 rule's monthly counts (``countifs``), or with
+    ``every_rule`` every 合规明细 row of every rule (``answers``)."""
     import pandas as pd
 
+    from benchmarks import answers
     from benchmarks.countifs import same_answer
 
-    def load(p):
-        return pd.read_csv(p, dtype={"staff_id": str, "month": str, "value": float})
-    ok, note = same_answer(load(a), load(b))
-    return ("一致：" if ok else "不一致：") + note
-
-
-def _check_answers(a: Path, b: Path) -> str:
-    from benchmarks.answers import load, same_answers
-
-    ok, note = same_answers(load(a), load(b))
+    if every_rule:
+        ok, note = answers.same_answers(answers.load(a), answers.load(b))
+    else:
+        def load(p):
+            return pd.read_csv(p, dtype={"staff_id": str, "month": str, "value": float})
+        ok, note = same_answer(load(a), load(b))
     return ("一致：" if ok else "不一致：") + note
 
 
