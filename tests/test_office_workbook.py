@@ -455,3 +455,29 @@ def test_merged_ranges_fill_as_one_range_at_a_time(data):
     h = data.draw(st.integers(-1, 3))
     got, want = reader._fill_merged(cols, merges, h), _fill_merged_one_at_a_time(cols, merges, h)
     assert [c.to_pylist() for c in got] == want
+
+
+def test_a_merged_range_past_any_sheet_is_read_as_reaching_the_end(tmp_path):
+    """A <mergeCell> reference no writer makes (a row of 23 digits, a column of nine letters) runs
+    to the sheet's end, as a range down to its last row would: no error, the rest of the book read."""
+    import zipfile
+
+    from mentor_xl.workbook.merges import from_refs
+
+    m = from_refs([(b"C6", b"C99999999999999999999999"), (b"A2", b"ABCDEFGHI2"), (b"B3", b"B0005")], "A1:E20")
+    assert m.ranges[2] == (2, 1, 4, 1) and m.ranges[0][2] >= 10 ** 11 and m.ranges[1][3] >= 26 ** 4
+    src = bit_office_book(tmp_path / "台账.xlsx", with_terms=True)
+    bad = tmp_path / "坏合并.xlsx"
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as b:
+        found = 0
+        for info in a.infolist():
+            data = a.read(info.filename)
+            if b'<mergeCell ref="C6:C7"' in data:  # 指导关系: a mentor's 工号 merged down
+                data = data.replace(b'<mergeCell ref="C6:C7"', b'<mergeCell ref="C6:C99999999999999999999999"')
+                found += 1
+            b.writestr(info, data)
+    assert found == 1
+    r = CliRunner().invoke(main, ["compliance", str(bad), "-t", "2024-2025-1", "--policy", "bit-2022",
+                                  "-o", str(tmp_path / "out.xlsx")])
+    assert r.exit_code == 0, r.output
+    assert "意外错误" not in r.output and "Error" not in r.output and (tmp_path / "out.xlsx").is_file()

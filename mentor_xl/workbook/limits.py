@@ -97,7 +97,7 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def _row_number(digits: bytes) -> int:
+def row_number(digits: bytes) -> int:
     """A row reference's digits (zeros in front already dropped); absurd lengths stay absurd."""
     return int(digits) if 0 < len(digits) <= 12 else (10 ** 12 if digits else 0)
 
@@ -377,7 +377,7 @@ class _Scan:
     def _dimension(self, buf: bytes) -> None:
         m = _DIMENSION.search(buf)
         if m:
-            rows = max(_row_number(m.group(2) or b"1"), _row_number(m.group(4) or b"1"))
+            rows = max(row_number(m.group(2) or b"1"), row_number(m.group(4) or b"1"))
             cols = max(column_number(m.group(1) or b"A"), column_number(m.group(3) or b"A"))
             self.dim_cells = rows * cols
             self.dim_ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
@@ -436,7 +436,7 @@ class _Scan:
         while (last := buf.rfind(b"<row", 0, end)) != -1:
             m = _ROW_TAG.match(buf, last)  # not <rowBreaks>, not a tag cut by the chunk's end
             if m:
-                self.max_row = max(self.max_row, _row_number(m.group(1)))
+                self.max_row = max(self.max_row, row_number(m.group(1)))
                 break
             end = last
         self._far(buf)
@@ -452,11 +452,11 @@ class _Scan:
             tag = m.group(0)
             ref = _ANY_REF.search(tag)
             if m.group(1) == b"row":
-                row = _row_number(ref.group(2)) if ref and ref.group(2) else row + 1
+                row = row_number(ref.group(2)) if ref and ref.group(2) else row + 1
                 col = 0
             elif ref and ref.group(1):
                 col = column_number(ref.group(1))
-                row = max(row, _row_number(ref.group(2)))
+                row = max(row, row_number(ref.group(2)))
             else:
                 col += 1
             self.max_col = max(self.max_col, col)
@@ -485,7 +485,7 @@ class _Scan:
         cols = set(letters) - {b""}
         if cols:
             self.max_col = max(self.max_col, max(map(column_number, cols)))
-        self.max_row = max(self.max_row, max(map(_row_number, set(digits))))
+        self.max_row = max(self.max_row, max(map(row_number, set(digits))))
 
     def _exact(self) -> None:
         """Every row tag and cell reference of the part, inflated again (only for a part with
@@ -498,7 +498,7 @@ class _Scan:
                 self._take(refs)
             rows = _ROW_TAG.findall(buf)
             if rows:
-                self.max_row = max(self.max_row, max(map(_row_number, set(rows))))
+                self.max_row = max(self.max_row, max(map(row_number, set(rows))))
             tail = self._open_tag(buf)
 
     def done(self, size: int, max_cells: int) -> None:

@@ -85,13 +85,16 @@ def from_refs(refs: list[tuple[bytes, bytes]], dimension: str) -> SheetMerges:
             m.first_col = m.last_col = None
     for a, b in refs[:MAX_RANGES]:  # b"B2", b"B4": capitals then digits (limits.MERGE_REF)
         la, lb = len(a.rstrip(_DIGITS)), len(b.rstrip(_DIGITS))
-        r1, r2, c1, c2 = int(a[la:]) - 1, int(b[lb:]) - 1, _column(a[:la]), _column(b[:lb])
+        # absurd references stay absurd but within int64: the reader fills ranges with numpy
+        r1, r2 = (limits.row_number(d.lstrip(b"0")) - 1 for d in (a[la:], b[lb:]))
+        c1, c2 = (_column(x) if len(x) <= 4 else _FAR for x in (a[:la], b[:lb]))
         m.ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
     m.ranges = list(dict.fromkeys(m.ranges))
     return m
 
 
 _DIGITS = b"0123456789"
+_FAR = 26 ** 5  # a column past any the grid has (four letters at most: calamine reads AAAA)
 
 
 @functools.lru_cache(maxsize=1024)
