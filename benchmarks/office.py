@@ -209,4 +209,3 @@ def _build(src: Path, out: Path, grouped: bool = False, policy: str = POLICY, no
         ws.write_datetime(r, 1, dt.datetime.fromisoformat(str(a)), date)
         ws.write_datetime(r, 2, dt.datetime.fromisoformat(str(b)), date)
     wb.close()
-

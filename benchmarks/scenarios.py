@@ -52,9 +52,11 @@ def read_all(book: str, **_) -> dict:
     return {"seconds": time.perf_counter() - t, "cells": cells, "sheets": len(reader.sheet_names)}
 
 
-def compliance(book: str, out: str, policy: str | None = None, term: str = TERM, **_) -> dict:
+def compliance(book: str, out: str, policy: str | None = None, term: str = TERM, keep: tuple = (), **_) -> dict:
     """mentor-xl compliance: read the workbook → compute → write the results workbook (``policy``:
-    the pack, as ``--policy`` gives it to a book without a 设置 sheet)."""
+    the pack, as ``--policy`` gives it to a book without a 设置 sheet). ``keep``: the answers the
+    runner's same-answer checks read, written beside ``out`` after the clock and after the peak
+    memory is taken — "monthly" (``countifs.engine_counts``), "answers" (``answers.engine_answers``)."""
     import mentor_xl.engine  # noqa: F401 — imported before the clock, like fastexcel for ``read``
     import mentor_xl.workbook.reader  # noqa: F401
     from mentor_xl.office import open_office
@@ -67,12 +69,15 @@ def compliance(book: str, out: str, policy: str | None = None, term: str = TERM,
     t2 = time.perf_counter()
     write_results(out, result, before_replace=office.confirm)
     t3 = time.perf_counter()
-    from benchmarks.answers import engine_answers  # for the runner's same-answer checks, after the clock
-    from benchmarks.countifs import engine_counts
-    engine_counts(result).to_csv(Path(out).with_suffix(".monthly.csv"), index=False)
-    engine_answers(result).to_csv(Path(out).with_suffix(".answers.csv"), index=False)
-    return {"seconds": t3 - t0, "read": t1 - t0, "compute": t2 - t1, "write": t3 - t2,
-            "details_rows": len(result.details), "results_rows": len(result.results)}
+    done = {"seconds": t3 - t0, "read": t1 - t0, "compute": t2 - t1, "write": t3 - t2,
+            "details_rows": len(result.details), "results_rows": len(result.results), "rss_mb": rss_mb()}
+    if "monthly" in keep:
+        from benchmarks.countifs import engine_counts
+        engine_counts(result).to_csv(Path(out).with_suffix(".monthly.csv"), index=False)
+    if "answers" in keep:
+        from benchmarks.answers import engine_answers
+        engine_answers(result).to_csv(Path(out).with_suffix(".answers.csv"), index=False)
+    return done
 
 
 # The same two as commands, timed from outside as a person times them: a new interpreter each,
@@ -197,6 +202,12 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def rss_mb() -> float:
+    """The peak so far of this process or of any child it waited for, in MB."""
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(peak_rss_kb(), child_kb) / 1024  # Linux: kilobytes
+
+
 SCENARIOS = {f.__name__: f for f in (read, read_all, compliance, read_command, compliance_command, naive, countifs, docs,
                                      docxtpl_bare, pdf, ingest)}
 
@@ -204,8 +215,7 @@ SCENARIOS = {f.__name__: f for f in (read, read_all, compliance, read_command, c
 def main(argv: list[str]) -> None:
     name, args = argv[0], json.loads(argv[1])
     out = SCENARIOS[name](**args)
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out["rss_mb"] = max(peak_rss_kb(), child_kb) / 1024  # Linux: kilobytes
+    out.setdefault("rss_mb", rss_mb())  # unless the scenario took it before work of its own that is not measured
     print("RESULT " + json.dumps(out, ensure_ascii=False), flush=True)
 
 
